@@ -1,0 +1,221 @@
+//! Building and running the HTTP server: state, middleware, routes.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{App, HttpServer, web};
+use quickfix_shared::db::{self, DbError, DbPool};
+use quickfix_shared::events::{InProcessBus, SharedEventBus};
+use quickfix_shared::extract::{JsonLimit, path_error_handler};
+use quickfix_shared::idempotency;
+use quickfix_shared::request_id::RequestIdMiddleware;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::fallback::{self, RouteTable};
+use crate::openapi;
+use crate::service;
+use crate::settings::{AppEnv, Settings};
+use crate::telemetry::{Metrics, RequestTelemetry};
+
+/// The prefix of every API route.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database URL names no supported backend.
+    #[error(transparent)]
+    Url(#[from] db::UnsupportedUrl),
+    /// The database could not be reached or migrated.
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    /// The listener could not be bound.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    /// The metrics registry could not be built.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// Registers every route: the service endpoints at the root and each domain
+/// crate under `/api/v1`. The OpenAPI document is built from this too.
+pub fn mount(cfg: &mut ServiceConfig) {
+    cfg.service(service::health)
+        .service(service::ready)
+        .service(service::metrics)
+        .service(utoipa_actix_web::scope(API_PREFIX));
+}
+
+/// Builds the pool and applies pending migrations.
+pub async fn prepare_database(settings: &Settings) -> Result<(DbPool, Vec<String>), StartupError> {
+    let pool = db::build_pool(&settings.database.url, &settings.database.pool_options())?;
+    let applied = db::run(&pool, |conn| db::run_migrations(conn)).await?;
+    Ok((pool, applied))
+}
+
+/// A running gateway.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Prepares the database and binds the listener; the server runs once
+    /// `run_until_stopped` is awaited.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let (pool, applied) = prepare_database(&settings).await?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = applied.len(), "database migrated");
+        }
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, settings, pool.clone())?;
+        Ok(Self { port, server, pool })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The pool the server uses.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or the handle stops it; in-flight
+    /// requests are given the shutdown timeout to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Server, StartupError> {
+    let document = openapi::document();
+    let routes = web::Data::new(RouteTable::from_openapi(&document));
+    let metrics = Metrics::new()?;
+    let keys = web::Data::new(settings.auth.jwt_keys());
+    let bus: web::Data<SharedEventBus> = web::Data::new(InProcessBus::shared());
+    let pool_data = web::Data::new(pool.clone());
+    let metrics_data = web::Data::new(metrics.clone());
+    let json_limit = JsonLimit(settings.server.json_limit_bytes);
+    let origins = settings.cors.origins();
+    let production = settings.app.env == AppEnv::Production;
+
+    spawn_housekeeping(pool);
+
+    let mut server = HttpServer::new(move || {
+        let app = App::new()
+            .into_utoipa_app()
+            .app_data(pool_data.clone())
+            .app_data(keys.clone())
+            .app_data(bus.clone())
+            .app_data(metrics_data.clone())
+            .app_data(routes.clone())
+            .app_data(json_limit)
+            .app_data(web::PathConfig::default().error_handler(path_error_handler))
+            .configure(mount)
+            .into_app();
+        app.service(web::redirect("/docs", "/docs/"))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+            .default_service(web::to(fallback::not_matched))
+            .wrap_fn(move |req, srv| {
+                let docs = req.path().starts_with("/docs");
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    security_headers(res.headers_mut(), docs, production);
+                    Ok(res)
+                }
+            })
+            .wrap(cors(&origins))
+            .wrap(RequestTelemetry::new(metrics.clone()))
+            .wrap(RequestIdMiddleware)
+    })
+    .listen(listener)?
+    .shutdown_timeout(settings.server.shutdown_timeout_secs);
+    if let Some(workers) = settings.server.workers {
+        server = server.workers(workers.max(1));
+    }
+    Ok(server.run())
+}
+
+/// Periodic upkeep that must not wait for a request: expired idempotency keys.
+fn spawn_housekeeping(pool: DbPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match db::run(&pool, |conn| idempotency::purge_expired(conn)).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+                Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+            }
+        }
+    });
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+            header::LOCATION,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn security_headers(
+    headers: &mut actix_web::http::header::HeaderMap,
+    docs: bool,
+    production: bool,
+) {
+    let csp = if docs {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         script-src 'self'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if production {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The QuickFix gateway: loads configuration, builds the pool, runs
+//! migrations and mounts every domain crate. It holds no business rules.
+
+pub mod app;
+pub mod fallback;
+pub mod openapi;
+pub mod service;
+pub mod settings;
+pub mod telemetry;
+
+pub use app::{Application, StartupError};
+pub use settings::Settings;

@@ -1,0 +1,105 @@
+//! `quickfix`: serve the API, migrate the database or print the OpenAPI
+//! document.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use quickfix_gateway::settings::Settings;
+use quickfix_gateway::{Application, app, openapi, telemetry};
+use quickfix_shared::db::redact_url;
+
+/// The QuickFix marketplace backend.
+#[derive(Debug, Parser)]
+#[command(name = "quickfix", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi { output } = &command {
+        return print_openapi(output.as_ref());
+    }
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("quickfix: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(settings.app.env);
+    let result = match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(settings).await,
+        Command::Openapi { .. } => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "quickfix stopped");
+            eprintln!("quickfix: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let database = redact_url(&settings.database.url);
+    let host = settings.server.host.clone();
+    let application = Application::build(settings).await?;
+    tracing::info!(
+        address = %format!("http://{host}:{}", application.port()),
+        database = %database,
+        "QuickFix is serving; Swagger UI at /docs/"
+    );
+    application.run_until_stopped().await?;
+    tracing::info!("QuickFix stopped");
+    Ok(())
+}
+
+async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let (_, applied) = app::prepare_database(&settings).await?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for version in applied {
+        println!("applied {version}");
+    }
+    Ok(())
+}
+
+fn print_openapi(output: Option<&PathBuf>) -> ExitCode {
+    let json = openapi::document_json();
+    match output {
+        None => {
+            print!("{json}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("quickfix: cannot write {}: {err}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,52 @@
+//! The OpenAPI document: every mounted route (collected by
+//! utoipa-actix-web as the crates register them), the shared error
+//! responses, the bearer security scheme and the tags.
+
+use actix_web::App;
+use quickfix_shared::openapi::{BearerSecurity, register_problem_responses};
+use quickfix_shared::{FieldError, Problem};
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as Document;
+use utoipa_actix_web::AppExt;
+
+/// The document's fixed parts; paths are added by the routes themselves.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "QuickFix API",
+        version = "1.0.0",
+        description = "The backend of the QuickFix home-services marketplace: customers post \
+jobs, providers send offers, an accepted offer becomes a booking, the parties chat and share \
+live location, both rate each other, and admins moderate.\n\n\
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. \
+Lists are cursor-paginated (`limit`, `cursor`; answers `{items, next_cursor}`). \
+Creating POSTs honour an `Idempotency-Key` header.",
+        license(name = "MIT")
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerSecurity),
+    tags(
+        (name = "service", description = "Liveness, readiness and metrics."),
+    )
+)]
+pub struct ApiDoc;
+
+/// The complete document, built from the same mount function the server uses.
+pub fn document() -> Document {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::app::mount)
+        .split_for_parts();
+    register_problem_responses(&mut doc);
+    doc
+}
+
+/// The document as the pretty JSON committed in `docs/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    json.push('\n');
+    json
+}

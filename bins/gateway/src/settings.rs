@@ -1,0 +1,291 @@
+//! Configuration: built-in defaults, then the file named by
+//! `QUICKFIX_CONFIG`, then `QUICKFIX_<SECTION>__<KEY>` environment variables,
+//! with `DATABASE_URL` as the alias of `QUICKFIX_DATABASE__URL` (the latter
+//! wins when both are set). The gateway reads `.env` before loading.
+
+use std::collections::HashMap;
+
+use config::{Config, ConfigError, Environment, File};
+use quickfix_shared::settings::{AuthSettings, DEVELOPMENT_JWT_SECRET, DatabaseSettings};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+/// Every setting of the gateway, one section per concern.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `server.*`
+    pub server: ServerSettings,
+    /// `database.*`
+    pub database: DatabaseSettings,
+    /// `auth.*`
+    pub auth: AuthSettings,
+    /// `rate_limit.*`
+    pub rate_limit: RateLimitSettings,
+    /// `cors.*`
+    pub cors: CorsSettings,
+    /// `storage.*`
+    pub storage: StorageSettings,
+    /// `redis.*`
+    #[serde(default)]
+    pub redis: RedisSettings,
+    /// `app.*`
+    pub app: AppSettings,
+}
+
+/// `server.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// HTTP worker threads; unset uses one per core.
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Largest JSON body in bytes.
+    pub json_limit_bytes: usize,
+    /// Largest upload body in bytes.
+    pub upload_limit_bytes: usize,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// `rate_limit.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    /// Whether limits apply at all (tests switch them off).
+    pub enabled: bool,
+}
+
+/// `cors.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorsSettings {
+    /// Comma-separated browser origins allowed to call the API.
+    pub allowed_origins: String,
+}
+
+impl CorsSettings {
+    /// The allowed origins, trimmed, empty entries dropped.
+    pub fn origins(&self) -> Vec<String> {
+        self.allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// `storage.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    /// Directory of the local upload store.
+    pub path: String,
+}
+
+/// `redis.*`
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RedisSettings {
+    /// When set, real-time events fan out through Redis.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// `app.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppSettings {
+    /// The deployment environment.
+    pub env: AppEnv,
+    /// The currency of every price (ISO 4217).
+    pub currency: String,
+}
+
+/// The deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    /// Local development: readable logs, the development secret allowed.
+    Development,
+    /// Automated tests.
+    Test,
+    /// Production: JSON logs, a real secret required.
+    Production,
+}
+
+/// Why the settings could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The sources could not be read or did not fit the settings.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// Production must not run on the development secret or a short one.
+    #[error(
+        "auth.jwt_secret must be set to a secret of at least 32 bytes in production \
+         (set QUICKFIX_AUTH__JWT_SECRET)"
+    )]
+    WeakSecret,
+}
+
+/// The built-in defaults, as `(key, value)`.
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("server.host", "127.0.0.1"),
+    ("server.port", "8080"),
+    ("server.json_limit_bytes", "1048576"),
+    ("server.upload_limit_bytes", "10485760"),
+    ("server.shutdown_timeout_secs", "30"),
+    ("database.url", "sqlite://quickfix.db"),
+    ("database.connect_timeout_secs", "5"),
+    ("auth.jwt_secret", DEVELOPMENT_JWT_SECRET),
+    ("auth.access_ttl_secs", "900"),
+    ("auth.refresh_ttl_secs", "2592000"),
+    ("auth.bcrypt_cost", "12"),
+    ("rate_limit.enabled", "true"),
+    (
+        "cors.allowed_origins",
+        "http://localhost:4200,http://localhost:3000,http://localhost:5173",
+    ),
+    ("storage.path", "./uploads"),
+    ("app.env", "development"),
+    ("app.currency", "USD"),
+];
+
+impl Settings {
+    /// Loads the settings from the process environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        Self::load_from(&std::env::vars().collect())
+    }
+
+    /// Loads the settings from the given environment variables.
+    pub fn load_from(env: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let mut builder = Config::builder();
+        for (key, value) in DEFAULTS {
+            builder = builder.set_default(*key, *value)?;
+        }
+        if let Some(path) = env.get("QUICKFIX_CONFIG").filter(|p| !p.is_empty()) {
+            builder = builder.add_source(File::with_name(path).required(true));
+        }
+        let quickfix_env: HashMap<String, String> = env
+            .iter()
+            .filter(|(key, _)| key.starts_with("QUICKFIX_") && key.as_str() != "QUICKFIX_CONFIG")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("QUICKFIX")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(quickfix_env)),
+        );
+        if !env.contains_key("QUICKFIX_DATABASE__URL")
+            && let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty())
+        {
+            builder = builder.set_override("database.url", url.as_str())?;
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings that must not run.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let weak =
+            self.auth.uses_development_secret() || self.auth.jwt_secret.expose_secret().len() < 32;
+        if self.app.env == AppEnv::Production && weak {
+            return Err(SettingsError::WeakSecret);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let s = Settings::load_from(&env(&[])).expect("defaults load");
+        assert_eq!(s.server.host, "127.0.0.1");
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.database.url, "sqlite://quickfix.db");
+        assert_eq!(s.database.pool_size, None);
+        assert_eq!(s.auth.access_ttl_secs, 900);
+        assert_eq!(s.auth.refresh_ttl_secs, 2_592_000);
+        assert_eq!(s.auth.bcrypt_cost, 12);
+        assert!(s.rate_limit.enabled);
+        assert_eq!(s.cors.origins().len(), 3);
+        assert_eq!(s.storage.path, "./uploads");
+        assert_eq!(s.redis.url, None);
+        assert_eq!(s.app.env, AppEnv::Development);
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = Settings::load_from(&env(&[
+            ("QUICKFIX_SERVER__PORT", "9000"),
+            ("QUICKFIX_DATABASE__POOL_SIZE", "3"),
+            ("QUICKFIX_RATE_LIMIT__ENABLED", "false"),
+            ("QUICKFIX_REDIS__URL", "redis://127.0.0.1:6379"),
+        ]))
+        .expect("loads");
+        assert_eq!(s.server.port, 9000);
+        assert_eq!(s.database.pool_size, Some(3));
+        assert!(!s.rate_limit.enabled);
+        assert_eq!(s.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
+    }
+
+    #[test]
+    fn database_url_is_an_alias_that_yields_to_the_full_name() {
+        let alias =
+            Settings::load_from(&env(&[("DATABASE_URL", "postgres://a/b")])).expect("loads");
+        assert_eq!(alias.database.url, "postgres://a/b");
+        let both = Settings::load_from(&env(&[
+            ("DATABASE_URL", "postgres://a/b"),
+            ("QUICKFIX_DATABASE__URL", "sqlite://x.db"),
+        ]))
+        .expect("loads");
+        assert_eq!(both.database.url, "sqlite://x.db");
+    }
+
+    #[test]
+    fn a_config_file_sits_between_defaults_and_environment() {
+        let dir = std::env::temp_dir().join(format!("qf-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("quickfix.toml");
+        std::fs::write(&file, "[server]\nport = 7000\nhost = \"0.0.0.0\"\n").expect("write");
+        let path = file.display().to_string();
+        let s = Settings::load_from(&env(&[
+            ("QUICKFIX_CONFIG", &path),
+            ("QUICKFIX_SERVER__PORT", "7001"),
+        ]))
+        .expect("loads");
+        assert_eq!(s.server.host, "0.0.0.0");
+        assert_eq!(s.server.port, 7001);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        let err = Settings::load_from(&env(&[("QUICKFIX_APP__ENV", "production")]));
+        assert!(matches!(err, Err(SettingsError::WeakSecret)));
+        let short = Settings::load_from(&env(&[
+            ("QUICKFIX_APP__ENV", "production"),
+            ("QUICKFIX_AUTH__JWT_SECRET", "short"),
+        ]));
+        assert!(matches!(short, Err(SettingsError::WeakSecret)));
+        let ok = Settings::load_from(&env(&[
+            ("QUICKFIX_APP__ENV", "production"),
+            (
+                "QUICKFIX_AUTH__JWT_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ]));
+        assert!(ok.is_ok());
+    }
+}

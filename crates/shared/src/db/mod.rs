@@ -1,0 +1,386 @@
+//! Database access shared by every crate: the pool, migrations, write
+//! transactions and the door to the blocking thread pool.
+
+mod conn;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use conn::{DbConn, MultiBackend};
+
+use crate::error::ApiError;
+
+/// Migrations of the PostgreSQL backend, embedded in the binary.
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+/// Migrations of the SQLite backend, embedded in the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// The pool every crate shares.
+pub type DbPool = r2d2::Pool<DbManager>;
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://PATH` or `sqlite:PATH`.
+    Sqlite,
+}
+
+impl Backend {
+    /// The default pool size for this backend: SQLite serialises writers, so a
+    /// few connections suffice; PostgreSQL gets a few per core.
+    pub fn default_pool_size(self) -> u32 {
+        match self {
+            Backend::Postgres => 16,
+            Backend::Sqlite => 8,
+        }
+    }
+}
+
+/// Errors of the database layer, before they become API errors.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool in time (database down or
+    /// pool exhausted).
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A query failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// Migrations could not run.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// The blocking task panicked or was cancelled.
+    #[error("blocking task failed: {0}")]
+    Blocking(#[from] tokio::task::JoinError),
+}
+
+/// A database URL that names neither PostgreSQL nor SQLite.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported database url scheme (expected postgres://, postgresql:// or sqlite://): {0}")]
+pub struct UnsupportedUrl(String);
+
+/// Tells the backend from a URL's scheme.
+pub fn backend_of(url: &str) -> Result<Backend, UnsupportedUrl> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else {
+        Err(UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// The file path of a `sqlite://PATH` or `sqlite:PATH` URL.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// A URL with any password replaced, fit for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// An r2d2 connection manager that picks the backend from the URL scheme and
+/// keeps the real connection error (a wrong password says so), unlike the
+/// derived `establish`, which tries both backends and loses both errors.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: String,
+    backend: Backend,
+}
+
+impl DbManager {
+    /// A manager for `url`, or an error when its scheme is unknown.
+    pub fn new(url: &str) -> Result<Self, UnsupportedUrl> {
+        Ok(Self {
+            url: url.to_owned(),
+            backend: backend_of(url)?,
+        })
+    }
+
+    /// The backend this manager connects to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                if let Some(parent) = Path::new(path).parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent).map_err(|err| {
+                        diesel::r2d2::Error::ConnectionError(
+                            diesel::ConnectionError::BadConnection(format!(
+                                "cannot create {}: {err}",
+                                parent.display()
+                            )),
+                        )
+                    })?;
+                }
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // busy_timeout first, so that switching to WAL waits for other writers.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// How the pool is built.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Maximum connections; `None` picks the backend's default.
+    pub size: Option<u32>,
+    /// How long a request waits for a connection before it gets 503.
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            size: None,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Builds the pool without connecting; connections are made on demand, so a
+/// database that is down at start or later comes back without a restart.
+pub fn build_pool(url: &str, options: &PoolOptions) -> Result<DbPool, UnsupportedUrl> {
+    let manager = DbManager::new(url)?;
+    let size = options
+        .size
+        .unwrap_or_else(|| manager.backend().default_pool_size());
+    Ok(r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(options.connect_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(manager))
+}
+
+/// The backend of a connection.
+pub fn backend(conn: &DbConn) -> Backend {
+    match conn {
+        DbConn::Pg(_) => Backend::Postgres,
+        DbConn::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+/// Applies the pending migrations of the connection's backend and returns
+/// their versions. On PostgreSQL an advisory lock keeps two instances
+/// starting together from migrating at once.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    const MIGRATION_LOCK: i64 = 0x5155_4943_4b46_4958; // "QUICKFIX"
+    let migrations = match conn {
+        DbConn::Pg(_) => PG_MIGRATIONS,
+        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+    };
+    let is_pg = matches!(conn, DbConn::Pg(_));
+    if is_pg {
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+    }
+    let result = conn
+        .run_pending_migrations(migrations)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|err| DbError::Migration(err.to_string()));
+    if is_pg {
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+    }
+    result
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`: a deferred transaction that reads and
+/// then writes fails at once with `SQLITE_BUSY` when another writer got there
+/// first, while an immediate one waits its turn (busy timeout). On PostgreSQL
+/// it is an ordinary transaction; correctness there comes from constraints
+/// and conditional updates. Nested calls become savepoints on both.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let outermost_sqlite = match conn {
+        DbConn::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner)
+            .transaction_depth()?
+            .is_none(),
+        DbConn::Pg(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConn::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    let result = f(conn);
+    let DbConn::Sqlite(inner) = conn else {
+        unreachable!("the connection's backend does not change")
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
+            Ok(()) => Ok(value),
+            Err(err) => {
+                // A failed COMMIT leaves the transaction open on SQLite; close it.
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+                Err(err.into())
+            }
+        },
+        Err(err) => {
+            AnsiTransactionManager::rollback_transaction(inner)?;
+            Err(err)
+        }
+    }
+}
+
+/// Runs synchronous database work on the blocking thread pool, inside the
+/// caller's tracing span, with a connection from the pool.
+///
+/// Services are synchronous and own their transactions; handlers call them
+/// through this door so Diesel never blocks the async executor.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    blocking(move || {
+        let mut conn = pool.get().map_err(DbError::Pool)?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(E::from)?
+}
+
+/// Runs any blocking closure (bcrypt, file I/O) on the blocking thread pool
+/// inside the caller's tracing span.
+pub async fn blocking<T, F>(work: F) -> Result<T, DbError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    Ok(tokio::task::spawn_blocking(move || span.in_scope(work)).await?)
+}
+
+/// Answers whether the database responds; used by `/ready`.
+pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
+    run(pool, |conn| {
+        conn.batch_execute("SELECT 1").map_err(DbError::from)
+    })
+    .await
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Pool(err) => ApiError::unavailable(err),
+            DbError::Query(err) => ApiError::from(err),
+            DbError::Migration(msg) => ApiError::internal(msg),
+            DbError::Blocking(err) => ApiError::internal(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("sqlite://quickfix.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert!(backend_of("host=localhost dbname=x").is_err());
+        assert!(backend_of("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn sqlite_paths_are_taken_from_both_url_forms() {
+        assert_eq!(sqlite_path("sqlite://quickfix.db"), "quickfix.db");
+        assert_eq!(sqlite_path("sqlite:///var/lib/q.db"), "/var/lib/q.db");
+        assert_eq!(sqlite_path("sqlite:data/q.db"), "data/q.db");
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/q"),
+            "postgres://app:***@db:5432/q"
+        );
+        assert_eq!(redact_url("postgres://app@db/q"), "postgres://app@db/q");
+        assert_eq!(redact_url("sqlite://q.db"), "sqlite://q.db");
+    }
+
+    #[test]
+    fn a_wrong_postgres_url_reports_the_real_error() {
+        let manager = DbManager::new("postgres://nobody:wrong@127.0.0.1:1/none").expect("scheme");
+        let err = r2d2::ManageConnection::connect(&manager)
+            .err()
+            .expect("connecting to a closed port fails");
+        let text = err.to_string();
+        assert!(
+            !text.contains("multiconnection"),
+            "error should come from libpq, got: {text}"
+        );
+    }
+}

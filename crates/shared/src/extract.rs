@@ -1,0 +1,336 @@
+//! Request extractors that turn bad input into problem+json: `ValidJson`
+//! (400 malformed, 413 too large, 415 not JSON, 422 invalid fields) and
+//! `ValidQuery` (400 malformed, 422 invalid), plus the path error handler.
+//!
+//! Decision (documented in `docs/conventions.md`): syntax errors and values of
+//! the wrong JSON type are 400; a missing required field, an unknown enum
+//! value and a failed rule are 422 with the field named.
+
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// The largest JSON body accepted, in bytes; registered as app data (the
+/// default is 1 MiB).
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+impl Default for JsonLimit {
+    fn default() -> Self {
+        Self(1024 * 1024)
+    }
+}
+
+/// A JSON body, deserialized and validated.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    /// The inner value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for ValidJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> FromRequest for ValidJson<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<JsonLimit>()
+            .or_else(|| req.app_data::<web::Data<JsonLimit>>().map(|d| d.get_ref()))
+            .copied()
+            .unwrap_or_default()
+            .0;
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::unsupported_media_type("application/json"));
+            }
+            if declared_len.is_some_and(|len| len > limit) {
+                return Err(ApiError::payload_too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json::<T>(&body)?;
+            value.validate().map_err(validation_error)?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+/// Deserializes JSON, naming the failing field's path.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "the request body is empty; expected JSON",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        classify(&path, &message, inner.is_data())
+    })
+}
+
+/// Turns a deserialization failure into 400 or 422.
+fn classify(path: &str, message: &str, is_data: bool) -> ApiError {
+    let message = strip_position(message);
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        let full = if path == "." || path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        };
+        return ApiError::invalid_field(full, "is required");
+    }
+    if is_data && message.starts_with("unknown variant") {
+        return ApiError::invalid_field(path, message);
+    }
+    if is_data && path != "." && !path.is_empty() {
+        return ApiError::bad_request(format!("invalid value at `{path}`: {message}"));
+    }
+    ApiError::bad_request(format!("malformed JSON: {message}"))
+}
+
+/// serde_json appends " at line L column C"; clients need not see it twice.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(idx) => &message[..idx],
+        None => message,
+    }
+}
+
+/// A query string, deserialized and validated.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T> ValidQuery<T> {
+    /// The inner value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for ValidQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> FromRequest for ValidQuery<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query::<T>(req.query_string()).map(ValidQuery))
+    }
+}
+
+/// Parses and validates a query string.
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+    let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            let field = rest.split('`').next().unwrap_or_default();
+            ApiError::invalid_field(field, "is required")
+        } else if message.starts_with("unknown variant") {
+            ApiError::invalid_field(path, message)
+        } else {
+            ApiError::bad_request(format!("invalid query parameter `{path}`: {message}"))
+        }
+    })?;
+    value.validate().map_err(validation_error)?;
+    Ok(value)
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// Converts validator's errors into a 422 listing every field.
+pub fn validation_error(errors: ValidationErrors) -> ApiError {
+    let mut fields = Vec::new();
+    collect(&errors, "", &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    ApiError::validation(fields)
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for err in list {
+                    let message = err
+                        .message
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| describe(err));
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A readable message for a validator rule without a custom one.
+fn describe(err: &validator::ValidationError) -> String {
+    let param = |name: &str| err.params.get(name).map(ToString::to_string);
+    match err.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            _ => "has an invalid length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "email" => "must be an email address".to_owned(),
+        "url" => "must be a URL".to_owned(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// Path parameters that do not parse name nothing that exists: 404.
+pub fn path_error_handler(
+    _err: actix_web::error::PathError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Sample {
+        #[validate(length(min = 1, max = 5))]
+        name: String,
+        #[expect(dead_code, reason = "only deserialized")]
+        count: u32,
+        #[serde(default)]
+        #[expect(dead_code, reason = "only deserialized")]
+        kind: Option<Kind>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        One,
+    }
+
+    fn status_of(body: &str) -> StatusCode {
+        match parse_json::<Sample>(body.as_bytes()).and_then(|s| {
+            s.validate().map_err(validation_error)?;
+            Ok(s)
+        }) {
+            Ok(_) => StatusCode::OK,
+            Err(err) => err.status(),
+        }
+    }
+
+    #[test]
+    fn json_errors_are_classified() {
+        assert_eq!(status_of(r#"{"name":"ab","count":1}"#), StatusCode::OK);
+        assert_eq!(
+            status_of(r#"{"name":"ab","count":1"#),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            status_of(r#"{"name":"ab","count":"x"}"#),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(status_of(""), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status_of(r#"{"name":"ab"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(r#"{"name":"ab","count":1,"kind":"two"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(r#"{"name":"toolong","count":1}"#),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let err = parse_json::<Sample>(br#"{"name":"a"}"#).expect_err("count is missing");
+        assert_eq!(err.field_errors()[0].field, "count");
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert_eq!(status_of(r#"{"name":"ééééé","count":1}"#), StatusCode::OK);
+    }
+}

@@ -1,0 +1,273 @@
+//! `Idempotency-Key` for creating POSTs: the same key from the same caller
+//! within 24 hours replays the first answer (status and body) without doing
+//! the work again; the same key with a different request is 422
+//! (`idempotency_key_reused`); a duplicate arriving while the first is still
+//! running waits for it a little, then gets 409 (`idempotency_key_in_progress`).
+//!
+//! Answers of 5xx are not kept, so a retry after an outage does the work.
+
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, DbConn, DbError, DbPool};
+use crate::error::{ApiError, PROBLEM_JSON, is_unique_violation};
+use crate::schema::idempotency_keys;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The response header set on a replayed answer.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+/// How long a key is remembered.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+/// After this long a pending key is taken to belong to a crashed request.
+const STALE_PENDING: chrono::Duration = chrono::Duration::seconds(60);
+/// How long a duplicate waits for the first request before 409.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
+
+/// The optional `Idempotency-Key` header of a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match req.headers().get(HEADER) {
+            None => Ok(IdempotencyKey(None)),
+            Some(value) => match value.to_str() {
+                Ok(key) if !key.is_empty() && key.len() <= 255 => {
+                    Ok(IdempotencyKey(Some(key.to_owned())))
+                }
+                _ => Err(ApiError::invalid_field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                )),
+            },
+        };
+        std::future::ready(key)
+    }
+}
+
+/// A request's fingerprint: what must be equal for a replay.
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Queryable)]
+struct StoredKey {
+    request_hash: String,
+    state: String,
+    response_status: Option<i32>,
+    response_body: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+enum Claim {
+    Mine,
+    Replay { status: u16, body: String },
+    Reused,
+    InProgress,
+}
+
+/// Runs `work` at most once per (scope, key): the first answer is stored and
+/// replayed to repeats. `scope` is the caller (a user id, or a fixed scope
+/// for anonymous calls); `request` fingerprints what was asked.
+pub async fn run_once<T, F, Fut>(
+    pool: &DbPool,
+    key: &IdempotencyKey,
+    scope: &str,
+    request: String,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
+{
+    let Some(key) = key.0.clone() else {
+        let (status, body) = work().await?;
+        return Ok(HttpResponse::build(status).json(body));
+    };
+    let scope = scope.to_owned();
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
+    loop {
+        let claim = {
+            let (scope, key, request) = (scope.clone(), key.clone(), request.clone());
+            db::run(pool, move |conn| claim(conn, &scope, &key, &request)).await?
+        };
+        match claim {
+            Claim::Mine => break,
+            Claim::Replay { status, body } => return Ok(replay(status, body)),
+            Claim::Reused => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request",
+                ));
+            }
+            Claim::InProgress if tokio::time::Instant::now() >= deadline => {
+                return Err(ApiError::conflict(
+                    "idempotency_key_in_progress",
+                    "a request with this Idempotency-Key is still running",
+                ));
+            }
+            Claim::InProgress => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+
+    let outcome = work().await;
+    let stored = match &outcome {
+        Ok((status, body)) => Some((
+            status.as_u16(),
+            serde_json::to_string(body).map_err(ApiError::internal)?,
+        )),
+        Err(err) if err.status().is_client_error() => Some((
+            err.status().as_u16(),
+            serde_json::to_string(&err.problem()).map_err(ApiError::internal)?,
+        )),
+        Err(_) => None,
+    };
+    let finish = {
+        let (scope, key) = (scope.clone(), key.clone());
+        let stored = stored.clone();
+        db::run(pool, move |conn| finish(conn, &scope, &key, stored)).await
+    };
+    if let Err(err) = finish {
+        tracing::warn!(error = %err, "could not record the idempotent answer");
+    }
+    let (status, body) = outcome?;
+    Ok(HttpResponse::build(status).json(body))
+}
+
+fn replay(status: u16, body: String) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        PROBLEM_JSON
+    };
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, HeaderValue::from_static(content_type)))
+        .insert_header((REPLAYED_HEADER, "true"))
+        .body(body)
+}
+
+fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Claim, DbError> {
+    use idempotency_keys::dsl as k;
+    let now = Utc::now().naive_utc();
+    db::write_transaction(conn, |conn| {
+        let inserted = diesel::insert_into(k::idempotency_keys)
+            .values((
+                k::scope.eq(scope),
+                k::key.eq(key),
+                k::request_hash.eq(request),
+                k::state.eq("pending"),
+                k::created_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => return Ok(Claim::Mine),
+            Err(err) if is_unique_violation(&err) => {}
+            Err(err) => return Err(DbError::from(err)),
+        }
+        let stored: StoredKey = k::idempotency_keys
+            .filter(k::scope.eq(scope).and(k::key.eq(key)))
+            .select((
+                k::request_hash,
+                k::state,
+                k::response_status,
+                k::response_body,
+                k::created_at,
+            ))
+            .first(conn)?;
+        let expired = stored.created_at < now - RETENTION;
+        let stale = stored.state == "pending" && stored.created_at < now - STALE_PENDING;
+        if expired || stale {
+            diesel::update(k::idempotency_keys.filter(k::scope.eq(scope).and(k::key.eq(key))))
+                .set((
+                    k::request_hash.eq(request),
+                    k::state.eq("pending"),
+                    k::response_status.eq(None::<i32>),
+                    k::response_body.eq(None::<String>),
+                    k::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            return Ok(Claim::Mine);
+        }
+        if stored.request_hash != request {
+            return Ok(Claim::Reused);
+        }
+        match (
+            stored.state.as_str(),
+            stored.response_status,
+            stored.response_body,
+        ) {
+            ("done", Some(status), Some(body)) => Ok(Claim::Replay {
+                status: u16::try_from(status).unwrap_or(200),
+                body,
+            }),
+            _ => Ok(Claim::InProgress),
+        }
+    })
+}
+
+fn finish(
+    conn: &mut DbConn,
+    scope: &str,
+    key: &str,
+    stored: Option<(u16, String)>,
+) -> Result<(), DbError> {
+    use idempotency_keys::dsl as k;
+    let target = k::idempotency_keys.filter(k::scope.eq(scope).and(k::key.eq(key)));
+    match stored {
+        Some((status, body)) => {
+            diesel::update(target)
+                .set((
+                    k::state.eq("done"),
+                    k::response_status.eq(i32::from(status)),
+                    k::response_body.eq(body),
+                ))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::delete(target).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes keys older than the retention period; returns how many.
+pub fn purge_expired(conn: &mut DbConn) -> Result<usize, DbError> {
+    use idempotency_keys::dsl as k;
+    let cutoff = Utc::now().naive_utc() - RETENTION;
+    Ok(diesel::delete(k::idempotency_keys.filter(k::created_at.lt(cutoff))).execute(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_separate_their_parts() {
+        assert_ne!(fingerprint(&[b"ab", b"c"]), fingerprint(&[b"a", b"bc"]));
+        assert_eq!(fingerprint(&[b"x"]), fingerprint(&[b"x"]));
+    }
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod idempotency;
+pub mod ids;
+pub mod openapi;
+pub mod pagination;
+pub mod request_id;
+mod schema;
+pub mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use error::{ApiError, FieldError, Problem};
