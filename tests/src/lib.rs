@@ -1,1 +1,175 @@
-//! x
+//! The end-to-end harness: the real gateway on a random port with a fresh
+//! database per test (SQLite by default, PostgreSQL when
+//! `QUICKFIX_TEST_POSTGRES_URL` is set), dropped when the test ends.
+
+use std::collections::HashMap;
+
+use actix_web::dev::ServerHandle;
+use quickfix_gateway::Application;
+use quickfix_gateway::settings::{AppEnv, Settings};
+use quickfix_shared::db::DbPool;
+use quickfix_shared::testing::TestDatabase;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+/// A running gateway for one test.
+pub struct TestApp {
+    handle: ServerHandle,
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The port the gateway listens on.
+    pub port: u16,
+    /// An HTTP client without proxies.
+    pub client: reqwest::Client,
+    /// The settings the gateway runs with.
+    pub settings: Settings,
+    pool: DbPool,
+    _uploads: tempfile::TempDir,
+    /// The test's database; dropped (and deleted) after the server stops.
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    /// A gateway with test settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A gateway with test settings adjusted by `customize`.
+    pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::new();
+        let uploads = tempfile::tempdir().expect("an upload directory");
+        let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
+        customize(&mut settings);
+        Self::start(settings, db, uploads).await
+    }
+
+    /// A gateway over an existing database (for several instances on one).
+    pub async fn start(settings: Settings, db: TestDatabase, uploads: tempfile::TempDir) -> Self {
+        let application = Application::build(settings.clone())
+            .await
+            .expect("the gateway starts");
+        let port = application.port();
+        let handle = application.handle();
+        let pool = application.pool().clone();
+        tokio::spawn(application.run_until_stopped());
+        Self {
+            handle,
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            settings,
+            pool,
+            _uploads: uploads,
+            db,
+        }
+    }
+
+    /// The pool the gateway uses, for assertions on stored state.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// A request to a path of this gateway.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("GET sent")
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET sent")
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("POST sent")
+    }
+
+    /// A JSON body sent with a bearer token and any method.
+    pub async fn send_json_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Response {
+        self.request(method, path)
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sending the stop command happens on the call; the returned future
+        // only waits for completion, which a dropping test need not do.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Test settings: port 0, one worker, cheap bcrypt, no rate limits.
+pub fn test_settings(database_url: &str, uploads: &str) -> Settings {
+    let mut settings = Settings::load_from(&HashMap::new()).expect("default settings");
+    settings.database.url = database_url.to_owned();
+    settings.database.connect_timeout_secs = 2;
+    settings.server.port = 0;
+    settings.server.workers = Some(1);
+    settings.auth.bcrypt_cost = 4;
+    settings.rate_limit.enabled = false;
+    settings.storage.path = uploads.to_owned();
+    settings.app.env = AppEnv::Test;
+    settings
+}
+
+/// Reads a response's JSON body, failing the test with the text otherwise.
+pub async fn json(response: Response) -> Value {
+    let text = response.text().await.expect("a body");
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
+}
+
+/// Asserts a problem+json answer with the given status and code, and returns it.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "status of {}",
+        response.url()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body = json(response).await;
+    assert_eq!(body["code"], code, "problem: {body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    assert!(body["request_id"].is_string(), "request_id missing: {body}");
+    body
+}

@@ -54,7 +54,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
 /// Builds the pool and applies pending migrations.
 pub async fn prepare_database(settings: &Settings) -> Result<(DbPool, Vec<String>), StartupError> {
     let pool = db::build_pool(&settings.database.url, &settings.database.pool_options())?;
-    let applied = db::run(&pool, |conn| db::run_migrations(conn)).await?;
+    let applied = db::run(&pool, db::run_migrations).await?;
     Ok((pool, applied))
 }
 
@@ -157,7 +157,7 @@ fn spawn_housekeeping(pool: DbPool) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match db::run(&pool, |conn| idempotency::purge_expired(conn)).await {
+            match db::run(&pool, idempotency::purge_expired).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
                 Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),

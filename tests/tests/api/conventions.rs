@@ -1,0 +1,93 @@
+//! The conventions every endpoint shares: request ids, problem+json for
+//! unknown routes and wrong methods, security headers, CORS.
+
+use quickfix_tests::{TestApp, assert_problem};
+use reqwest::Method;
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/health").await;
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a generated UUID: {id}");
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_echoed_in_header_and_problem() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/no/such/route")
+        .header("X-Request-Id", "client-chosen-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "client-chosen-42");
+    let problem = assert_problem(response, 404, "not_found").await;
+    assert_eq!(problem["request_id"], "client-chosen-42");
+}
+
+#[tokio::test]
+async fn an_unsafe_request_id_is_replaced() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/health")
+        .header("X-Request-Id", "x".repeat(200))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], "x".repeat(200).as_str());
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/api/v1/nothing-here").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_problem_with_allow() {
+    let app = TestApp::spawn().await;
+    let response = app.request(Method::DELETE, "/health").send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_problem(response, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn security_headers_are_set() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/health").await;
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(headers.contains_key("content-security-policy"));
+}
+
+#[tokio::test]
+async fn configured_origins_pass_cors_and_others_do_not() {
+    let app = TestApp::spawn().await;
+    let allowed = app
+        .request(Method::OPTIONS, "/health")
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    let refused = app
+        .request(Method::OPTIONS, "/health")
+        .header("Origin", "http://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !refused
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the gateway, one module per area.
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failed unwrap fails the test, which is the point"
+)]
+
+mod conventions;
+mod openapi;
+mod service;
