@@ -174,15 +174,19 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Cla
     use idempotency_keys::dsl as k;
     let now = Utc::now().naive_utc();
     db::write_transaction(conn, |conn| {
-        let inserted = diesel::insert_into(k::idempotency_keys)
-            .values((
-                k::scope.eq(scope),
-                k::key.eq(key),
-                k::request_hash.eq(request),
-                k::state.eq("pending"),
-                k::created_at.eq(now),
-            ))
-            .execute(conn);
+        // A savepoint, so a unique violation leaves the transaction usable on
+        // PostgreSQL.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(k::idempotency_keys)
+                .values((
+                    k::scope.eq(scope),
+                    k::key.eq(key),
+                    k::request_hash.eq(request),
+                    k::state.eq("pending"),
+                    k::created_at.eq(now),
+                ))
+                .execute(conn)
+        });
         match inserted {
             Ok(_) => return Ok(Claim::Mine),
             Err(err) if is_unique_violation(&err) => {}

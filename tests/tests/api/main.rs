@@ -5,5 +5,6 @@
 )]
 
 mod conventions;
+mod database;
 mod openapi;
 mod service;
