@@ -256,6 +256,16 @@ fn describe(err: &validator::ValidationError) -> String {
     }
 }
 
+/// Deserializes a field that distinguishes "absent" (`None`, with
+/// `#[serde(default)]`) from "null" (`Some(None)`), for PATCH bodies.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Path parameters that do not parse name nothing that exists: 404.
 pub fn path_error_handler(
     _err: actix_web::error::PathError,

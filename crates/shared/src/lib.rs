@@ -5,13 +5,16 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod geo;
 pub mod idempotency;
 pub mod ids;
 pub mod openapi;
 pub mod pagination;
+pub mod ratelimit;
 pub mod request_id;
 mod schema;
 pub mod settings;
+pub mod storage;
 #[cfg(feature = "test-support")]
 pub mod testing;
 

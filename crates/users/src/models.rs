@@ -1,0 +1,192 @@
+//! Database rows of this crate's tables. They are not API types: `dto.rs`
+//! converts them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{favorites, login_sessions, provider_services, refresh_tokens, users};
+
+/// A `users` row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// Id (UUID v7).
+    pub id: String,
+    /// Email as registered.
+    pub email: String,
+    /// Lower-cased email, unique.
+    pub email_normalized: String,
+    /// bcrypt hash.
+    pub password_hash: String,
+    /// `customer`, `provider` or `admin`.
+    pub role: String,
+    /// Whether the account may act.
+    pub is_active: bool,
+    /// Display name.
+    pub name: String,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Postal address (customers).
+    pub address: Option<String>,
+    /// Public URL of the avatar.
+    pub avatar_url: Option<String>,
+    /// Service category slug (providers).
+    pub category: Option<String>,
+    /// Description (providers).
+    pub description: Option<String>,
+    /// Area served, free text (providers).
+    pub service_area: Option<String>,
+    /// Hourly rate (providers).
+    pub hourly_rate_cents: Option<i64>,
+    /// Verified by an admin (providers).
+    pub verified: bool,
+    /// Taking work now (providers).
+    pub is_available: bool,
+    /// Base latitude (providers).
+    pub lat: Option<f64>,
+    /// Base longitude (providers).
+    pub lng: Option<f64>,
+    /// Average of revealed ratings received.
+    pub rating_avg: Option<f64>,
+    /// Count of revealed ratings received.
+    pub rating_count: i32,
+    /// Lower-cased name and description, for `q`.
+    pub search_text: String,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A new `users` row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    /// Id.
+    pub id: String,
+    /// Email as given.
+    pub email: String,
+    /// Lower-cased email.
+    pub email_normalized: String,
+    /// bcrypt hash.
+    pub password_hash: String,
+    /// Role name.
+    pub role: String,
+    /// Display name.
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Search text.
+    pub search_text: String,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Profile fields a user may change; `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChangeset {
+    /// Display name.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<Option<String>>,
+    /// Address.
+    pub address: Option<Option<String>>,
+    /// Category.
+    pub category: Option<Option<String>>,
+    /// Description.
+    pub description: Option<Option<String>>,
+    /// Service area.
+    pub service_area: Option<Option<String>>,
+    /// Hourly rate.
+    pub hourly_rate_cents: Option<Option<i64>>,
+    /// Availability.
+    pub is_available: Option<bool>,
+    /// Latitude.
+    pub lat: Option<Option<f64>>,
+    /// Longitude.
+    pub lng: Option<Option<f64>>,
+    /// Search text, recomputed by the service.
+    pub search_text: Option<String>,
+    /// Last changed.
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A `login_sessions` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = login_sessions)]
+pub struct LoginSession {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// The client's `User-Agent` at login.
+    pub user_agent: Option<String>,
+    /// The client's IP at login.
+    pub ip: Option<String>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last refresh.
+    pub last_used_at: NaiveDateTime,
+    /// Revoked (logout, reuse, password change, deletion).
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A `refresh_tokens` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Its login.
+    pub session_id: String,
+    /// Its user.
+    pub user_id: String,
+    /// Issued.
+    pub created_at: NaiveDateTime,
+    /// Expires.
+    pub expires_at: NaiveDateTime,
+    /// Spent by a refresh.
+    pub used_at: Option<NaiveDateTime>,
+    /// Revoked.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A `provider_services` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = provider_services)]
+pub struct ProviderService {
+    /// Id.
+    pub id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Category slug.
+    pub category: String,
+    /// Price.
+    pub price_cents: i64,
+    /// `hour` or `job`.
+    pub unit: String,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A `favorites` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = favorites)]
+pub struct Favorite {
+    /// The customer.
+    pub customer_id: String,
+    /// The favourite provider.
+    pub provider_id: String,
+    /// Added.
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,83 @@
+//! The tables this crate owns; written by hand for both backends.
+
+diesel::table! {
+    /// Accounts with their profile fields.
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        password_hash -> Text,
+        role -> Text,
+        is_active -> Bool,
+        name -> Text,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        category -> Nullable<Text>,
+        description -> Nullable<Text>,
+        service_area -> Nullable<Text>,
+        hourly_rate_cents -> Nullable<BigInt>,
+        verified -> Bool,
+        is_available -> Bool,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        rating_avg -> Nullable<Double>,
+        rating_count -> Integer,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Logins: one per successful login or registration, holding a family of
+    /// refresh tokens.
+    login_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Refresh tokens, stored only as SHA-256 hashes.
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The services a provider offers (its catalog).
+    provider_services (id) {
+        id -> Text,
+        provider_id -> Text,
+        title -> Text,
+        description -> Text,
+        category -> Text,
+        price_cents -> BigInt,
+        unit -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Customers' favourite providers.
+    favorites (customer_id, provider_id) {
+        customer_id -> Text,
+        provider_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, login_sessions, refresh_tokens, provider_services, favorites);
