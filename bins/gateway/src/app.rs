@@ -1,17 +1,21 @@
 //! Building and running the HTTP server: state, middleware, routes.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
+use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::{InProcessBus, SharedEventBus};
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
 use quickfix_shared::request_id::RequestIdMiddleware;
+use quickfix_shared::storage::{LocalStorage, SharedStorage};
+use quickfix_users::{SessionGate, UsersConfig, UsersState};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
@@ -21,6 +25,9 @@ use crate::openapi;
 use crate::service;
 use crate::settings::{AppEnv, Settings};
 use crate::telemetry::{Metrics, RequestTelemetry};
+
+/// The largest avatar image (the contract's 2 MiB).
+const AVATAR_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -48,7 +55,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(service::health)
         .service(service::ready)
         .service(service::metrics)
-        .service(utoipa_actix_web::scope(API_PREFIX));
+        .service(utoipa_actix_web::scope(API_PREFIX).configure(quickfix_users::configure));
 }
 
 /// Builds the pool and applies pending migrations.
@@ -107,6 +114,18 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
     let metrics = Metrics::new()?;
     let keys = web::Data::new(settings.auth.jwt_keys());
     let bus: web::Data<SharedEventBus> = web::Data::new(InProcessBus::shared());
+    let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
+    let users = web::Data::new(UsersState::new(
+        UsersConfig {
+            bcrypt_cost: settings.auth.bcrypt_cost,
+            refresh_ttl_secs: settings.auth.refresh_ttl_secs,
+            currency: settings.app.currency.clone(),
+            avatar_limit_bytes: AVATAR_LIMIT_BYTES,
+            rate_limit: settings.rate_limit.enabled,
+        },
+        Arc::clone(&storage),
+    ));
+    let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
     let json_limit = JsonLimit(settings.server.json_limit_bytes);
@@ -121,6 +140,8 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(pool_data.clone())
             .app_data(keys.clone())
             .app_data(bus.clone())
+            .app_data(users.clone())
+            .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())
             .app_data(json_limit)

@@ -1,6 +1,7 @@
 //! The QuickFix gateway: loads configuration, builds the pool, runs
 //! migrations and mounts every domain crate. It holds no business rules.
 
+pub mod admin;
 pub mod app;
 pub mod fallback;
 pub mod openapi;

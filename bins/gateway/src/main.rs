@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use quickfix_gateway::settings::Settings;
-use quickfix_gateway::{Application, app, openapi, telemetry};
+use quickfix_gateway::{Application, admin, app, openapi, telemetry};
 use quickfix_shared::db::redact_url;
 
 /// The QuickFix marketplace backend.
@@ -23,6 +23,18 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create an admin account.
+    CreateAdmin {
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+        /// The admin's password (at least 8 characters).
+        #[arg(long, env = "QUICKFIX_ADMIN_PASSWORD")]
+        password: String,
+        /// The admin's display name.
+        #[arg(long)]
+        name: String,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.
@@ -50,6 +62,11 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
+        Command::CreateAdmin {
+            email,
+            password,
+            name,
+        } => create_admin(settings, email, password, name).await,
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -84,6 +101,18 @@ async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     for version in applied {
         println!("applied {version}");
     }
+    Ok(())
+}
+
+async fn create_admin(
+    settings: Settings,
+    email: String,
+    password: String,
+    name: String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (pool, _) = app::prepare_database(&settings).await?;
+    let user = admin::create_admin(&pool, &settings, email, password, name).await?;
+    println!("created admin {} <{}>", user.id, user.email);
     Ok(())
 }
 

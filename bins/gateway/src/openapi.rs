@@ -27,6 +27,10 @@ Creating POSTs honour an `Idempotency-Key` header.",
     modifiers(&BearerSecurity),
     tags(
         (name = "service", description = "Liveness, readiness and metrics."),
+        (name = "auth", description = "Registration, login, token refresh and sessions."),
+        (name = "users", description = "Profiles, passwords, avatars and favourites."),
+        (name = "providers", description = "The public provider directory and catalogs."),
+        (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]
 pub struct ApiDoc;

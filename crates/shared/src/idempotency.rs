@@ -87,6 +87,15 @@ enum Claim {
     InProgress,
 }
 
+/// What [`run_once_stored`] answers.
+#[derive(Debug)]
+pub enum Stored<T> {
+    /// The work ran now and produced this.
+    Fresh(StatusCode, T),
+    /// An earlier request with the key answered this (status, JSON body).
+    Replayed(StatusCode, String),
+}
+
 /// Runs `work` at most once per (scope, key): the first answer is stored and
 /// replayed to repeats. `scope` is the caller (a user id, or a fixed scope
 /// for anonymous calls); `request` fingerprints what was asked.
@@ -102,9 +111,30 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
 {
+    match run_once_stored(pool, key, scope, request, work).await? {
+        Stored::Fresh(status, body) => Ok(HttpResponse::build(status).json(body)),
+        Stored::Replayed(status, body) => Ok(replay(status, body)),
+    }
+}
+
+/// Like [`run_once`], but hands the answer back instead of rendering it, for
+/// handlers whose stored answer is not the whole response (register keeps
+/// no tokens in the store and mints fresh ones on a replay).
+pub async fn run_once_stored<T, F, Fut>(
+    pool: &DbPool,
+    key: &IdempotencyKey,
+    scope: &str,
+    request: String,
+    work: F,
+) -> Result<Stored<T>, ApiError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
+{
     let Some(key) = key.0.clone() else {
         let (status, body) = work().await?;
-        return Ok(HttpResponse::build(status).json(body));
+        return Ok(Stored::Fresh(status, body));
     };
     let scope = scope.to_owned();
     let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
@@ -115,7 +145,10 @@ where
         };
         match claim {
             Claim::Mine => break,
-            Claim::Replay { status, body } => return Ok(replay(status, body)),
+            Claim::Replay { status, body } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return Ok(Stored::Replayed(status, body));
+            }
             Claim::Reused => {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,18 +180,17 @@ where
     };
     let finish = {
         let (scope, key) = (scope.clone(), key.clone());
-        let stored = stored.clone();
         db::run(pool, move |conn| finish(conn, &scope, &key, stored)).await
     };
     if let Err(err) = finish {
         tracing::warn!(error = %err, "could not record the idempotent answer");
     }
     let (status, body) = outcome?;
-    Ok(HttpResponse::build(status).json(body))
+    Ok(Stored::Fresh(status, body))
 }
 
-fn replay(status: u16, body: String) -> HttpResponse {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+/// The response replaying a stored answer.
+pub fn replay(status: StatusCode, body: String) -> HttpResponse {
     let content_type = if status.is_success() {
         "application/json"
     } else {

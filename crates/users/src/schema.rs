@@ -1,4 +1,8 @@
 //! The tables this crate owns; written by hand for both backends.
+#![expect(
+    missing_docs,
+    reason = "diesel::table! generates undocumented column types"
+)]
 
 diesel::table! {
     /// Accounts with their profile fields.
@@ -80,4 +84,10 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, login_sessions, refresh_tokens, provider_services, favorites);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    login_sessions,
+    refresh_tokens,
+    provider_services,
+    favorites
+);

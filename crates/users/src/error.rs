@@ -1,0 +1,91 @@
+//! The users crate's errors; handlers answer them as `ApiError`, whose
+//! conversion below fixes each one's status and code.
+
+use actix_web::http::StatusCode;
+use quickfix_shared::db::DbError;
+use quickfix_shared::{ApiError, FieldError};
+
+/// What can go wrong in the users crate.
+#[derive(Debug, thiserror::Error)]
+pub enum UsersError {
+    /// The email is registered already (409 `email_taken`).
+    #[error("email taken")]
+    EmailTaken,
+    /// Wrong email or password, or an inactive account (401).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A refresh token that is unknown, expired or revoked (401).
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// A spent refresh token presented again (401 `refresh_token_reused`).
+    #[error("refresh token reused")]
+    RefreshTokenReused,
+    /// The current password given is wrong (403 `wrong_password`).
+    #[error("wrong password")]
+    WrongPassword,
+    /// No such object, or not visible to the caller (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not do this (403).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Fields failed validation (422).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// The uploaded file is over the limit (413).
+    #[error("file too large")]
+    TooLarge(usize),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Anything else that is a bug.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for UsersError {
+    fn from(err: diesel::result::Error) -> Self {
+        UsersError::Db(DbError::Query(err))
+    }
+}
+
+impl UsersError {
+    /// 422 for one field.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        UsersError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<UsersError> for ApiError {
+    fn from(err: UsersError) -> Self {
+        match err {
+            UsersError::EmailTaken => {
+                ApiError::conflict("email_taken", "this email is already registered")
+            }
+            UsersError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "the email or password is wrong",
+            ),
+            UsersError::InvalidRefreshToken => {
+                ApiError::unauthorized("the refresh token is invalid or expired")
+            }
+            UsersError::RefreshTokenReused => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "refresh_token_reused",
+                "this refresh token was used already; every token of this login is revoked",
+            ),
+            UsersError::WrongPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "the current password is wrong",
+            ),
+            UsersError::NotFound(what) => ApiError::not_found(what),
+            UsersError::Forbidden(why) => ApiError::forbidden(why),
+            UsersError::Validation(fields) => ApiError::validation(fields),
+            UsersError::TooLarge(limit) => ApiError::payload_too_large(limit),
+            UsersError::Db(err) => ApiError::from(err),
+            UsersError::Internal(msg) => ApiError::internal(msg),
+        }
+    }
+}

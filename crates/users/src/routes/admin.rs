@@ -1,0 +1,135 @@
+//! Admin routes over users: list, activate/deactivate, verify providers.
+
+use actix_web::{get, patch, post, web};
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::AdminUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::extract::{ValidJson, ValidQuery};
+use quickfix_shared::ids::UserId;
+use quickfix_shared::openapi::{
+    BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
+};
+use quickfix_shared::pagination::{Cursor, Page, PageParams};
+
+use crate::UsersState;
+use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, UserResponse};
+use crate::error::UsersError;
+use crate::repository::UserFilter;
+use crate::service;
+
+/// Every user, newest first, with filters.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "list_users",
+    params(AdminListUsersQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Users.", body = Page<UserResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/admin/users")]
+pub async fn list_users(
+    _admin: AdminUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    query: ValidQuery<AdminListUsersQuery>,
+) -> Result<web::Json<Page<UserResponse>>, ApiError> {
+    let query = query.into_inner();
+    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let limit = PageParams {
+        limit: query.limit,
+        cursor: None,
+    }
+    .limit();
+    let filter = UserFilter {
+        role: query.role.map(|r| r.as_str().to_owned()),
+        q: query.q.map(|q| q.trim().to_lowercase()),
+        is_active: query.is_active,
+    };
+    let page = db::run(&pool, move |conn| {
+        service::admin_list_users(conn, &filter, cursor.as_ref(), limit)
+    })
+    .await?;
+    Ok(web::Json(page.map(|u| {
+        UserResponse::private(&u, &state.config.currency)
+    })))
+}
+
+/// Activates or deactivates a user. A deactivated user's tokens stop
+/// working at once and every login ends.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "update_user",
+    request_body = AdminUpdateUserRequest,
+    params(("id" = String, Path, description = "The user's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user as now stored.", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[patch("/admin/users/{id}")]
+pub async fn update_user(
+    admin: AdminUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    path: web::Path<String>,
+    body: ValidJson<AdminUpdateUserRequest>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
+    if id == admin.id && !body.is_active {
+        return Err(ApiError::invalid_field(
+            "is_active",
+            "admins cannot deactivate themselves",
+        ));
+    }
+    let active = body.is_active;
+    let user = db::run(&pool, move |conn| {
+        service::admin_set_active(conn, &id, active)
+    })
+    .await?;
+    tracing::info!(user.id = %user.id, is_active = active, admin.id = %admin.id, "user activation changed");
+    Ok(web::Json(UserResponse::private(
+        &user,
+        &state.config.currency,
+    )))
+}
+
+/// Marks a provider verified.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "verify_provider",
+    params(("id" = String, Path, description = "The provider's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The provider as now stored.", body = UserResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/admin/providers/{id}/verify")]
+pub async fn verify_provider(
+    _admin: AdminUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    path: web::Path<String>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::parse(&path).ok_or(UsersError::NotFound("provider"))?;
+    let user = db::run(&pool, move |conn| service::admin_verify_provider(conn, &id)).await?;
+    Ok(web::Json(UserResponse::private(
+        &user,
+        &state.config.currency,
+    )))
+}

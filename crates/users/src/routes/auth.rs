@@ -1,0 +1,313 @@
+//! Registration, login, token refresh, logout and sessions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use quickfix_shared::auth::{AuthUser, JwtKeys};
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::extract::{ValidJson, ValidQuery};
+use quickfix_shared::idempotency::{self, IdempotencyKey, Stored};
+use quickfix_shared::openapi::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
+};
+use quickfix_shared::pagination::{Page, PageParams};
+use quickfix_shared::ratelimit::{Limit, client_ip};
+use quickfix_shared::{ApiError, ids::UserId};
+use serde::{Deserialize, Serialize};
+
+use super::{auth_response, session_meta};
+use crate::UsersState;
+use crate::dto::{
+    AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionResponse, UserResponse,
+};
+use crate::error::UsersError;
+use crate::service::{self, RefreshOutcome};
+
+const REGISTER_PER_IP: Limit = Limit::per_minute(10);
+const LOGIN_PER_IP: Limit = Limit::per_minute(20);
+const LOGIN_PER_ACCOUNT: Limit = Limit::per_minute(10);
+const REFRESH_PER_IP: Limit = Limit::per_minute(60);
+
+/// What the idempotency store keeps of a registration: never its tokens.
+#[derive(Debug, Serialize, Deserialize)]
+struct Registered {
+    user_id: String,
+    session_id: String,
+}
+
+/// Registers a customer or provider and logs them in.
+///
+/// Honours `Idempotency-Key` (the key alone identifies the anonymous caller).
+/// Tokens are never stored, so a replay answers the same user and login with
+/// a freshly minted token pair.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "register",
+    request_body = RegisterRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h.")),
+    responses(
+        (status = 201, description = "Registered and logged in.", body = AuthResponse),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    keys: web::Data<JwtKeys>,
+    key: IdempotencyKey,
+    body: ValidJson<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .limiter
+        .check(&format!("register:{}", client_ip(&req)), REGISTER_PER_IP)?;
+    let request = body.into_inner();
+    let fingerprint = idempotency::fingerprint(&[
+        b"POST /auth/register",
+        &serde_json::to_vec(&request).map_err(ApiError::internal)?,
+    ]);
+    let meta = session_meta(&req);
+    let fresh = std::cell::RefCell::new(None);
+    let stored = idempotency::run_once_stored(&pool, &key, "anonymous", fingerprint, || async {
+        let hash =
+            service::hash_password(request.password.clone(), state.config.bcrypt_cost).await?;
+        let ttl = state.config.refresh_ttl_secs;
+        let issued = db::run(&pool, move |conn| {
+            service::register(conn, &request, hash, &meta, ttl)
+        })
+        .await?;
+        tracing::info!(user.id = %issued.user.id, "user registered");
+        let registered = Registered {
+            user_id: issued.user.id.clone(),
+            session_id: issued.session_id.clone(),
+        };
+        fresh.replace(Some(issued));
+        Ok((StatusCode::CREATED, registered))
+    })
+    .await;
+    match stored {
+        Ok(Stored::Fresh(status, _)) => {
+            let issued = fresh
+                .into_inner()
+                .ok_or_else(|| ApiError::internal("registration produced no login"))?;
+            Ok(HttpResponse::build(status).json(auth_response(&keys, &state, &issued)?))
+        }
+        Ok(Stored::Replayed(status, body)) if status.is_success() => {
+            let registered: Registered = serde_json::from_str(&body).map_err(ApiError::internal)?;
+            let ttl = state.config.refresh_ttl_secs;
+            let issued = db::run(&pool, move |conn| {
+                service::reissue(conn, &registered.user_id, &registered.session_id, ttl)
+            })
+            .await?;
+            Ok(HttpResponse::build(status)
+                .insert_header((idempotency::REPLAYED_HEADER, "true"))
+                .json(auth_response(&keys, &state, &issued)?))
+        }
+        Ok(Stored::Replayed(status, body)) => Ok(idempotency::replay(status, body)),
+        Err(err) => Err(err),
+    }
+}
+
+/// Logs in with email and password.
+///
+/// A wrong email and a wrong password get the same answer in about the same
+/// time (an unknown email is checked against a dummy hash).
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in.", body = AuthResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    keys: web::Data<JwtKeys>,
+    body: ValidJson<LoginRequest>,
+) -> Result<web::Json<AuthResponse>, ApiError> {
+    let request = body.into_inner();
+    state
+        .limiter
+        .check(&format!("login:ip:{}", client_ip(&req)), LOGIN_PER_IP)?;
+    state.limiter.check(
+        &format!("login:account:{}", service::normalize_email(&request.email)),
+        LOGIN_PER_ACCOUNT,
+    )?;
+    let email = request.email.clone();
+    let candidate = db::run(&pool, move |conn| {
+        service::find_login_candidate(conn, &email)
+    })
+    .await?;
+    let hash = match &candidate {
+        Some(user) => user.password_hash.clone(),
+        None => state.dummy_hash().await?,
+    };
+    let verified = service::verify_password(request.password, hash).await?;
+    let user = match candidate {
+        Some(user) if verified && user.is_active => user,
+        _ => return Err(UsersError::InvalidCredentials.into()),
+    };
+    let meta = session_meta(&req);
+    let ttl = state.config.refresh_ttl_secs;
+    let issued = db::run(&pool, move |conn| service::login(conn, user, &meta, ttl)).await?;
+    Ok(web::Json(auth_response(&keys, &state, &issued)?))
+}
+
+/// Exchanges a refresh token for a new pair.
+///
+/// Each refresh token works once. Presenting a spent one again is 401
+/// `refresh_token_reused` and revokes every token of that login.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "refresh_token",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair.", body = AuthResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    keys: web::Data<JwtKeys>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<web::Json<AuthResponse>, ApiError> {
+    state
+        .limiter
+        .check(&format!("refresh:{}", client_ip(&req)), REFRESH_PER_IP)?;
+    let token = body.into_inner().refresh_token;
+    let ttl = state.config.refresh_ttl_secs;
+    match db::run(&pool, move |conn| service::refresh(conn, &token, ttl)).await? {
+        RefreshOutcome::Rotated(issued) => Ok(web::Json(auth_response(&keys, &state, &issued)?)),
+        RefreshOutcome::Reused => {
+            tracing::warn!("a spent refresh token was presented; its login is revoked");
+            Err(UsersError::RefreshTokenReused.into())
+        }
+    }
+}
+
+/// Ends the login a refresh token belongs to.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logout",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The login is over; its tokens are dead."),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    pool: web::Data<DbPool>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().refresh_token;
+    db::run(&pool, move |conn| service::logout(conn, &token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's live logins, newest first.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "list_sessions",
+    params(PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Live logins.", body = Page<SessionResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/auth/sessions")]
+pub async fn list_sessions(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    page: ValidQuery<PageParams>,
+) -> Result<web::Json<Page<SessionResponse>>, ApiError> {
+    let cursor = page.cursor()?;
+    let limit = page.limit();
+    let current = user.session.clone();
+    let sessions = db::run(&pool, move |conn| {
+        service::list_sessions(conn, &user.id, cursor.as_ref(), limit)
+    })
+    .await?;
+    Ok(web::Json(
+        sessions.map(|s| SessionResponse::of(&s, &current)),
+    ))
+}
+
+/// Revokes one of the caller's logins.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "delete_session",
+    params(("id" = String, Path, description = "The session's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[delete("/auth/sessions/{id}")]
+pub async fn delete_session(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let session = UserId::parse(&path).ok_or(UsersError::NotFound("session"))?;
+    db::run(&pool, move |conn| {
+        service::revoke_session(conn, &user.id, session.as_str())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller with profile.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "get_me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller.", body = UserResponse),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/auth/me")]
+pub async fn get_me(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let me = db::run(&pool, move |conn| service::get_user(conn, &user.id)).await?;
+    Ok(web::Json(UserResponse::private(
+        &me,
+        &state.config.currency,
+    )))
+}

@@ -1,0 +1,76 @@
+//! The users crate's HTTP routes, one file per area.
+
+mod admin;
+mod auth;
+mod favorites;
+mod profile;
+mod providers;
+
+use actix_web::{HttpRequest, http::header};
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::JwtKeys;
+use quickfix_shared::ratelimit::client_ip;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::UsersState;
+use crate::dto::{AuthResponse, UserResponse};
+use crate::service::{IssuedLogin, SessionMeta};
+
+/// Registers every route of the crate (paths relative to `/api/v1`).
+/// Literal segments come before `{id}` segments so `/users/me/...` wins.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::register)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::list_sessions)
+        .service(auth::delete_session)
+        .service(auth::get_me)
+        .service(profile::update_me)
+        .service(profile::change_password)
+        .service(profile::upload_avatar)
+        .service(profile::get_avatar)
+        .service(favorites::list_favorites)
+        .service(favorites::add_favorite)
+        .service(favorites::remove_favorite)
+        .service(profile::get_user)
+        .service(providers::list_providers)
+        .service(providers::create_catalog_service)
+        .service(providers::replace_catalog_service)
+        .service(providers::delete_catalog_service)
+        .service(providers::get_provider)
+        .service(providers::list_catalog_services)
+        .service(admin::list_users)
+        .service(admin::update_user)
+        .service(admin::verify_provider);
+}
+
+/// Where the request comes from, for the session list.
+fn session_meta(req: &HttpRequest) -> SessionMeta {
+    SessionMeta {
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(256).collect()),
+        ip: Some(client_ip(req)),
+    }
+}
+
+/// The token answer for a fresh login.
+fn auth_response(
+    keys: &JwtKeys,
+    state: &UsersState,
+    login: &IssuedLogin,
+) -> Result<AuthResponse, ApiError> {
+    let role = quickfix_shared::auth::Role::parse(&login.user.role)
+        .ok_or_else(|| ApiError::internal("stored role is unknown"))?;
+    let user_id = quickfix_shared::ids::UserId::from_db(login.user.id.clone());
+    Ok(AuthResponse {
+        user: UserResponse::private(&login.user, &state.config.currency),
+        access_token: keys.issue(&user_id, role, &login.session_id)?,
+        refresh_token: login.refresh_token.clone(),
+        token_type: "Bearer".to_owned(),
+        expires_in: keys.access_ttl_secs(),
+    })
+}
