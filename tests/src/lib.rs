@@ -173,3 +173,121 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
     assert!(body["request_id"].is_string(), "request_id missing: {body}");
     body
 }
+
+/// A registered user with live tokens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The user's id.
+    pub id: String,
+    /// The email registered.
+    pub email: String,
+    /// The password registered.
+    pub password: String,
+    /// An access token.
+    pub token: String,
+    /// A refresh token.
+    pub refresh: String,
+}
+
+/// A user to register: `TestUser::customer().register(&app)`.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    role: &'static str,
+    email: String,
+    name: String,
+}
+
+impl TestUser {
+    /// A customer with a unique email.
+    pub fn customer() -> Self {
+        Self::with_role("customer")
+    }
+
+    /// A provider with a unique email.
+    pub fn provider() -> Self {
+        Self::with_role("provider")
+    }
+
+    fn with_role(role: &'static str) -> Self {
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        Self {
+            role,
+            email: format!("{role}-{tag}@example.com"),
+            name: format!("Test {role}"),
+        }
+    }
+
+    /// Sets the display name.
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
+    /// Registers through the API.
+    pub async fn register(self, app: &TestApp) -> Session {
+        let password = "a-good-password".to_owned();
+        let response = app
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({
+                    "email": self.email,
+                    "password": password,
+                    "role": self.role,
+                    "name": self.name,
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "registration failed");
+        let body = json(response).await;
+        Session {
+            id: body["user"]["id"].as_str().expect("an id").to_owned(),
+            email: self.email,
+            password,
+            token: body["access_token"].as_str().expect("a token").to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("a refresh token")
+                .to_owned(),
+        }
+    }
+}
+
+impl TestApp {
+    /// An admin made the way `quickfix create-admin` makes one, logged in.
+    pub async fn admin(&self) -> Session {
+        let email = format!("admin-{}@example.com", uuid::Uuid::now_v7().simple());
+        let password = "an-admin-password".to_owned();
+        let user = quickfix_gateway::admin::create_admin(
+            self.pool(),
+            &self.settings,
+            email.clone(),
+            password.clone(),
+            "Admin".to_owned(),
+        )
+        .await
+        .expect("admin created");
+        self.login(&email, &password, &user.id).await
+    }
+
+    /// Logs in through the API.
+    pub async fn login(&self, email: &str, password: &str, id: &str) -> Session {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                &serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login failed");
+        let body = json(response).await;
+        Session {
+            id: id.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            token: body["access_token"].as_str().expect("a token").to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("a refresh token")
+                .to_owned(),
+        }
+    }
+}

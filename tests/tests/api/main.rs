@@ -4,6 +4,7 @@
     reason = "a failed unwrap fails the test, which is the point"
 )]
 
+mod auth;
 mod conventions;
 mod database;
 mod openapi;
