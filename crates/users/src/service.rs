@@ -224,7 +224,7 @@ pub fn login(
 #[derive(Debug, Clone)]
 pub enum RefreshOutcome {
     /// The token was live: here is the next one.
-    Rotated(IssuedLogin),
+    Rotated(Box<IssuedLogin>),
     /// The token was spent before: its whole login is now revoked.
     Reused,
 }
@@ -262,11 +262,11 @@ pub fn refresh(
         }
         repo::touch_session(conn, &session.id, at)?;
         let refresh_token = issue_refresh_token(conn, &user.id, &session.id, refresh_ttl_secs, at)?;
-        Ok(RefreshOutcome::Rotated(IssuedLogin {
+        Ok(RefreshOutcome::Rotated(Box::new(IssuedLogin {
             user,
             session_id: session.id,
             refresh_token,
-        }))
+        })))
     })
 }
 
@@ -450,20 +450,20 @@ pub fn profile_changeset(
             "must be between 1 and 100000000",
         ));
     }
-    if let Some(Some(location)) = request.location {
-        if Point::new(location.lat, location.lng).is_none() {
-            if !(-90.0..=90.0).contains(&location.lat) {
-                errors.push(FieldError::new(
-                    "location.lat",
-                    "must be between -90 and 90",
-                ));
-            }
-            if !(-180.0..=180.0).contains(&location.lng) {
-                errors.push(FieldError::new(
-                    "location.lng",
-                    "must be between -180 and 180",
-                ));
-            }
+    if let Some(Some(location)) = request.location
+        && Point::new(location.lat, location.lng).is_none()
+    {
+        if !(-90.0..=90.0).contains(&location.lat) {
+            errors.push(FieldError::new(
+                "location.lat",
+                "must be between -90 and 90",
+            ));
+        }
+        if !(-180.0..=180.0).contains(&location.lng) {
+            errors.push(FieldError::new(
+                "location.lng",
+                "must be between -180 and 180",
+            ));
         }
     }
     if !errors.is_empty() {

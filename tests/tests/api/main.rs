@@ -9,3 +9,4 @@ mod conventions;
 mod database;
 mod openapi;
 mod service;
+mod users;
