@@ -15,6 +15,7 @@ use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
 use quickfix_shared::request_id::RequestIdMiddleware;
 use quickfix_shared::storage::{LocalStorage, SharedStorage};
+use quickfix_jobs::JobsState;
 use quickfix_users::{SessionGate, UsersConfig, UsersState};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -55,7 +56,11 @@ pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(service::health)
         .service(service::ready)
         .service(service::metrics)
-        .service(utoipa_actix_web::scope(API_PREFIX).configure(quickfix_users::configure));
+        .service(
+            utoipa_actix_web::scope(API_PREFIX)
+                .configure(quickfix_users::configure)
+                .configure(quickfix_jobs::configure),
+        );
 }
 
 /// Builds the pool and applies pending migrations.
@@ -125,6 +130,9 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
         },
         Arc::clone(&storage),
     ));
+    let jobs = web::Data::new(JobsState {
+        currency: settings.app.currency.clone(),
+    });
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
@@ -141,6 +149,7 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(keys.clone())
             .app_data(bus.clone())
             .app_data(users.clone())
+            .app_data(jobs.clone())
             .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

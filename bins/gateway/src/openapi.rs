@@ -30,6 +30,8 @@ Creating POSTs honour an `Idempotency-Key` header.",
         (name = "auth", description = "Registration, login, token refresh and sessions."),
         (name = "users", description = "Profiles, passwords, avatars and favourites."),
         (name = "providers", description = "The public provider directory and catalogs."),
+        (name = "jobs", description = "Categories, jobs and price estimates."),
+        (name = "offers", description = "Providers' offers on jobs."),
         (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]

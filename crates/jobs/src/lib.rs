@@ -1,1 +1,20 @@
 #![doc = include_str!("../README.md")]
+
+pub mod dto;
+pub mod error;
+pub mod models;
+pub mod repository;
+mod routes;
+pub mod schema;
+pub mod service;
+
+pub use error::JobsError;
+pub use routes::configure;
+pub use service::{AcceptedOffer, accept_offer_in, cancel_booked_job_in, complete_job_in, count_jobs_by_status};
+
+/// The crate's state, shared by its handlers as app data.
+#[derive(Debug, Clone)]
+pub struct JobsState {
+    /// The deployment's currency.
+    pub currency: String,
+}

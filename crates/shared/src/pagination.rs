@@ -131,6 +131,41 @@ impl<T> Page<T> {
     }
 }
 
+/// Reads rows in keyset order, `batch` at a time from `fetch`, until
+/// `limit + 1` of them pass `keep` or the rows run out: for filters SQL can
+/// only narrow (an exact distance after a bounding box), so pages still
+/// neither skip nor repeat. Feed the result to [`Page::from_rows`].
+pub fn collect_filtered<R, T, E>(
+    start: Option<&Cursor>,
+    limit: u32,
+    batch: i64,
+    mut fetch: impl FnMut(Option<&Cursor>, i64) -> Result<Vec<R>, E>,
+    position: impl Fn(&R) -> Cursor,
+    mut keep: impl FnMut(R) -> Option<T>,
+) -> Result<Vec<T>, E> {
+    let wanted = limit as usize + 1;
+    let mut kept = Vec::with_capacity(wanted);
+    let mut after = start.cloned();
+    loop {
+        let rows = fetch(after.as_ref(), batch)?;
+        let exhausted = (rows.len() as i64) < batch;
+        if let Some(last) = rows.last() {
+            after = Some(position(last));
+        }
+        for row in rows {
+            if let Some(item) = keep(row) {
+                kept.push(item);
+                if kept.len() == wanted {
+                    return Ok(kept);
+                }
+            }
+        }
+        if exhausted {
+            return Ok(kept);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +186,28 @@ mod tests {
             let err = Cursor::decode(raw).expect_err("not a cursor");
             assert_eq!(err.status(), StatusCode::BAD_REQUEST);
         }
+    }
+
+    #[test]
+    fn filtered_collection_reads_batches_until_the_page_is_full() {
+        let at = DateTime::from_timestamp(0, 0).expect("epoch").naive_utc();
+        let rows: Vec<u32> = (0..50).collect();
+        let mut calls = 0;
+        let kept = collect_filtered(
+            None,
+            3,
+            7,
+            |after: Option<&Cursor>, n| {
+                calls += 1;
+                let start = after.map_or(0, |c| c.id.parse::<usize>().expect("ours") + 1);
+                Ok::<_, ()>(rows.iter().copied().skip(start).take(n as usize).collect())
+            },
+            |r| Cursor::new(at, r.to_string()),
+            |r| (r % 5 == 0).then_some(r),
+        )
+        .expect("no error");
+        assert_eq!(kept, vec![0, 5, 10, 15]);
+        assert_eq!(calls, 3);
     }
 
     #[test]

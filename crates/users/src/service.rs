@@ -12,7 +12,7 @@ use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::UserId;
-use quickfix_shared::pagination::{Cursor, Page};
+use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 use quickfix_shared::{FieldError, storage};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -565,8 +565,7 @@ const NEAR_BATCH: i64 = 200;
 
 /// The provider directory, newest first, each with its distance from
 /// `near` when given. With `near`, the SQL query is narrowed by a bounding
-/// box and batches are read until the page is full of providers truly
-/// within the radius.
+/// box and the exact great-circle distance decides.
 pub fn list_providers(
     conn: &mut DbConn,
     query: &DirectoryQuery,
@@ -579,50 +578,27 @@ pub fn list_providers(
         min_rating: query.min_rating,
         available: query.available,
         verified: query.verified,
-        bbox: query
-            .near
-            .map(|(center, radius)| BoundingBox::around(center, radius)),
+        bbox: query.near.map(|(center, radius)| BoundingBox::around(center, radius)),
     };
-    let wanted = limit as usize + 1;
-    let Some((center, radius)) = query.near else {
-        let rows = repo::list_providers(conn, &filter, cursor, wanted as i64)?;
-        return Ok(Page::from_rows(
-            rows.into_iter().map(|u| (u, None)).collect(),
+    let position = |u: &User| Cursor::new(u.created_at, u.id.clone());
+    let rows = match query.near {
+        None => repo::list_providers(conn, &filter, cursor, i64::from(limit) + 1)?
+            .into_iter()
+            .map(|u| (u, None))
+            .collect(),
+        Some((center, radius)) => collect_filtered(
+            cursor,
             limit,
-            |(u, _)| Cursor::new(u.created_at, u.id.clone()),
-            |row| row,
-        ));
+            NEAR_BATCH,
+            |after, n| repo::list_providers(conn, &filter, after, n),
+            position,
+            |user| {
+                let distance = center.distance_km(&Point { lat: user.lat?, lng: user.lng? });
+                (distance <= radius).then_some((user, Some(distance)))
+            },
+        )?,
     };
-    let mut matches = Vec::with_capacity(wanted);
-    let mut position = cursor.cloned();
-    loop {
-        let batch = repo::list_providers(conn, &filter, position.as_ref(), NEAR_BATCH)?;
-        let exhausted = (batch.len() as i64) < NEAR_BATCH;
-        if let Some(last) = batch.last() {
-            position = Some(Cursor::new(last.created_at, last.id.clone()));
-        }
-        for user in batch {
-            let (Some(lat), Some(lng)) = (user.lat, user.lng) else {
-                continue;
-            };
-            let distance = center.distance_km(&Point { lat, lng });
-            if distance <= radius {
-                matches.push((user, Some(distance)));
-                if matches.len() == wanted {
-                    break;
-                }
-            }
-        }
-        if exhausted || matches.len() == wanted {
-            break;
-        }
-    }
-    Ok(Page::from_rows(
-        matches,
-        limit,
-        |(u, _)| Cursor::new(u.created_at, u.id.clone()),
-        |row| row,
-    ))
+    Ok(Page::from_rows(rows, limit, |(u, _)| position(u), |row| row))
 }
 
 /// A provider's catalog; 404 when the provider is unknown.

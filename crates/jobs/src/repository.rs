@@ -1,0 +1,315 @@
+//! Queries on this crate's tables. Each takes the connection first, so it
+//! runs inside or outside the caller's transaction alike.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use quickfix_shared::db::{DbConn, MultiBackend};
+use quickfix_shared::geo::BoundingBox;
+use quickfix_shared::pagination::Cursor;
+
+use crate::models::{Category, Job, Offer};
+use crate::schema::{categories, jobs, offers};
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern and wraps it in `%...%`.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Every category, by slug.
+pub fn list_categories(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
+    categories::table
+        .select(Category::as_select())
+        .order(categories::slug.asc())
+        .load(conn)
+}
+
+/// A category by slug.
+pub fn find_category(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Category>> {
+    categories::table
+        .find(slug)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a category.
+pub fn insert_category(conn: &mut DbConn, category: &Category) -> QueryResult<usize> {
+    diesel::insert_into(categories::table)
+        .values(category)
+        .execute(conn)
+}
+
+/// Stores a job.
+pub fn insert_job(conn: &mut DbConn, job: &Job) -> QueryResult<usize> {
+    diesel::insert_into(jobs::table).values(job).execute(conn)
+}
+
+/// A job by id.
+pub fn find_job(conn: &mut DbConn, id: &str) -> QueryResult<Option<Job>> {
+    jobs::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The editable fields of a job.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = jobs)]
+pub struct JobChangeset {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Search text.
+    pub search_text: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Budget.
+    pub budget_cents: Option<Option<i64>>,
+    /// Address.
+    pub address: Option<String>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Longitude.
+    pub lng: Option<f64>,
+    /// When.
+    pub scheduled_for: Option<Option<NaiveDateTime>>,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Applies a change to an open job; 0 rows when it is not open.
+pub fn update_open_job(conn: &mut DbConn, id: &str, change: &JobChangeset) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
+        .set(change)
+        .execute(conn)
+}
+
+/// Moves a job from one state to another; 0 rows when it was not in `from`.
+/// The conditional update is what makes concurrent transitions safe.
+pub fn transition_job(
+    conn: &mut DbConn,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq(from)))
+        .set((jobs::status.eq(to), jobs::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Books an open job of `customer` for an offer; 0 rows when the job is not
+/// open or not theirs.
+pub fn book_job(
+    conn: &mut DbConn,
+    id: &str,
+    customer: &str,
+    offer_id: &str,
+    provider_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq("open"))
+            .filter(jobs::customer_id.eq(customer)),
+    )
+    .set((
+        jobs::status.eq("booked"),
+        jobs::accepted_offer_id.eq(offer_id),
+        jobs::accepted_provider_id.eq(provider_id),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Adds `delta` to an open job's offer count; 0 rows when it is not open.
+/// On PostgreSQL the update also locks the job row until commit, so offers
+/// and accepts on one job are serialised.
+pub fn bump_offer_count_if_open(conn: &mut DbConn, id: &str, delta: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
+        .set((jobs::offer_count.eq(jobs::offer_count + delta), jobs::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Filters of a job list.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only this customer's jobs.
+    pub customer_id: Option<String>,
+    /// Only this state.
+    pub status: Option<String>,
+    /// Category slug.
+    pub category: Option<String>,
+    /// Lower-cased words in title or description.
+    pub q: Option<String>,
+    /// Lowest budget.
+    pub min_budget_cents: Option<i64>,
+    /// The prefilter box of a `near` search.
+    pub bbox: Option<BoundingBox>,
+}
+
+/// Jobs newest first after `cursor`, at most `limit` rows.
+pub fn list_jobs(conn: &mut DbConn, filter: &JobFilter, cursor: Option<&Cursor>, limit: i64) -> QueryResult<Vec<Job>> {
+    let mut query = jobs::table.select(Job::as_select()).into_boxed::<MultiBackend>();
+    if let Some(customer) = &filter.customer_id {
+        query = query.filter(jobs::customer_id.eq(customer.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(jobs::status.eq(status.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(jobs::category.eq(category.clone()));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(jobs::search_text.like(contains_pattern(q)).escape('\\'));
+    }
+    if let Some(min) = filter.min_budget_cents {
+        query = query.filter(jobs::budget_cents.ge(min));
+    }
+    if let Some(bbox) = &filter.bbox {
+        query = query.filter(jobs::lat.between(bbox.min_lat, bbox.max_lat));
+        match bbox.lng_ranges.as_slice() {
+            [] => {}
+            [(west, east)] => query = query.filter(jobs::lng.between(*west, *east)),
+            [(w1, e1), (w2, e2), ..] => {
+                query = query.filter(jobs::lng.between(*w1, *e1).or(jobs::lng.between(*w2, *e2)));
+            }
+        }
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(
+            jobs::created_at
+                .lt(cursor.at)
+                .or(jobs::created_at.eq(cursor.at).and(jobs::id.lt(cursor.id.clone()))),
+        );
+    }
+    query
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Jobs per state.
+pub fn count_jobs_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    jobs::table
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Stores an offer.
+pub fn insert_offer(conn: &mut DbConn, offer: &Offer) -> QueryResult<usize> {
+    diesel::insert_into(offers::table).values(offer).execute(conn)
+}
+
+/// An offer of a job.
+pub fn find_offer(conn: &mut DbConn, job_id: &str, offer_id: &str) -> QueryResult<Option<Offer>> {
+    offers::table
+        .find(offer_id)
+        .filter(offers::job_id.eq(job_id))
+        .select(Offer::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether a provider has any offer on a job.
+pub fn has_offered(conn: &mut DbConn, job_id: &str, provider_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        offers::table
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::provider_id.eq(provider_id)),
+    ))
+    .get_result(conn)
+}
+
+/// A job's offers newest first after `cursor`, optionally only one
+/// provider's.
+pub fn list_offers(
+    conn: &mut DbConn,
+    job_id: &str,
+    provider_id: Option<&str>,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<Offer>> {
+    let mut query = offers::table
+        .select(Offer::as_select())
+        .filter(offers::job_id.eq(job_id.to_owned()))
+        .into_boxed::<MultiBackend>();
+    if let Some(provider) = provider_id {
+        query = query.filter(offers::provider_id.eq(provider.to_owned()));
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(
+            offers::created_at
+                .lt(cursor.at)
+                .or(offers::created_at.eq(cursor.at).and(offers::id.lt(cursor.id.clone()))),
+        );
+    }
+    query
+        .order((offers::created_at.desc(), offers::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Moves a pending offer to `to`; 0 rows when it was not pending (or is
+/// not of this job, or not this provider's when one is given).
+pub fn settle_pending_offer(
+    conn: &mut DbConn,
+    job_id: &str,
+    offer_id: &str,
+    provider_id: Option<&str>,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(offers::table)
+        .filter(offers::id.eq(offer_id.to_owned()))
+        .filter(offers::job_id.eq(job_id.to_owned()))
+        .filter(offers::status.eq("pending"))
+        .into_boxed();
+    if let Some(provider) = provider_id {
+        query = query.filter(offers::provider_id.eq(provider.to_owned()));
+    }
+    query
+        .set((offers::status.eq(to), offers::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Rejects every pending offer of a job; returns their providers.
+pub fn reject_pending_offers(conn: &mut DbConn, job_id: &str, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+    let providers = offers::table
+        .filter(offers::job_id.eq(job_id))
+        .filter(offers::status.eq("pending"))
+        .select(offers::provider_id)
+        .load(conn)?;
+    diesel::update(
+        offers::table
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::status.eq("pending")),
+    )
+    .set((offers::status.eq("rejected"), offers::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(providers)
+}
+
+/// Prices of the most recently accepted offers in a category.
+pub fn accepted_prices(conn: &mut DbConn, category: &str, limit: i64) -> QueryResult<Vec<i64>> {
+    offers::table
+        .filter(offers::category.eq(category))
+        .filter(offers::status.eq("accepted"))
+        .order(offers::updated_at.desc())
+        .limit(limit)
+        .select(offers::price_cents)
+        .load(conn)
+}

@@ -1,0 +1,57 @@
+//! The tables this crate owns; written by hand for both backends.
+#![expect(missing_docs, reason = "diesel::table! generates undocumented column types")]
+
+diesel::table! {
+    /// Service categories, with estimate keywords and fallback prices.
+    categories (slug) {
+        slug -> Text,
+        name -> Text,
+        keywords -> Text,
+        fallback_low_cents -> BigInt,
+        fallback_median_cents -> BigInt,
+        fallback_high_cents -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Jobs posted by customers.
+    jobs (id) {
+        id -> Text,
+        customer_id -> Text,
+        title -> Text,
+        description -> Text,
+        search_text -> Text,
+        category -> Text,
+        status -> Text,
+        budget_cents -> Nullable<BigInt>,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        scheduled_for -> Nullable<Timestamp>,
+        offer_count -> Integer,
+        accepted_offer_id -> Nullable<Text>,
+        accepted_provider_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Providers' offers on jobs.
+    offers (id) {
+        id -> Text,
+        job_id -> Text,
+        provider_id -> Text,
+        category -> Text,
+        price_cents -> BigInt,
+        message -> Text,
+        eta -> Nullable<Timestamp>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offers -> jobs (job_id));
+diesel::allow_tables_to_appear_in_same_query!(categories, jobs, offers);

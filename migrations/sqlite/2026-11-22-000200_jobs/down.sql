@@ -1,0 +1,3 @@
+DROP TABLE offers;
+DROP TABLE jobs;
+DROP TABLE categories;
