@@ -291,3 +291,48 @@ impl TestApp {
         }
     }
 }
+
+/// A job body at a given place, for tests.
+pub fn job_body(title: &str, category: &str, lat: f64, lng: f64) -> serde_json::Value {
+    serde_json::json!({
+        "title": title,
+        "description": format!("{title}, please help"),
+        "category": category,
+        "budget_cents": 15000,
+        "location": {"address": "Rua Augusta 100, Lisboa", "lat": lat, "lng": lng},
+    })
+}
+
+impl TestApp {
+    /// Posts a job as `customer` and returns its JSON.
+    pub async fn post_job(
+        &self,
+        customer: &Session,
+        body: &serde_json::Value,
+    ) -> serde_json::Value {
+        let response = self
+            .send_json_as(&customer.token, reqwest::Method::POST, "/api/v1/jobs", body)
+            .await;
+        assert_eq!(response.status(), 201, "job not created");
+        json(response).await
+    }
+
+    /// Makes an offer as `provider` and returns its JSON.
+    pub async fn offer(
+        &self,
+        provider: &Session,
+        job_id: &str,
+        price_cents: i64,
+    ) -> serde_json::Value {
+        let response = self
+            .send_json_as(
+                &provider.token,
+                reqwest::Method::POST,
+                &format!("/api/v1/jobs/{job_id}/offers"),
+                &serde_json::json!({"price_cents": price_cents, "message": "I can do it"}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "offer not created");
+        json(response).await
+    }
+}

@@ -36,9 +36,14 @@ impl JobStatus {
 
     /// Parses the stored name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [JobStatus::Open, JobStatus::Booked, JobStatus::Completed, JobStatus::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        [
+            JobStatus::Open,
+            JobStatus::Booked,
+            JobStatus::Completed,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 }
 
@@ -69,9 +74,14 @@ impl OfferStatus {
 
     /// Parses the stored name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [OfferStatus::Pending, OfferStatus::Accepted, OfferStatus::Rejected, OfferStatus::Withdrawn]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        [
+            OfferStatus::Pending,
+            OfferStatus::Accepted,
+            OfferStatus::Rejected,
+            OfferStatus::Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 }
 

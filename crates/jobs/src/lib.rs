@@ -10,7 +10,9 @@ pub mod service;
 
 pub use error::JobsError;
 pub use routes::configure;
-pub use service::{AcceptedOffer, accept_offer_in, cancel_booked_job_in, complete_job_in, count_jobs_by_status};
+pub use service::{
+    AcceptedOffer, accept_offer_in, cancel_booked_job_in, complete_job_in, count_jobs_by_status,
+};
 
 /// The crate's state, shared by its handlers as app data.
 #[derive(Debug, Clone)]

@@ -137,9 +137,17 @@ pub fn book_job(
 /// Adds `delta` to an open job's offer count; 0 rows when it is not open.
 /// On PostgreSQL the update also locks the job row until commit, so offers
 /// and accepts on one job are serialised.
-pub fn bump_offer_count_if_open(conn: &mut DbConn, id: &str, delta: i32, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn bump_offer_count_if_open(
+    conn: &mut DbConn,
+    id: &str,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
-        .set((jobs::offer_count.eq(jobs::offer_count + delta), jobs::updated_at.eq(now)))
+        .set((
+            jobs::offer_count.eq(jobs::offer_count + delta),
+            jobs::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 
@@ -161,8 +169,15 @@ pub struct JobFilter {
 }
 
 /// Jobs newest first after `cursor`, at most `limit` rows.
-pub fn list_jobs(conn: &mut DbConn, filter: &JobFilter, cursor: Option<&Cursor>, limit: i64) -> QueryResult<Vec<Job>> {
-    let mut query = jobs::table.select(Job::as_select()).into_boxed::<MultiBackend>();
+pub fn list_jobs(
+    conn: &mut DbConn,
+    filter: &JobFilter,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<Job>> {
+    let mut query = jobs::table
+        .select(Job::as_select())
+        .into_boxed::<MultiBackend>();
     if let Some(customer) = &filter.customer_id {
         query = query.filter(jobs::customer_id.eq(customer.clone()));
     }
@@ -190,9 +205,9 @@ pub fn list_jobs(conn: &mut DbConn, filter: &JobFilter, cursor: Option<&Cursor>,
     }
     if let Some(cursor) = cursor {
         query = query.filter(
-            jobs::created_at
-                .lt(cursor.at)
-                .or(jobs::created_at.eq(cursor.at).and(jobs::id.lt(cursor.id.clone()))),
+            jobs::created_at.lt(cursor.at).or(jobs::created_at
+                .eq(cursor.at)
+                .and(jobs::id.lt(cursor.id.clone()))),
         );
     }
     query
@@ -211,7 +226,9 @@ pub fn count_jobs_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>
 
 /// Stores an offer.
 pub fn insert_offer(conn: &mut DbConn, offer: &Offer) -> QueryResult<usize> {
-    diesel::insert_into(offers::table).values(offer).execute(conn)
+    diesel::insert_into(offers::table)
+        .values(offer)
+        .execute(conn)
 }
 
 /// An offer of a job.
@@ -252,9 +269,9 @@ pub fn list_offers(
     }
     if let Some(cursor) = cursor {
         query = query.filter(
-            offers::created_at
-                .lt(cursor.at)
-                .or(offers::created_at.eq(cursor.at).and(offers::id.lt(cursor.id.clone()))),
+            offers::created_at.lt(cursor.at).or(offers::created_at
+                .eq(cursor.at)
+                .and(offers::id.lt(cursor.id.clone()))),
         );
     }
     query
@@ -287,7 +304,11 @@ pub fn settle_pending_offer(
 }
 
 /// Rejects every pending offer of a job; returns their providers.
-pub fn reject_pending_offers(conn: &mut DbConn, job_id: &str, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn reject_pending_offers(
+    conn: &mut DbConn,
+    job_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let providers = offers::table
         .filter(offers::job_id.eq(job_id))
         .filter(offers::status.eq("pending"))

@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use quickfix_shared::FieldError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
-use quickfix_shared::FieldError;
 
 use crate::dto::{
     CreateCategoryRequest, CreateJobRequest, CreateOfferRequest, EstimateRequest, EstimateSource,
@@ -54,13 +54,23 @@ pub fn list_categories(conn: &mut DbConn) -> Result<Vec<Category>, JobsError> {
 }
 
 /// Adds a category (admins).
-pub fn create_category(conn: &mut DbConn, request: &CreateCategoryRequest) -> Result<Category, JobsError> {
+pub fn create_category(
+    conn: &mut DbConn,
+    request: &CreateCategoryRequest,
+) -> Result<Category, JobsError> {
     if !is_slug(&request.slug) {
-        return Err(JobsError::invalid("slug", "must be lower-case letters, digits and dashes"));
+        return Err(JobsError::invalid(
+            "slug",
+            "must be lower-case letters, digits and dashes",
+        ));
     }
     let other = repo::find_category(conn, "other")?;
     let (low, median, high) = other.map_or((5000, 12000, 30000), |o| {
-        (o.fallback_low_cents, o.fallback_median_cents, o.fallback_high_cents)
+        (
+            o.fallback_low_cents,
+            o.fallback_median_cents,
+            o.fallback_high_cents,
+        )
     });
     let category = Category {
         slug: request.slug.clone(),
@@ -86,9 +96,16 @@ pub fn create_category(conn: &mut DbConn, request: &CreateCategoryRequest) -> Re
     })
 }
 
-fn check_category(conn: &mut DbConn, slug: &str, errors: &mut Vec<FieldError>) -> Result<(), JobsError> {
+fn check_category(
+    conn: &mut DbConn,
+    slug: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), JobsError> {
     if !is_slug(slug) || repo::find_category(conn, slug)?.is_none() {
-        errors.push(FieldError::new("category", "is not a known category (see GET /categories)"));
+        errors.push(FieldError::new(
+            "category",
+            "is not a known category (see GET /categories)",
+        ));
     }
     Ok(())
 }
@@ -102,7 +119,11 @@ fn check_schedule(when: Option<&DateTime<Utc>>, errors: &mut Vec<FieldError>) {
 }
 
 /// Posts a job for a customer.
-pub fn create_job(conn: &mut DbConn, customer: &AuthUser, request: &CreateJobRequest) -> Result<Job, JobsError> {
+pub fn create_job(
+    conn: &mut DbConn,
+    customer: &AuthUser,
+    request: &CreateJobRequest,
+) -> Result<Job, JobsError> {
     let mut errors = Vec::new();
     check_category(conn, &request.category, &mut errors)?;
     check_schedule(request.scheduled_for.as_ref(), &mut errors);
@@ -195,12 +216,17 @@ pub fn list_jobs(
         category: query.category.clone(),
         q: query.q.as_ref().map(|q| q.trim().to_lowercase()),
         min_budget_cents: query.min_budget_cents,
-        bbox: query.near.map(|(center, radius)| BoundingBox::around(center, radius)),
+        bbox: query
+            .near
+            .map(|(center, radius)| BoundingBox::around(center, radius)),
     };
     match viewer.role {
         Role::Provider => {
             if filter.status.as_deref().is_some_and(|s| s != "open") {
-                return Err(JobsError::invalid("status", "providers list open jobs only"));
+                return Err(JobsError::invalid(
+                    "status",
+                    "providers list open jobs only",
+                ));
             }
             filter.status = Some("open".to_owned());
         }
@@ -216,14 +242,25 @@ pub fn list_jobs(
             NEAR_BATCH,
             |after, n| repo::list_jobs(conn, &filter, after, n),
             position,
-            |job| (center.distance_km(&Point { lat: job.lat, lng: job.lng }) <= radius).then_some(job),
+            |job| {
+                (center.distance_km(&Point {
+                    lat: job.lat,
+                    lng: job.lng,
+                }) <= radius)
+                    .then_some(job)
+            },
         )?,
     };
     Ok(Page::from_rows(rows, limit, position, |j| j))
 }
 
 /// Changes an open job; only its owner may.
-pub fn update_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId, request: &UpdateJobRequest) -> Result<Job, JobsError> {
+pub fn update_job(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    id: &JobId,
+    request: &UpdateJobRequest,
+) -> Result<Job, JobsError> {
     db::write_transaction(conn, |conn| {
         let job = get_job(conn, viewer, id)?;
         if job.customer_id != viewer.id.as_str() {
@@ -236,7 +273,10 @@ pub fn update_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId, request: &Up
         let check_len = |errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize| {
             let n = value.trim().chars().count();
             if n == 0 || n > max {
-                errors.push(FieldError::new(field, format!("must be 1 to {max} characters long")));
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be 1 to {max} characters long"),
+                ));
             }
         };
         if let Some(title) = &request.title {
@@ -251,15 +291,24 @@ pub fn update_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId, request: &Up
         if let Some(Some(budget)) = request.budget_cents
             && !(0..=100_000_000).contains(&budget)
         {
-            errors.push(FieldError::new("budget_cents", "must be between 0 and 100000000"));
+            errors.push(FieldError::new(
+                "budget_cents",
+                "must be between 0 and 100000000",
+            ));
         }
         if let Some(location) = &request.location {
             check_len(&mut errors, "location.address", &location.address, 300);
             if !(-90.0..=90.0).contains(&location.lat) {
-                errors.push(FieldError::new("location.lat", "must be between -90 and 90"));
+                errors.push(FieldError::new(
+                    "location.lat",
+                    "must be between -90 and 90",
+                ));
             }
             if !(-180.0..=180.0).contains(&location.lng) {
-                errors.push(FieldError::new("location.lng", "must be between -180 and 180"));
+                errors.push(FieldError::new(
+                    "location.lng",
+                    "must be between -180 and 180",
+                ));
             }
         }
         if let Some(when) = &request.scheduled_for {
@@ -268,7 +317,11 @@ pub fn update_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId, request: &Up
         if !errors.is_empty() {
             return Err(JobsError::Validation(errors));
         }
-        let title = request.title.as_deref().map(str::trim).unwrap_or(&job.title);
+        let title = request
+            .title
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&job.title);
         let description = request.description.as_deref().unwrap_or(&job.description);
         let change = JobChangeset {
             title: request.title.as_ref().map(|t| t.trim().to_owned()),
@@ -276,7 +329,10 @@ pub fn update_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId, request: &Up
             search_text: Some(search_text(title, description)),
             category: request.category.clone(),
             budget_cents: request.budget_cents,
-            address: request.location.as_ref().map(|l| l.address.trim().to_owned()),
+            address: request
+                .location
+                .as_ref()
+                .map(|l| l.address.trim().to_owned()),
             lat: request.location.as_ref().map(|l| l.lat),
             lng: request.location.as_ref().map(|l| l.lng),
             scheduled_for: request.scheduled_for.map(|w| w.map(|t| t.naive_utc())),
@@ -299,11 +355,17 @@ pub struct CancelledJob {
 }
 
 /// Cancels an open job (its owner or an admin); pending offers are rejected.
-pub fn cancel_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId) -> Result<CancelledJob, JobsError> {
+pub fn cancel_job(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    id: &JobId,
+) -> Result<CancelledJob, JobsError> {
     db::write_transaction(conn, |conn| {
         let job = get_job(conn, viewer, id)?;
         if job.customer_id != viewer.id.as_str() && viewer.role != Role::Admin {
-            return Err(JobsError::Forbidden("only the job's owner or an admin may cancel it"));
+            return Err(JobsError::Forbidden(
+                "only the job's owner or an admin may cancel it",
+            ));
         }
         let at = now();
         if repo::transition_job(conn, id.as_str(), "open", "cancelled", at)? == 0 {
@@ -315,7 +377,8 @@ pub fn cancel_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId) -> Result<Ca
     })
 }
 
-/// Makes an offer on an open job. One pending offer per provider per job:
+/// Makes an offer on an open job; a job in any other state is 409
+/// `job_not_open`. One pending offer per provider per job:
 /// the partial unique index decides, also under races.
 pub fn create_offer(
     conn: &mut DbConn,
@@ -324,7 +387,9 @@ pub fn create_offer(
     request: &CreateOfferRequest,
 ) -> Result<(Offer, Job), JobsError> {
     db::write_transaction(conn, |conn| {
-        let job = get_job(conn, provider, job_id)?;
+        // Any provider who has the id of a job that is no longer open learns
+        // only that: 409, as the contract says, rather than 404.
+        let job = repo::find_job(conn, job_id.as_str())?.ok_or(JobsError::NotFound("job"))?;
         let at = now();
         if repo::bump_offer_count_if_open(conn, job_id.as_str(), 1, at)? == 0 {
             return Err(JobsError::JobNotOpen);
@@ -368,7 +433,12 @@ pub fn list_offers(
         Role::Customer => return Err(JobsError::NotFound("job")),
     };
     let rows = repo::list_offers(conn, job_id.as_str(), only, cursor, i64::from(limit) + 1)?;
-    Ok(Page::from_rows(rows, limit, |o| Cursor::new(o.created_at, o.id.clone()), |o| o))
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |o| Cursor::new(o.created_at, o.id.clone()),
+        |o| o,
+    ))
 }
 
 /// Withdraws the provider's own pending offer.
@@ -429,14 +499,33 @@ pub fn accept_offer_in(
 ) -> Result<AcceptedOffer, JobsError> {
     let job = get_job(conn, customer, job_id)?;
     if job.customer_id != customer.id.as_str() {
-        return Err(JobsError::Forbidden("only the job's owner may accept an offer"));
+        return Err(JobsError::Forbidden(
+            "only the job's owner may accept an offer",
+        ));
     }
-    let offer = repo::find_offer(conn, job_id.as_str(), offer_id.as_str())?.ok_or(JobsError::NotFound("offer"))?;
+    let offer = repo::find_offer(conn, job_id.as_str(), offer_id.as_str())?
+        .ok_or(JobsError::NotFound("offer"))?;
     let at = now();
-    if repo::book_job(conn, job_id.as_str(), customer.id.as_str(), &offer.id, &offer.provider_id, at)? == 0 {
+    if repo::book_job(
+        conn,
+        job_id.as_str(),
+        customer.id.as_str(),
+        &offer.id,
+        &offer.provider_id,
+        at,
+    )? == 0
+    {
         return Err(JobsError::JobNotOpen);
     }
-    if repo::settle_pending_offer(conn, job_id.as_str(), offer_id.as_str(), None, "accepted", at)? == 0 {
+    if repo::settle_pending_offer(
+        conn,
+        job_id.as_str(),
+        offer_id.as_str(),
+        None,
+        "accepted",
+        at,
+    )? == 0
+    {
         return Err(JobsError::OfferNotPending);
     }
     let rejected_provider_ids = repo::reject_pending_offers(conn, job_id.as_str(), at)?;
@@ -533,7 +622,10 @@ pub struct Estimate {
 /// prices when there are fewer than [`ESTIMATE_MIN_SAMPLE`]. Works offline.
 pub fn estimate(conn: &mut DbConn, request: &EstimateRequest) -> Result<Estimate, JobsError> {
     let categories = repo::list_categories(conn)?;
-    let slug = guess_category(&categories, &format!("{} {}", request.title, request.description));
+    let slug = guess_category(
+        &categories,
+        &format!("{} {}", request.title, request.description),
+    );
     let prices = repo::accepted_prices(conn, &slug, ESTIMATE_SAMPLE)?;
     if let Some(range) = price_range(&prices) {
         return Ok(Estimate {
@@ -544,11 +636,18 @@ pub fn estimate(conn: &mut DbConn, request: &EstimateRequest) -> Result<Estimate
         });
     }
     let category = categories.iter().find(|c| c.slug == slug);
-    let prices = category.map_or(PriceRange { low: 5000, median: 12000, high: 30000 }, |c| PriceRange {
-        low: c.fallback_low_cents,
-        median: c.fallback_median_cents,
-        high: c.fallback_high_cents,
-    });
+    let prices = category.map_or(
+        PriceRange {
+            low: 5000,
+            median: 12000,
+            high: 30000,
+        },
+        |c| PriceRange {
+            low: c.fallback_low_cents,
+            median: c.fallback_median_cents,
+            high: c.fallback_high_cents,
+        },
+    );
     Ok(Estimate {
         category: slug,
         prices,
@@ -580,8 +679,14 @@ mod tests {
             category("electrical", "outlet,wire,light"),
             category("other", ""),
         ];
-        assert_eq!(guess_category(&categories, "My kitchen SINK has a leak"), "plumbing");
-        assert_eq!(guess_category(&categories, "Light by the sink flickers, wire loose"), "electrical");
+        assert_eq!(
+            guess_category(&categories, "My kitchen SINK has a leak"),
+            "plumbing"
+        );
+        assert_eq!(
+            guess_category(&categories, "Light by the sink flickers, wire loose"),
+            "electrical"
+        );
         assert_eq!(guess_category(&categories, "Walk my dog"), "other");
     }
 
@@ -589,17 +694,44 @@ mod tests {
     fn price_ranges_need_enough_samples() {
         assert_eq!(price_range(&[100, 200, 300, 400]), None);
         let range = price_range(&[500, 100, 400, 200, 300, 600, 700, 800]).expect("enough");
-        assert_eq!(range, PriceRange { low: 200, median: 400, high: 600 });
+        assert_eq!(
+            range,
+            PriceRange {
+                low: 200,
+                median: 400,
+                high: 600
+            }
+        );
     }
 
     #[test]
     fn precise_locations_are_for_owner_admin_and_the_accepted_provider() {
         use quickfix_shared::ids::UserId;
-        let owner = AuthUser { id: UserId::generate(), role: Role::Customer, session: String::new() };
-        let winner = AuthUser { id: UserId::generate(), role: Role::Provider, session: String::new() };
-        let other = AuthUser { id: UserId::generate(), role: Role::Provider, session: String::new() };
-        let admin = AuthUser { id: UserId::generate(), role: Role::Admin, session: String::new() };
-        let stranger = AuthUser { id: UserId::generate(), role: Role::Customer, session: String::new() };
+        let owner = AuthUser {
+            id: UserId::generate(),
+            role: Role::Customer,
+            session: String::new(),
+        };
+        let winner = AuthUser {
+            id: UserId::generate(),
+            role: Role::Provider,
+            session: String::new(),
+        };
+        let other = AuthUser {
+            id: UserId::generate(),
+            role: Role::Provider,
+            session: String::new(),
+        };
+        let admin = AuthUser {
+            id: UserId::generate(),
+            role: Role::Admin,
+            session: String::new(),
+        };
+        let stranger = AuthUser {
+            id: UserId::generate(),
+            role: Role::Customer,
+            session: String::new(),
+        };
         let job = Job {
             id: "j".into(),
             customer_id: owner.id.to_string(),

@@ -578,7 +578,9 @@ pub fn list_providers(
         min_rating: query.min_rating,
         available: query.available,
         verified: query.verified,
-        bbox: query.near.map(|(center, radius)| BoundingBox::around(center, radius)),
+        bbox: query
+            .near
+            .map(|(center, radius)| BoundingBox::around(center, radius)),
     };
     let position = |u: &User| Cursor::new(u.created_at, u.id.clone());
     let rows = match query.near {
@@ -593,12 +595,20 @@ pub fn list_providers(
             |after, n| repo::list_providers(conn, &filter, after, n),
             position,
             |user| {
-                let distance = center.distance_km(&Point { lat: user.lat?, lng: user.lng? });
+                let distance = center.distance_km(&Point {
+                    lat: user.lat?,
+                    lng: user.lng?,
+                });
                 (distance <= radius).then_some((user, Some(distance)))
             },
         )?,
     };
-    Ok(Page::from_rows(rows, limit, |(u, _)| position(u), |row| row))
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |(u, _)| position(u),
+        |row| row,
+    ))
 }
 
 /// A provider's catalog; 404 when the provider is unknown.

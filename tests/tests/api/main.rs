@@ -7,6 +7,7 @@
 mod auth;
 mod conventions;
 mod database;
+mod jobs;
 mod openapi;
 mod service;
 mod users;

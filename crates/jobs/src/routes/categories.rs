@@ -2,13 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::AdminUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
-use quickfix_shared::ApiError;
 
 use crate::dto::{CategoryResponse, CreateCategoryRequest};
 use crate::service;
@@ -23,9 +23,13 @@ use crate::service;
     )
 )]
 #[get("/categories")]
-pub async fn list_categories(pool: web::Data<DbPool>) -> Result<web::Json<Vec<CategoryResponse>>, ApiError> {
+pub async fn list_categories(
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<CategoryResponse>>, ApiError> {
     let categories = db::run(&pool, service::list_categories).await?;
-    Ok(web::Json(categories.iter().map(CategoryResponse::from).collect()))
+    Ok(web::Json(
+        categories.iter().map(CategoryResponse::from).collect(),
+    ))
 }
 
 /// Adds a category (admins).

@@ -1,11 +1,11 @@
 //! The price estimate.
 
 use actix_web::{post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::openapi::{BadRequest, ServiceUnavailable, Unauthorized, ValidationFailed};
-use quickfix_shared::ApiError;
 
 use crate::JobsState;
 use crate::dto::{EstimateRequest, EstimateResponse};

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, CustomerUser};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
@@ -14,7 +15,6 @@ use quickfix_shared::openapi::{
     UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::{Cursor, Page, PageParams};
-use quickfix_shared::ApiError;
 use serde_json::json;
 
 use crate::JobsState;
@@ -60,8 +60,14 @@ pub async fn create_job(
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
         let customer = user.0.clone();
-        let job = db::run(&pool, move |conn| service::create_job(conn, &customer, &request)).await?;
-        Ok((StatusCode::CREATED, JobResponse::of(&job, &state.currency, true)))
+        let job = db::run(&pool, move |conn| {
+            service::create_job(conn, &customer, &request)
+        })
+        .await?;
+        Ok((
+            StatusCode::CREATED,
+            JobResponse::of(&job, &state.currency, true),
+        ))
     })
     .await
 }
@@ -92,16 +98,25 @@ pub async fn list_jobs(
     let query = query.into_inner();
     let near = match &query.near {
         Some(raw) => Some((Point::parse_near(raw)?, geo::parse_radius(query.radius_km)?)),
-        None if query.radius_km.is_some() => return Err(ApiError::invalid_field("radius_km", "needs `near`")),
+        None if query.radius_km.is_some() => {
+            return Err(ApiError::invalid_field("radius_km", "needs `near`"));
+        }
         None => None,
     };
     if let Some(category) = &query.category
         && !service::is_slug(category)
     {
-        return Err(ApiError::invalid_field("category", "must be a category slug"));
+        return Err(ApiError::invalid_field(
+            "category",
+            "must be a category slug",
+        ));
     }
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams { limit: query.limit, cursor: None }.limit();
+    let limit = PageParams {
+        limit: query.limit,
+        cursor: None,
+    }
+    .limit();
     let filter = JobQuery {
         category: query.category,
         q: query.q,
@@ -110,7 +125,10 @@ pub async fn list_jobs(
         status: query.status.map(|s| s.as_str().to_owned()),
     };
     let viewer = user.clone();
-    let page = db::run(&pool, move |conn| service::list_jobs(conn, &viewer, &filter, cursor.as_ref(), limit)).await?;
+    let page = db::run(&pool, move |conn| {
+        service::list_jobs(conn, &viewer, &filter, cursor.as_ref(), limit)
+    })
+    .await?;
     Ok(web::Json(page.map(|job| {
         let precise = service::sees_precise_location(&job, &user);
         JobResponse::of(&job, &state.currency, precise)
@@ -174,7 +192,10 @@ pub async fn update_job(
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
     let request = body.into_inner();
-    let job = db::run(&pool, move |conn| service::update_job(conn, &user, &id, &request)).await?;
+    let job = db::run(&pool, move |conn| {
+        service::update_job(conn, &user, &id, &request)
+    })
+    .await?;
     Ok(web::Json(JobResponse::of(&job, &state.currency, true)))
 }
 
@@ -212,5 +233,9 @@ pub async fn cancel_job(
             "provider_ids": cancelled.provider_ids,
         }),
     ));
-    Ok(web::Json(JobResponse::of(&cancelled.job, &state.currency, true)))
+    Ok(web::Json(JobResponse::of(
+        &cancelled.job,
+        &state.currency,
+        true,
+    )))
 }

@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, ProviderUser};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
@@ -13,7 +14,6 @@ use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::pagination::{Page, PageParams};
-use quickfix_shared::ApiError;
 use serde_json::json;
 
 use crate::JobsState;
@@ -73,8 +73,10 @@ pub async fn create_offer(
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
         let provider = user.0.clone();
-        let (offer, job) =
-            db::run(&pool, move |conn| service::create_offer(conn, &provider, &job_id, &request)).await?;
+        let (offer, job) = db::run(&pool, move |conn| {
+            service::create_offer(conn, &provider, &job_id, &request)
+        })
+        .await?;
         bus.publish(DomainEvent::new(
             "offer.created",
             json!({
@@ -86,7 +88,10 @@ pub async fn create_offer(
                 "price_cents": offer.price_cents,
             }),
         ));
-        Ok((StatusCode::CREATED, OfferResponse::of(&offer, &state.currency)))
+        Ok((
+            StatusCode::CREATED,
+            OfferResponse::of(&offer, &state.currency),
+        ))
     })
     .await
 }
@@ -118,8 +123,13 @@ pub async fn list_offers(
     let (job_id, _) = ids(&path, None)?;
     let cursor = page.cursor()?;
     let limit = page.limit();
-    let offers = db::run(&pool, move |conn| service::list_offers(conn, &user, &job_id, cursor.as_ref(), limit)).await?;
-    Ok(web::Json(offers.map(|o| OfferResponse::of(&o, &state.currency))))
+    let offers = db::run(&pool, move |conn| {
+        service::list_offers(conn, &user, &job_id, cursor.as_ref(), limit)
+    })
+    .await?;
+    Ok(web::Json(
+        offers.map(|o| OfferResponse::of(&o, &state.currency)),
+    ))
 }
 
 /// Withdraws the caller's pending offer (`pending` -> `withdrawn`).
@@ -152,7 +162,10 @@ pub async fn withdraw_offer(
     let (job_id, offer_id) = ids(&job, Some(&offer))?;
     let offer_id = offer_id.ok_or(JobsError::NotFound("offer"))?;
     let provider = user.0.clone();
-    let (offer, job) = db::run(&pool, move |conn| service::withdraw_offer(conn, &provider, &job_id, &offer_id)).await?;
+    let (offer, job) = db::run(&pool, move |conn| {
+        service::withdraw_offer(conn, &provider, &job_id, &offer_id)
+    })
+    .await?;
     bus.publish(DomainEvent::new(
         "offer.withdrawn",
         json!({
