@@ -8,6 +8,7 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
+use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::JobsState;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
@@ -59,7 +60,8 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope(API_PREFIX)
                 .configure(quickfix_users::configure)
-                .configure(quickfix_jobs::configure),
+                .configure(quickfix_jobs::configure)
+                .configure(quickfix_bookings::configure),
         );
 }
 
@@ -133,6 +135,14 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
     let jobs = web::Data::new(JobsState {
         currency: settings.app.currency.clone(),
     });
+    let bookings = web::Data::new(BookingsState {
+        currency: settings.app.currency.clone(),
+        location: LocationPolicy {
+            min_interval: chrono::Duration::milliseconds(settings.bookings.location_interval_ms.max(0)),
+            keep: settings.bookings.location_keep.max(1),
+            trail: settings.bookings.location_trail.clamp(1, settings.bookings.location_keep.max(1)),
+        },
+    });
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
@@ -150,6 +160,7 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(bus.clone())
             .app_data(users.clone())
             .app_data(jobs.clone())
+            .app_data(bookings.clone())
             .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

@@ -32,6 +32,7 @@ Creating POSTs honour an `Idempotency-Key` header.",
         (name = "providers", description = "The public provider directory and catalogs."),
         (name = "jobs", description = "Categories, jobs and price estimates."),
         (name = "offers", description = "Providers' offers on jobs."),
+        (name = "bookings", description = "Bookings, their timeline and live location."),
         (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]

@@ -30,6 +30,19 @@ pub struct Settings {
     pub redis: RedisSettings,
     /// `app.*`
     pub app: AppSettings,
+    /// `bookings.*`
+    pub bookings: BookingsSettings,
+}
+
+/// `bookings.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct BookingsSettings {
+    /// The shortest time between two location updates of one booking.
+    pub location_interval_ms: i64,
+    /// Positions kept per booking; older ones are dropped.
+    pub location_keep: i64,
+    /// Positions shown in a booking's trail.
+    pub location_trail: i64,
 }
 
 /// `server.*`
@@ -147,6 +160,9 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("storage.path", "./uploads"),
     ("app.env", "development"),
     ("app.currency", "USD"),
+    ("bookings.location_interval_ms", "1000"),
+    ("bookings.location_keep", "200"),
+    ("bookings.location_trail", "50"),
 ];
 
 impl Settings {

@@ -1,1 +1,66 @@
 #![doc = include_str!("../README.md")]
+
+pub mod dto;
+pub mod error;
+pub mod lifecycle;
+pub mod models;
+pub mod repository;
+mod routes;
+pub mod schema;
+pub mod service;
+
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::ids::BookingId;
+use quickfix_shared::ApiError;
+use serde_json::json;
+
+pub use error::BookingsError;
+pub use routes::configure;
+pub use service::{BookingFacts, LocationPolicy, booking_facts, count_by_status};
+
+use crate::dto::{LocationResponse, LocationUpdateRequest};
+
+/// The crate's state, shared by its handlers as app data.
+#[derive(Debug, Clone)]
+pub struct BookingsState {
+    /// The deployment's currency.
+    pub currency: String,
+    /// How live location is bounded.
+    pub location: LocationPolicy,
+}
+
+/// Records a provider's position and publishes `booking.location`: the one
+/// door for positions, used by the REST route and by the real-time layer.
+pub async fn record_location(
+    pool: &DbPool,
+    bus: &SharedEventBus,
+    state: &BookingsState,
+    user: AuthUser,
+    id: BookingId,
+    update: LocationUpdateRequest,
+) -> Result<LocationResponse, ApiError> {
+    use validator::Validate;
+    update
+        .validate()
+        .map_err(quickfix_shared::extract::validation_error)?;
+    let policy = state.location;
+    let (booking, point) =
+        db::run(pool, move |conn| service::record_location(conn, &user, &id, &update, policy)).await?;
+    let location = LocationResponse::from(&point);
+    bus.publish(DomainEvent::new(
+        "booking.location",
+        json!({
+            "booking_id": booking.id,
+            "customer_id": booking.customer_id,
+            "provider_id": booking.provider_id,
+            "lat": location.lat,
+            "lng": location.lng,
+            "heading": location.heading,
+            "speed": location.speed,
+            "at": location.at,
+        }),
+    ));
+    Ok(location)
+}

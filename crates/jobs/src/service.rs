@@ -453,6 +453,11 @@ pub fn withdraw_offer(
             .filter(|o| o.provider_id == provider.id.as_str())
             .ok_or(JobsError::NotFound("offer"))?;
         let at = now();
+        // The job row first, as accept does, so the two never deadlock. A
+        // job that is not open has no pending offers.
+        if repo::bump_offer_count_if_open(conn, job_id.as_str(), -1, at)? == 0 {
+            return Err(JobsError::OfferNotPending);
+        }
         let settled = repo::settle_pending_offer(
             conn,
             job_id.as_str(),
@@ -464,7 +469,6 @@ pub fn withdraw_offer(
         if settled == 0 {
             return Err(JobsError::OfferNotPending);
         }
-        repo::bump_offer_count_if_open(conn, job_id.as_str(), -1, at)?;
         let offer = Offer {
             status: "withdrawn".to_owned(),
             updated_at: at,

@@ -289,6 +289,7 @@ fn is_busy(message: &str) -> bool {
         || message.contains("terminating connection")
         || message.contains("connection refused")
         || message.contains("no connection to the server")
+        || message.contains("deadlock detected")
 }
 
 /// Whether a Diesel error is a unique-constraint violation.

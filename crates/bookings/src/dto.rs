@@ -1,0 +1,179 @@
+//! Request and response types of the bookings routes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::lifecycle::Status;
+use crate::models::{Booking, BookingEvent, LocationPoint};
+
+/// A booking.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BookingResponse {
+    /// Id.
+    pub id: String,
+    /// The job.
+    pub job_id: String,
+    /// The accepted offer.
+    pub offer_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// The agreed price.
+    pub price_cents: i64,
+    /// Currency.
+    pub currency: String,
+    /// State.
+    pub status: Status,
+    /// When the work should happen.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl BookingResponse {
+    /// The view of a booking.
+    pub fn of(b: &Booking, currency: &str) -> Self {
+        Self {
+            id: b.id.clone(),
+            job_id: b.job_id.clone(),
+            offer_id: b.offer_id.clone(),
+            customer_id: b.customer_id.clone(),
+            provider_id: b.provider_id.clone(),
+            price_cents: b.price_cents,
+            currency: currency.to_owned(),
+            status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
+            scheduled_for: b.scheduled_for.map(|t| t.and_utc()),
+            started_at: b.started_at.map(|t| t.and_utc()),
+            completed_at: b.completed_at.map(|t| t.and_utc()),
+            cancelled_at: b.cancelled_at.map(|t| t.and_utc()),
+            cancel_reason: b.cancel_reason.clone(),
+            created_at: b.created_at.and_utc(),
+            updated_at: b.updated_at.and_utc(),
+        }
+    }
+}
+
+/// `POST /bookings/{id}/cancel`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct CancelBookingRequest {
+    /// Why (1..500 characters).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(example = "The customer is away that day.")]
+    pub reason: String,
+}
+
+/// One entry of a booking's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BookingEventResponse {
+    /// Id.
+    pub id: String,
+    /// Position in the timeline, from 1.
+    pub seq: i32,
+    /// Who acted.
+    pub actor_id: String,
+    /// The state before; null for the creation.
+    pub from: Option<Status>,
+    /// The state after.
+    pub to: Status,
+    /// Why (cancellations).
+    pub reason: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<&BookingEvent> for BookingEventResponse {
+    fn from(e: &BookingEvent) -> Self {
+        Self {
+            id: e.id.clone(),
+            seq: e.seq,
+            actor_id: e.actor_id.clone(),
+            from: e.from_status.as_deref().and_then(Status::parse),
+            to: Status::parse(&e.to_status).unwrap_or(Status::Confirmed),
+            reason: e.reason.clone(),
+            at: e.created_at.and_utc(),
+        }
+    }
+}
+
+/// `POST /bookings/{id}/location`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct LocationUpdateRequest {
+    /// Latitude, -90..90.
+    #[validate(range(min = -90.0, max = 90.0))]
+    pub lat: f64,
+    /// Longitude, -180..180.
+    #[validate(range(min = -180.0, max = 180.0))]
+    pub lng: f64,
+    /// Heading in degrees, 0..360.
+    #[validate(range(min = 0.0, max = 360.0))]
+    #[serde(default)]
+    pub heading: Option<f64>,
+    /// Speed in metres per second, 0..100.
+    #[validate(range(min = 0.0, max = 100.0))]
+    #[serde(default)]
+    pub speed: Option<f64>,
+}
+
+/// A recorded position.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LocationResponse {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lng: f64,
+    /// Heading in degrees.
+    pub heading: Option<f64>,
+    /// Speed in m/s.
+    pub speed: Option<f64>,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
+impl From<&LocationPoint> for LocationResponse {
+    fn from(p: &LocationPoint) -> Self {
+        Self {
+            lat: p.lat,
+            lng: p.lng,
+            heading: p.heading,
+            speed: p.speed,
+            at: p.recorded_at.and_utc(),
+        }
+    }
+}
+
+/// The latest position and the recent trail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrackResponse {
+    /// The booking.
+    pub booking_id: String,
+    /// The latest position; null before the first.
+    pub latest: Option<LocationResponse>,
+    /// Recent positions, oldest first (the latest last).
+    pub trail: Vec<LocationResponse>,
+}
+
+/// `GET /bookings` filters.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListBookingsQuery {
+    /// Only this state.
+    pub status: Option<Status>,
+    /// Items per page, 1..100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

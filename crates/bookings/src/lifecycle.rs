@@ -1,0 +1,178 @@
+//! The booking state machine, in one place: which party may take which
+//! action from which state, and where it leads.
+//!
+//! | action   | who                  | from                        | to          |
+//! |----------|----------------------|-----------------------------|-------------|
+//! | start    | provider             | confirmed                   | in_progress |
+//! | complete | provider             | in_progress                 | completed   |
+//! | cancel   | customer, provider   | confirmed                   | cancelled   |
+//! | cancel   | admin                | confirmed, in_progress      | cancelled   |
+//!
+//! Anyone else may not see the booking (404); a party without the right
+//! role for the action gets 403; any other transition is 409.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A booking's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Accepted, not started.
+    Confirmed,
+    /// The provider is at work.
+    InProgress,
+    /// Done.
+    Completed,
+    /// Called off.
+    Cancelled,
+}
+
+impl Status {
+    /// Every state.
+    pub const ALL: [Status; 4] = [Status::Confirmed, Status::InProgress, Status::Completed, Status::Cancelled];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::InProgress => "in_progress",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the provider may share location (the booking is active).
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Confirmed | Status::InProgress)
+    }
+}
+
+/// What someone asks to do with a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Begin the work.
+    Start,
+    /// Finish the work.
+    Complete,
+    /// Call it off.
+    Cancel,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 3] = [Action::Start, Action::Complete, Action::Cancel];
+}
+
+/// Who is asking, relative to the booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The booking's customer.
+    Customer,
+    /// The booking's provider.
+    Provider,
+    /// An admin (not a party).
+    Admin,
+    /// Anyone else.
+    Outsider,
+}
+
+impl Party {
+    /// Every kind of caller.
+    pub const ALL: [Party; 4] = [Party::Customer, Party::Provider, Party::Admin, Party::Outsider];
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller may not see the booking (404).
+    NotVisible,
+    /// The caller may see it but not do this (403).
+    NotAllowed,
+    /// The state does not allow it (409 `invalid_transition`).
+    InvalidTransition,
+}
+
+/// The state `action` by `party` leads to from `from`, or why not.
+pub fn next(from: Status, action: Action, party: Party) -> Result<Status, Refusal> {
+    use Action::{Cancel, Complete, Start};
+    use Party::{Admin, Customer, Outsider, Provider};
+    use Status::{Cancelled, Completed, Confirmed, InProgress};
+    let allowed = match (action, party) {
+        (_, Outsider) => return Err(Refusal::NotVisible),
+        (Start | Complete, Provider) | (Cancel, Customer | Provider | Admin) => true,
+        (Start | Complete, Customer | Admin) => false,
+    };
+    if !allowed {
+        return Err(Refusal::NotAllowed);
+    }
+    match (action, from, party) {
+        (Start, Confirmed, _) => Ok(InProgress),
+        (Complete, InProgress, _) => Ok(Completed),
+        (Cancel, Confirmed, _) | (Cancel, InProgress, Admin) => Ok(Cancelled),
+        _ => Err(Refusal::InvalidTransition),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole table written out: every state x action x party.
+    fn expected(from: Status, action: Action, party: Party) -> Result<Status, Refusal> {
+        use Action::*;
+        use Party::*;
+        use Refusal::*;
+        use Status::*;
+        match (party, action, from) {
+            (Outsider, _, _) => Err(NotVisible),
+            (Customer | Admin, Start | Complete, _) => Err(NotAllowed),
+            (Provider, Start, Confirmed) => Ok(InProgress),
+            (Provider, Start, InProgress | Completed | Cancelled) => Err(InvalidTransition),
+            (Provider, Complete, InProgress) => Ok(Completed),
+            (Provider, Complete, Confirmed | Completed | Cancelled) => Err(InvalidTransition),
+            (Customer | Provider, Cancel, Confirmed) => Ok(Cancelled),
+            (Customer | Provider, Cancel, InProgress | Completed | Cancelled) => Err(InvalidTransition),
+            (Admin, Cancel, Confirmed | InProgress) => Ok(Cancelled),
+            (Admin, Cancel, Completed | Cancelled) => Err(InvalidTransition),
+        }
+    }
+
+    #[test]
+    fn every_state_action_and_party_follows_the_table() {
+        let mut checked = 0;
+        for from in Status::ALL {
+            for action in Action::ALL {
+                for party in Party::ALL {
+                    assert_eq!(next(from, action, party), expected(from, action, party), "{from:?} {action:?} {party:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 48);
+    }
+
+    #[test]
+    fn finished_bookings_never_move() {
+        for from in [Status::Completed, Status::Cancelled] {
+            for action in Action::ALL {
+                for party in [Party::Customer, Party::Provider, Party::Admin] {
+                    assert!(next(from, action, party).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::parse("lost"), None);
+    }
+}

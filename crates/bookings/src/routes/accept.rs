@@ -1,0 +1,77 @@
+//! Accepting an offer: the seam between jobs and bookings.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, post, web};
+use quickfix_shared::auth::CustomerUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::idempotency::{self, IdempotencyKey};
+use quickfix_shared::ids::{JobId, OfferId};
+use quickfix_shared::openapi::{Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed};
+use quickfix_shared::ApiError;
+use serde_json::json;
+
+use super::publish_updated;
+use crate::BookingsState;
+use crate::dto::BookingResponse;
+use crate::error::BookingsError;
+use crate::service;
+
+/// Accepts a pending offer on the caller's open job: the offer becomes
+/// `accepted`, the job's other pending offers `rejected`, the job `booked`,
+/// and a `confirmed` booking is created with the offer's price. Exactly one
+/// offer of a job is ever accepted, even under concurrent accepts; a second
+/// accept is 409. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "accept_offer",
+    params(
+        ("id" = String, Path, description = "The job's id."),
+        ("offer_id" = String, Path, description = "The offer's id."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new booking.", body = BookingResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/jobs/{id}/offers/{offer_id}/accept")]
+pub async fn accept_offer(
+    user: CustomerUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    bus: web::Data<SharedEventBus>,
+    key: IdempotencyKey,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (job, offer) = path.into_inner();
+    let job_id = JobId::parse(&job).ok_or(BookingsError::NotFound("job"))?;
+    let offer_id = OfferId::parse(&offer).ok_or(BookingsError::NotFound("offer"))?;
+    let fingerprint = idempotency::fingerprint(&[b"POST accept", job_id.as_str().as_bytes(), offer_id.as_str().as_bytes()]);
+    let scope = user.id.to_string();
+    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
+        let customer = user.0.clone();
+        let done = db::run(&pool, move |conn| service::accept_offer(conn, &customer, &job_id, &offer_id)).await?;
+        let booking = &done.booking;
+        bus.publish(DomainEvent::new(
+            "offer.accepted",
+            json!({
+                "offer_id": booking.offer_id,
+                "job_id": booking.job_id,
+                "booking_id": booking.id,
+                "customer_id": booking.customer_id,
+                "provider_id": booking.provider_id,
+            }),
+        ));
+        publish_updated(&bus, booking, &state.currency, user.id.as_str());
+        tracing::info!(booking.id = %booking.id, job.id = %booking.job_id, "offer accepted");
+        Ok((StatusCode::CREATED, BookingResponse::of(booking, &state.currency)))
+    })
+    .await
+}

@@ -1,0 +1,210 @@
+//! Bookings: list, read, the lifecycle actions and the timeline.
+
+use actix_web::{get, post, web};
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::SharedEventBus;
+use quickfix_shared::extract::{ValidJson, ValidQuery};
+use quickfix_shared::ids::BookingId;
+use quickfix_shared::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
+};
+use quickfix_shared::pagination::{Cursor, Page, PageParams};
+use quickfix_shared::ApiError;
+
+use super::publish_updated;
+use crate::BookingsState;
+use crate::dto::{BookingEventResponse, BookingResponse, CancelBookingRequest, ListBookingsQuery};
+use crate::error::BookingsError;
+use crate::lifecycle::Action;
+use crate::service;
+
+fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
+    BookingId::parse(raw).ok_or_else(|| BookingsError::NotFound("booking").into())
+}
+
+/// The caller's bookings as customer or provider (admins: all), newest
+/// first, with a `status` filter.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "list_bookings",
+    params(ListBookingsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Bookings.", body = Page<BookingResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/bookings")]
+pub async fn list_bookings(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    query: ValidQuery<ListBookingsQuery>,
+) -> Result<web::Json<Page<BookingResponse>>, ApiError> {
+    let query = query.into_inner();
+    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let limit = PageParams { limit: query.limit, cursor: None }.limit();
+    let status = query.status;
+    let page = db::run(&pool, move |conn| service::list_bookings(conn, &user, status, cursor.as_ref(), limit)).await?;
+    Ok(web::Json(page.map(|b| BookingResponse::of(&b, &state.currency))))
+}
+
+/// A booking (its parties and admins).
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "get_booking",
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking.", body = BookingResponse),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/bookings/{id}")]
+pub async fn get_booking(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    path: web::Path<String>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    let id = booking_id(&path)?;
+    let booking = db::run(&pool, move |conn| service::get_booking(conn, &user, &id)).await?;
+    Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
+}
+
+async fn act(
+    user: AuthUser,
+    pool: &DbPool,
+    state: &BookingsState,
+    bus: &SharedEventBus,
+    raw_id: &str,
+    action: Action,
+    reason: Option<String>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    let id = booking_id(raw_id)?;
+    let actor = user.id.to_string();
+    let booking = db::run(pool, move |conn| service::apply(conn, &user, &id, action, reason)).await?;
+    publish_updated(bus, &booking, &state.currency, &actor);
+    Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
+}
+
+/// Starts the work (the provider): `confirmed` -> `in_progress`.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "start_booking",
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking as now stored.", body = BookingResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/bookings/{id}/start")]
+pub async fn start_booking(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    bus: web::Data<SharedEventBus>,
+    path: web::Path<String>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    act(user, &pool, &state, &bus, &path, Action::Start, None).await
+}
+
+/// Completes the work (the provider): `in_progress` -> `completed`; the job
+/// becomes `completed` too.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "complete_booking",
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking as now stored.", body = BookingResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/bookings/{id}/complete")]
+pub async fn complete_booking(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    bus: web::Data<SharedEventBus>,
+    path: web::Path<String>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    act(user, &pool, &state, &bus, &path, Action::Complete, None).await
+}
+
+/// Cancels a booking with a reason: a party from `confirmed`, an admin also
+/// from `in_progress`. The job becomes `cancelled` (a job is booked once).
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "cancel_booking",
+    request_body = CancelBookingRequest,
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking as now stored.", body = BookingResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/bookings/{id}/cancel")]
+pub async fn cancel_booking(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<BookingsState>,
+    bus: web::Data<SharedEventBus>,
+    path: web::Path<String>,
+    body: ValidJson<CancelBookingRequest>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    let reason = body.into_inner().reason.trim().to_owned();
+    act(user, &pool, &state, &bus, &path, Action::Cancel, Some(reason)).await
+}
+
+/// The booking's timeline: every transition with actor, time and reason,
+/// oldest first. Append-only.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "list_booking_events",
+    params(("id" = String, Path, description = "The booking's id."), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The timeline.", body = Page<BookingEventResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/bookings/{id}/events")]
+pub async fn list_booking_events(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+    page: ValidQuery<PageParams>,
+) -> Result<web::Json<Page<BookingEventResponse>>, ApiError> {
+    let id = booking_id(&path)?;
+    let cursor = page.cursor()?;
+    let limit = page.limit();
+    let events = db::run(&pool, move |conn| service::list_events(conn, &user, &id, cursor.as_ref(), limit)).await?;
+    Ok(web::Json(events.map(|e| BookingEventResponse::from(&e))))
+}

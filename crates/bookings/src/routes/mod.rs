@@ -1,0 +1,39 @@
+//! The bookings crate's HTTP routes.
+
+mod accept;
+mod bookings;
+mod location;
+
+use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::dto::BookingResponse;
+use crate::models::Booking;
+
+/// Registers every route of the crate (paths relative to `/api/v1`),
+/// including the accept route under `/jobs/...`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(accept::accept_offer)
+        .service(bookings::list_bookings)
+        .service(bookings::get_booking)
+        .service(bookings::start_booking)
+        .service(bookings::complete_booking)
+        .service(bookings::cancel_booking)
+        .service(bookings::list_booking_events)
+        .service(location::update_location)
+        .service(location::get_location);
+}
+
+/// Publishes `booking.updated` after a committed change.
+fn publish_updated(bus: &SharedEventBus, booking: &Booking, currency: &str, actor: &str) {
+    bus.publish(DomainEvent::new(
+        "booking.updated",
+        json!({
+            "booking": BookingResponse::of(booking, currency),
+            "actor_id": actor,
+            "customer_id": booking.customer_id,
+            "provider_id": booking.provider_id,
+        }),
+    ));
+}

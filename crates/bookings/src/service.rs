@@ -1,0 +1,317 @@
+//! The bookings crate's rules: accepting an offer into a booking, the
+//! lifecycle (see `lifecycle`), the timeline and live location. Functions
+//! are synchronous, take a connection and own their transactions.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use quickfix_jobs::AcceptedOffer;
+use quickfix_shared::auth::{AuthUser, Role};
+use quickfix_shared::db::{self, DbConn, DbError};
+use quickfix_shared::ids::{BookingId, JobId, OfferId};
+use quickfix_shared::pagination::{Cursor, Page};
+
+use crate::dto::LocationUpdateRequest;
+use crate::error::BookingsError;
+use crate::lifecycle::{self, Action, Party, Refusal, Status};
+use crate::models::{Booking, BookingEvent, LocationPoint};
+use crate::repository::{self as repo, Scope, TransitionChangeset};
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// How live location is bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct LocationPolicy {
+    /// The shortest time between two updates of one booking.
+    pub min_interval: Duration,
+    /// Positions kept per booking (older ones are dropped).
+    pub keep: i64,
+    /// Positions shown in the trail.
+    pub trail: i64,
+}
+
+impl Default for LocationPolicy {
+    fn default() -> Self {
+        Self {
+            min_interval: Duration::seconds(1),
+            keep: 200,
+            trail: 50,
+        }
+    }
+}
+
+/// The caller's relation to a booking.
+pub fn party_of(booking: &Booking, user: &AuthUser) -> Party {
+    if booking.customer_id == user.id.as_str() {
+        Party::Customer
+    } else if booking.provider_id == user.id.as_str() {
+        Party::Provider
+    } else if user.role == Role::Admin {
+        Party::Admin
+    } else {
+        Party::Outsider
+    }
+}
+
+fn append_event(
+    conn: &mut DbConn,
+    booking_id: &str,
+    actor: &str,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<String>,
+    at: NaiveDateTime,
+) -> Result<(), BookingsError> {
+    let seq = repo::next_seq(conn, booking_id)?;
+    repo::insert_event(
+        conn,
+        &BookingEvent {
+            id: BookingId::generate().into_string(),
+            booking_id: booking_id.to_owned(),
+            seq,
+            actor_id: actor.to_owned(),
+            from_status: from.map(|s| s.as_str().to_owned()),
+            to_status: to.as_str().to_owned(),
+            reason,
+            created_at: at,
+        },
+    )?;
+    Ok(())
+}
+
+/// A booking made from an accepted offer.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The booking.
+    pub booking: Booking,
+    /// What the jobs crate did.
+    pub accepted: AcceptedOffer,
+}
+
+/// Accepts an offer: in one transaction the jobs crate marks the offer
+/// accepted, rejects the others and books the job (each a conditional
+/// update), and a confirmed booking is created with the offer's price and
+/// its first timeline entry. Of racing accepts on one job exactly one
+/// commits; the unique `bookings.job_id` is the last line of defence.
+pub fn accept_offer(
+    conn: &mut DbConn,
+    customer: &AuthUser,
+    job_id: &JobId,
+    offer_id: &OfferId,
+) -> Result<Accepted, BookingsError> {
+    db::write_transaction(conn, |conn| {
+        let accepted = quickfix_jobs::accept_offer_in(conn, customer, job_id, offer_id)?;
+        let at = now();
+        let booking = Booking {
+            id: BookingId::generate().into_string(),
+            job_id: accepted.job.id.clone(),
+            offer_id: accepted.offer.id.clone(),
+            customer_id: accepted.job.customer_id.clone(),
+            provider_id: accepted.offer.provider_id.clone(),
+            price_cents: accepted.offer.price_cents,
+            status: Status::Confirmed.as_str().to_owned(),
+            scheduled_for: accepted.job.scheduled_for,
+            started_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            created_at: at,
+            updated_at: at,
+        };
+        repo::insert_booking(conn, &booking).map_err(|err| {
+            if quickfix_shared::error::is_unique_violation(&err) {
+                BookingsError::Jobs(quickfix_jobs::JobsError::JobNotOpen)
+            } else {
+                err.into()
+            }
+        })?;
+        append_event(conn, &booking.id, customer.id.as_str(), None, Status::Confirmed, None, at)?;
+        Ok(Accepted { booking, accepted })
+    })
+}
+
+/// A booking the caller may see (a party or an admin); 404 otherwise.
+pub fn get_booking(conn: &mut DbConn, user: &AuthUser, id: &BookingId) -> Result<Booking, BookingsError> {
+    let booking = repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
+    match party_of(&booking, user) {
+        Party::Outsider => Err(BookingsError::NotFound("booking")),
+        _ => Ok(booking),
+    }
+}
+
+/// The caller's bookings (admins: all), newest first.
+pub fn list_bookings(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    status: Option<Status>,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Page<Booking>, BookingsError> {
+    let scope = if user.role == Role::Admin {
+        Scope::All
+    } else {
+        Scope::Party(user.id.to_string())
+    };
+    let rows = repo::list_bookings(conn, &scope, status.map(Status::as_str), cursor, i64::from(limit) + 1)?;
+    Ok(Page::from_rows(rows, limit, |b| Cursor::new(b.created_at, b.id.clone()), |b| b))
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Start => "start",
+        Action::Complete => "complete",
+        Action::Cancel => "cancel",
+    }
+}
+
+/// Applies a lifecycle action, appends it to the timeline and, on complete
+/// or cancel, moves the job along, all in one transaction.
+pub fn apply(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &BookingId,
+    action: Action,
+    reason: Option<String>,
+) -> Result<Booking, BookingsError> {
+    db::write_transaction(conn, |conn| {
+        let booking = repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
+        let from = Status::parse(&booking.status).ok_or(BookingsError::NotFound("booking"))?;
+        let to = lifecycle::next(from, action, party_of(&booking, user)).map_err(|refusal| match refusal {
+            Refusal::NotVisible => BookingsError::NotFound("booking"),
+            Refusal::NotAllowed => BookingsError::Forbidden("your role on this booking does not allow this"),
+            Refusal::InvalidTransition => BookingsError::InvalidTransition {
+                from: from.as_str(),
+                action: action_name(action),
+            },
+        })?;
+        let at = now();
+        let change = TransitionChangeset {
+            status: to.as_str().to_owned(),
+            started_at: (to == Status::InProgress).then_some(at),
+            completed_at: (to == Status::Completed).then_some(at),
+            cancelled_at: (to == Status::Cancelled).then_some(at),
+            cancel_reason: reason.clone().filter(|_| to == Status::Cancelled),
+            updated_at: at,
+        };
+        if repo::transition(conn, id.as_str(), from.as_str(), &change)? == 0 {
+            return Err(BookingsError::InvalidTransition {
+                from: from.as_str(),
+                action: action_name(action),
+            });
+        }
+        append_event(conn, id.as_str(), user.id.as_str(), Some(from), to, reason, at)?;
+        let job = JobId::from_db(booking.job_id.clone());
+        match to {
+            Status::Completed => quickfix_jobs::complete_job_in(conn, &job)?,
+            Status::Cancelled => quickfix_jobs::cancel_booked_job_in(conn, &job)?,
+            Status::Confirmed | Status::InProgress => {}
+        }
+        repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))
+    })
+}
+
+/// A booking's timeline, oldest first; parties and admins only.
+pub fn list_events(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &BookingId,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Page<BookingEvent>, BookingsError> {
+    get_booking(conn, user, id)?;
+    let after = cursor.and_then(|c| c.id.parse::<i32>().ok()).unwrap_or(0);
+    let rows = repo::list_events(conn, id.as_str(), after, i64::from(limit) + 1)?;
+    Ok(Page::from_rows(rows, limit, |e| Cursor::new(e.created_at, e.seq.to_string()), |e| e))
+}
+
+/// Records the provider's position on an active booking, refusing updates
+/// faster than the policy allows and keeping only the newest positions.
+pub fn record_location(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &BookingId,
+    update: &LocationUpdateRequest,
+    policy: LocationPolicy,
+) -> Result<(Booking, LocationPoint), BookingsError> {
+    db::write_transaction(conn, |conn| {
+        let booking = get_booking(conn, user, id)?;
+        if party_of(&booking, user) != Party::Provider {
+            return Err(BookingsError::Forbidden("only the booking's provider shares location"));
+        }
+        let status = Status::parse(&booking.status).unwrap_or(Status::Cancelled);
+        if !status.is_active() {
+            return Err(BookingsError::NotActive);
+        }
+        let at = now();
+        if let Some(last) = repo::recent_locations(conn, id.as_str(), 1)?.first() {
+            let next_allowed = last.recorded_at + policy.min_interval;
+            if at < next_allowed {
+                let wait = (next_allowed - at).num_milliseconds().max(1) as u64;
+                return Err(BookingsError::TooFrequent {
+                    retry_after_secs: wait.div_ceil(1000),
+                });
+            }
+        }
+        let point = LocationPoint {
+            id: BookingId::generate().into_string(),
+            booking_id: booking.id.clone(),
+            lat: update.lat,
+            lng: update.lng,
+            heading: update.heading,
+            speed: update.speed,
+            recorded_at: at,
+        };
+        repo::insert_location(conn, &point)?;
+        repo::prune_locations(conn, id.as_str(), policy.keep)?;
+        Ok((booking, point))
+    })
+}
+
+/// The latest position and recent trail (oldest first); parties only.
+pub fn track(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &BookingId,
+    policy: LocationPolicy,
+) -> Result<Vec<LocationPoint>, BookingsError> {
+    let booking = get_booking(conn, user, id)?;
+    if !matches!(party_of(&booking, user), Party::Customer | Party::Provider) {
+        return Err(BookingsError::NotFound("booking"));
+    }
+    let mut points = repo::recent_locations(conn, id.as_str(), policy.trail)?;
+    points.reverse();
+    Ok(points)
+}
+
+/// Facts about a booking that other crates may ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFacts {
+    /// Id.
+    pub id: BookingId,
+    /// The customer.
+    pub customer_id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// State.
+    pub status: Status,
+    /// When it was completed.
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+/// A booking's facts, for other crates (ratings).
+pub fn booking_facts(conn: &mut DbConn, id: &BookingId) -> Result<Option<BookingFacts>, DbError> {
+    Ok(repo::find_booking(conn, id.as_str())?.map(|b| BookingFacts {
+        id: BookingId::from_db(b.id),
+        customer_id: b.customer_id,
+        provider_id: b.provider_id,
+        status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
+        completed_at: b.completed_at,
+    }))
+}
+
+/// Bookings per state, for admin statistics.
+pub fn count_by_status(conn: &mut DbConn) -> Result<HashMap<String, i64>, DbError> {
+    Ok(repo::count_by_status(conn)?.into_iter().collect())
+}

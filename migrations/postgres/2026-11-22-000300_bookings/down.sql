@@ -1,0 +1,3 @@
+DROP TABLE booking_locations;
+DROP TABLE booking_events;
+DROP TABLE bookings;
