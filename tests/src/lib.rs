@@ -336,3 +336,49 @@ impl TestApp {
         json(response).await
     }
 }
+
+impl TestApp {
+    /// Accepts an offer as `customer` and returns the booking's JSON.
+    pub async fn accept(
+        &self,
+        customer: &Session,
+        job_id: &str,
+        offer_id: &str,
+    ) -> serde_json::Value {
+        let response = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/jobs/{job_id}/offers/{offer_id}/accept"),
+            )
+            .bearer_auth(&customer.token)
+            .send()
+            .await
+            .expect("accept sent");
+        assert_eq!(response.status(), 201, "offer not accepted");
+        json(response).await
+    }
+
+    /// A POST without a body, with a bearer token.
+    pub async fn post_as(&self, token: &str, path: &str) -> Response {
+        self.request(reqwest::Method::POST, path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("POST sent")
+    }
+
+    /// A confirmed booking between a new customer and a new provider.
+    pub async fn booking(&self) -> (Session, Session, serde_json::Value) {
+        let customer = TestUser::customer().register(self).await;
+        let provider = TestUser::provider().register(self).await;
+        let job = self
+            .post_job(&customer, &job_body("Booked work", "plumbing", 38.7, -9.1))
+            .await;
+        let job_id = job["id"].as_str().expect("job id").to_owned();
+        let offer = self.offer(&provider, &job_id, 12_000).await;
+        let booking = self
+            .accept(&customer, &job_id, offer["id"].as_str().expect("offer id"))
+            .await;
+        (customer, provider, booking)
+    }
+}

@@ -138,9 +138,14 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
     let bookings = web::Data::new(BookingsState {
         currency: settings.app.currency.clone(),
         location: LocationPolicy {
-            min_interval: chrono::Duration::milliseconds(settings.bookings.location_interval_ms.max(0)),
+            min_interval: chrono::Duration::milliseconds(
+                settings.bookings.location_interval_ms.max(0),
+            ),
             keep: settings.bookings.location_keep.max(1),
-            trail: settings.bookings.location_trail.clamp(1, settings.bookings.location_keep.max(1)),
+            trail: settings
+                .bookings
+                .location_trail
+                .clamp(1, settings.bookings.location_keep.max(1)),
         },
     });
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));

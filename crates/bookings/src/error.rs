@@ -61,7 +61,9 @@ impl From<BookingsError> for ApiError {
                 "booking_not_active",
                 "location is shared only while a booking is confirmed or in progress",
             ),
-            BookingsError::TooFrequent { retry_after_secs } => ApiError::rate_limited(retry_after_secs),
+            BookingsError::TooFrequent { retry_after_secs } => {
+                ApiError::rate_limited(retry_after_secs)
+            }
             BookingsError::Validation(fields) => ApiError::validation(fields),
             BookingsError::Jobs(err) => ApiError::from(err),
             BookingsError::Db(err) => ApiError::from(err),

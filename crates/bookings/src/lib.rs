@@ -9,11 +9,11 @@ mod routes;
 pub mod schema;
 pub mod service;
 
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
 use quickfix_shared::ids::BookingId;
-use quickfix_shared::ApiError;
 use serde_json::json;
 
 pub use error::BookingsError;
@@ -46,8 +46,10 @@ pub async fn record_location(
         .validate()
         .map_err(quickfix_shared::extract::validation_error)?;
     let policy = state.location;
-    let (booking, point) =
-        db::run(pool, move |conn| service::record_location(conn, &user, &id, &update, policy)).await?;
+    let (booking, point) = db::run(pool, move |conn| {
+        service::record_location(conn, &user, &id, &update, policy)
+    })
+    .await?;
     let location = LocationResponse::from(&point);
     bus.publish(DomainEvent::new(
         "booking.location",

@@ -30,7 +30,12 @@ pub enum Status {
 
 impl Status {
     /// Every state.
-    pub const ALL: [Status; 4] = [Status::Confirmed, Status::InProgress, Status::Completed, Status::Cancelled];
+    pub const ALL: [Status; 4] = [
+        Status::Confirmed,
+        Status::InProgress,
+        Status::Completed,
+        Status::Cancelled,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -84,7 +89,12 @@ pub enum Party {
 
 impl Party {
     /// Every kind of caller.
-    pub const ALL: [Party; 4] = [Party::Customer, Party::Provider, Party::Admin, Party::Outsider];
+    pub const ALL: [Party; 4] = [
+        Party::Customer,
+        Party::Provider,
+        Party::Admin,
+        Party::Outsider,
+    ];
 }
 
 /// Why a transition is refused.
@@ -137,7 +147,9 @@ mod tests {
             (Provider, Complete, InProgress) => Ok(Completed),
             (Provider, Complete, Confirmed | Completed | Cancelled) => Err(InvalidTransition),
             (Customer | Provider, Cancel, Confirmed) => Ok(Cancelled),
-            (Customer | Provider, Cancel, InProgress | Completed | Cancelled) => Err(InvalidTransition),
+            (Customer | Provider, Cancel, InProgress | Completed | Cancelled) => {
+                Err(InvalidTransition)
+            }
             (Admin, Cancel, Confirmed | InProgress) => Ok(Cancelled),
             (Admin, Cancel, Completed | Cancelled) => Err(InvalidTransition),
         }
@@ -149,7 +161,11 @@ mod tests {
         for from in Status::ALL {
             for action in Action::ALL {
                 for party in Party::ALL {
-                    assert_eq!(next(from, action, party), expected(from, action, party), "{from:?} {action:?} {party:?}");
+                    assert_eq!(
+                        next(from, action, party),
+                        expected(from, action, party),
+                        "{from:?} {action:?} {party:?}"
+                    );
                     checked += 1;
                 }
             }

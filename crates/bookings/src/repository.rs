@@ -11,7 +11,9 @@ use crate::schema::{booking_events, booking_locations, bookings};
 
 /// Stores a booking.
 pub fn insert_booking(conn: &mut DbConn, booking: &Booking) -> QueryResult<usize> {
-    diesel::insert_into(bookings::table).values(booking).execute(conn)
+    diesel::insert_into(bookings::table)
+        .values(booking)
+        .execute(conn)
 }
 
 /// A booking by id.
@@ -43,7 +45,12 @@ pub struct TransitionChangeset {
 
 /// Applies a transition if the booking is still in `from`; 0 rows when a
 /// concurrent change got there first.
-pub fn transition(conn: &mut DbConn, id: &str, from: &str, change: &TransitionChangeset) -> QueryResult<usize> {
+pub fn transition(
+    conn: &mut DbConn,
+    id: &str,
+    from: &str,
+    change: &TransitionChangeset,
+) -> QueryResult<usize> {
     diesel::update(bookings::table.find(id).filter(bookings::status.eq(from)))
         .set(change)
         .execute(conn)
@@ -66,18 +73,24 @@ pub fn list_bookings(
     cursor: Option<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<Booking>> {
-    let mut query = bookings::table.select(Booking::as_select()).into_boxed::<MultiBackend>();
+    let mut query = bookings::table
+        .select(Booking::as_select())
+        .into_boxed::<MultiBackend>();
     if let Scope::Party(user) = scope {
-        query = query.filter(bookings::customer_id.eq(user.clone()).or(bookings::provider_id.eq(user.clone())));
+        query = query.filter(
+            bookings::customer_id
+                .eq(user.clone())
+                .or(bookings::provider_id.eq(user.clone())),
+        );
     }
     if let Some(status) = status {
         query = query.filter(bookings::status.eq(status.to_owned()));
     }
     if let Some(cursor) = cursor {
         query = query.filter(
-            bookings::created_at
-                .lt(cursor.at)
-                .or(bookings::created_at.eq(cursor.at).and(bookings::id.lt(cursor.id.clone()))),
+            bookings::created_at.lt(cursor.at).or(bookings::created_at
+                .eq(cursor.at)
+                .and(bookings::id.lt(cursor.id.clone()))),
         );
     }
     query
@@ -105,11 +118,18 @@ pub fn next_seq(conn: &mut DbConn, booking_id: &str) -> QueryResult<i32> {
 
 /// Appends to a booking's timeline.
 pub fn insert_event(conn: &mut DbConn, event: &BookingEvent) -> QueryResult<usize> {
-    diesel::insert_into(booking_events::table).values(event).execute(conn)
+    diesel::insert_into(booking_events::table)
+        .values(event)
+        .execute(conn)
 }
 
 /// A booking's timeline, oldest first after `after_seq`.
-pub fn list_events(conn: &mut DbConn, booking_id: &str, after_seq: i32, limit: i64) -> QueryResult<Vec<BookingEvent>> {
+pub fn list_events(
+    conn: &mut DbConn,
+    booking_id: &str,
+    after_seq: i32,
+    limit: i64,
+) -> QueryResult<Vec<BookingEvent>> {
     booking_events::table
         .filter(booking_events::booking_id.eq(booking_id))
         .filter(booking_events::seq.gt(after_seq))
@@ -121,14 +141,23 @@ pub fn list_events(conn: &mut DbConn, booking_id: &str, after_seq: i32, limit: i
 
 /// Stores a position.
 pub fn insert_location(conn: &mut DbConn, point: &LocationPoint) -> QueryResult<usize> {
-    diesel::insert_into(booking_locations::table).values(point).execute(conn)
+    diesel::insert_into(booking_locations::table)
+        .values(point)
+        .execute(conn)
 }
 
 /// The most recent `limit` positions of a booking, newest first.
-pub fn recent_locations(conn: &mut DbConn, booking_id: &str, limit: i64) -> QueryResult<Vec<LocationPoint>> {
+pub fn recent_locations(
+    conn: &mut DbConn,
+    booking_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<LocationPoint>> {
     booking_locations::table
         .filter(booking_locations::booking_id.eq(booking_id))
-        .order((booking_locations::recorded_at.desc(), booking_locations::id.desc()))
+        .order((
+            booking_locations::recorded_at.desc(),
+            booking_locations::id.desc(),
+        ))
         .limit(limit)
         .select(LocationPoint::as_select())
         .load(conn)
@@ -138,7 +167,10 @@ pub fn recent_locations(conn: &mut DbConn, booking_id: &str, limit: i64) -> Quer
 pub fn prune_locations(conn: &mut DbConn, booking_id: &str, keep: i64) -> QueryResult<usize> {
     let stale: Vec<String> = booking_locations::table
         .filter(booking_locations::booking_id.eq(booking_id))
-        .order((booking_locations::recorded_at.desc(), booking_locations::id.desc()))
+        .order((
+            booking_locations::recorded_at.desc(),
+            booking_locations::id.desc(),
+        ))
         .offset(keep)
         .limit(1000)
         .select(booking_locations::id)
@@ -146,5 +178,6 @@ pub fn prune_locations(conn: &mut DbConn, booking_id: &str, keep: i64) -> QueryR
     if stale.is_empty() {
         return Ok(0);
     }
-    diesel::delete(booking_locations::table.filter(booking_locations::id.eq_any(stale))).execute(conn)
+    diesel::delete(booking_locations::table.filter(booking_locations::id.eq_any(stale)))
+        .execute(conn)
 }

@@ -1,5 +1,8 @@
 //! The tables this crate owns; written by hand for both backends.
-#![expect(missing_docs, reason = "diesel::table! generates undocumented column types")]
+#![expect(
+    missing_docs,
+    reason = "diesel::table! generates undocumented column types"
+)]
 
 diesel::table! {
     /// Bookings: an accepted offer becoming work.

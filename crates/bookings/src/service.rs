@@ -127,14 +127,27 @@ pub fn accept_offer(
                 err.into()
             }
         })?;
-        append_event(conn, &booking.id, customer.id.as_str(), None, Status::Confirmed, None, at)?;
+        append_event(
+            conn,
+            &booking.id,
+            customer.id.as_str(),
+            None,
+            Status::Confirmed,
+            None,
+            at,
+        )?;
         Ok(Accepted { booking, accepted })
     })
 }
 
 /// A booking the caller may see (a party or an admin); 404 otherwise.
-pub fn get_booking(conn: &mut DbConn, user: &AuthUser, id: &BookingId) -> Result<Booking, BookingsError> {
-    let booking = repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
+pub fn get_booking(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &BookingId,
+) -> Result<Booking, BookingsError> {
+    let booking =
+        repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
     match party_of(&booking, user) {
         Party::Outsider => Err(BookingsError::NotFound("booking")),
         _ => Ok(booking),
@@ -154,8 +167,19 @@ pub fn list_bookings(
     } else {
         Scope::Party(user.id.to_string())
     };
-    let rows = repo::list_bookings(conn, &scope, status.map(Status::as_str), cursor, i64::from(limit) + 1)?;
-    Ok(Page::from_rows(rows, limit, |b| Cursor::new(b.created_at, b.id.clone()), |b| b))
+    let rows = repo::list_bookings(
+        conn,
+        &scope,
+        status.map(Status::as_str),
+        cursor,
+        i64::from(limit) + 1,
+    )?;
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |b| Cursor::new(b.created_at, b.id.clone()),
+        |b| b,
+    ))
 }
 
 fn action_name(action: Action) -> &'static str {
@@ -176,16 +200,22 @@ pub fn apply(
     reason: Option<String>,
 ) -> Result<Booking, BookingsError> {
     db::write_transaction(conn, |conn| {
-        let booking = repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
+        let booking =
+            repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))?;
         let from = Status::parse(&booking.status).ok_or(BookingsError::NotFound("booking"))?;
-        let to = lifecycle::next(from, action, party_of(&booking, user)).map_err(|refusal| match refusal {
-            Refusal::NotVisible => BookingsError::NotFound("booking"),
-            Refusal::NotAllowed => BookingsError::Forbidden("your role on this booking does not allow this"),
-            Refusal::InvalidTransition => BookingsError::InvalidTransition {
-                from: from.as_str(),
-                action: action_name(action),
-            },
-        })?;
+        let to =
+            lifecycle::next(from, action, party_of(&booking, user)).map_err(
+                |refusal| match refusal {
+                    Refusal::NotVisible => BookingsError::NotFound("booking"),
+                    Refusal::NotAllowed => {
+                        BookingsError::Forbidden("your role on this booking does not allow this")
+                    }
+                    Refusal::InvalidTransition => BookingsError::InvalidTransition {
+                        from: from.as_str(),
+                        action: action_name(action),
+                    },
+                },
+            )?;
         let at = now();
         let change = TransitionChangeset {
             status: to.as_str().to_owned(),
@@ -201,7 +231,15 @@ pub fn apply(
                 action: action_name(action),
             });
         }
-        append_event(conn, id.as_str(), user.id.as_str(), Some(from), to, reason, at)?;
+        append_event(
+            conn,
+            id.as_str(),
+            user.id.as_str(),
+            Some(from),
+            to,
+            reason,
+            at,
+        )?;
         let job = JobId::from_db(booking.job_id.clone());
         match to {
             Status::Completed => quickfix_jobs::complete_job_in(conn, &job)?,
@@ -223,7 +261,12 @@ pub fn list_events(
     get_booking(conn, user, id)?;
     let after = cursor.and_then(|c| c.id.parse::<i32>().ok()).unwrap_or(0);
     let rows = repo::list_events(conn, id.as_str(), after, i64::from(limit) + 1)?;
-    Ok(Page::from_rows(rows, limit, |e| Cursor::new(e.created_at, e.seq.to_string()), |e| e))
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |e| Cursor::new(e.created_at, e.seq.to_string()),
+        |e| e,
+    ))
 }
 
 /// Records the provider's position on an active booking, refusing updates
@@ -238,7 +281,9 @@ pub fn record_location(
     db::write_transaction(conn, |conn| {
         let booking = get_booking(conn, user, id)?;
         if party_of(&booking, user) != Party::Provider {
-            return Err(BookingsError::Forbidden("only the booking's provider shares location"));
+            return Err(BookingsError::Forbidden(
+                "only the booking's provider shares location",
+            ));
         }
         let status = Status::parse(&booking.status).unwrap_or(Status::Cancelled);
         if !status.is_active() {
@@ -302,13 +347,15 @@ pub struct BookingFacts {
 
 /// A booking's facts, for other crates (ratings).
 pub fn booking_facts(conn: &mut DbConn, id: &BookingId) -> Result<Option<BookingFacts>, DbError> {
-    Ok(repo::find_booking(conn, id.as_str())?.map(|b| BookingFacts {
-        id: BookingId::from_db(b.id),
-        customer_id: b.customer_id,
-        provider_id: b.provider_id,
-        status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
-        completed_at: b.completed_at,
-    }))
+    Ok(
+        repo::find_booking(conn, id.as_str())?.map(|b| BookingFacts {
+            id: BookingId::from_db(b.id),
+            customer_id: b.customer_id,
+            provider_id: b.provider_id,
+            status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
+            completed_at: b.completed_at,
+        }),
+    )
 }
 
 /// Bookings per state, for admin statistics.

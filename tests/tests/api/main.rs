@@ -5,6 +5,7 @@
 )]
 
 mod auth;
+mod bookings;
 mod conventions;
 mod database;
 mod jobs;

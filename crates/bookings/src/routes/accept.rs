@@ -2,13 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::CustomerUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{JobId, OfferId};
-use quickfix_shared::openapi::{Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed};
-use quickfix_shared::ApiError;
+use quickfix_shared::openapi::{
+    Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
+};
 use serde_json::json;
 
 use super::publish_updated;
@@ -53,11 +55,18 @@ pub async fn accept_offer(
     let (job, offer) = path.into_inner();
     let job_id = JobId::parse(&job).ok_or(BookingsError::NotFound("job"))?;
     let offer_id = OfferId::parse(&offer).ok_or(BookingsError::NotFound("offer"))?;
-    let fingerprint = idempotency::fingerprint(&[b"POST accept", job_id.as_str().as_bytes(), offer_id.as_str().as_bytes()]);
+    let fingerprint = idempotency::fingerprint(&[
+        b"POST accept",
+        job_id.as_str().as_bytes(),
+        offer_id.as_str().as_bytes(),
+    ]);
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
         let customer = user.0.clone();
-        let done = db::run(&pool, move |conn| service::accept_offer(conn, &customer, &job_id, &offer_id)).await?;
+        let done = db::run(&pool, move |conn| {
+            service::accept_offer(conn, &customer, &job_id, &offer_id)
+        })
+        .await?;
         let booking = &done.booking;
         bus.publish(DomainEvent::new(
             "offer.accepted",
@@ -71,7 +80,10 @@ pub async fn accept_offer(
         ));
         publish_updated(&bus, booking, &state.currency, user.id.as_str());
         tracing::info!(booking.id = %booking.id, job.id = %booking.job_id, "offer accepted");
-        Ok((StatusCode::CREATED, BookingResponse::of(booking, &state.currency)))
+        Ok((
+            StatusCode::CREATED,
+            BookingResponse::of(booking, &state.currency),
+        ))
     })
     .await
 }

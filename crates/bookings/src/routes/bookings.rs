@@ -1,6 +1,7 @@
 //! Bookings: list, read, the lifecycle actions and the timeline.
 
 use actix_web::{get, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::SharedEventBus;
@@ -10,7 +11,6 @@ use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::pagination::{Cursor, Page, PageParams};
-use quickfix_shared::ApiError;
 
 use super::publish_updated;
 use crate::BookingsState;
@@ -47,10 +47,19 @@ pub async fn list_bookings(
 ) -> Result<web::Json<Page<BookingResponse>>, ApiError> {
     let query = query.into_inner();
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams { limit: query.limit, cursor: None }.limit();
+    let limit = PageParams {
+        limit: query.limit,
+        cursor: None,
+    }
+    .limit();
     let status = query.status;
-    let page = db::run(&pool, move |conn| service::list_bookings(conn, &user, status, cursor.as_ref(), limit)).await?;
-    Ok(web::Json(page.map(|b| BookingResponse::of(&b, &state.currency))))
+    let page = db::run(&pool, move |conn| {
+        service::list_bookings(conn, &user, status, cursor.as_ref(), limit)
+    })
+    .await?;
+    Ok(web::Json(
+        page.map(|b| BookingResponse::of(&b, &state.currency)),
+    ))
 }
 
 /// A booking (its parties and admins).
@@ -89,7 +98,10 @@ async fn act(
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let id = booking_id(raw_id)?;
     let actor = user.id.to_string();
-    let booking = db::run(pool, move |conn| service::apply(conn, &user, &id, action, reason)).await?;
+    let booking = db::run(pool, move |conn| {
+        service::apply(conn, &user, &id, action, reason)
+    })
+    .await?;
     publish_updated(bus, &booking, &state.currency, &actor);
     Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
 }
@@ -176,7 +188,16 @@ pub async fn cancel_booking(
     body: ValidJson<CancelBookingRequest>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let reason = body.into_inner().reason.trim().to_owned();
-    act(user, &pool, &state, &bus, &path, Action::Cancel, Some(reason)).await
+    act(
+        user,
+        &pool,
+        &state,
+        &bus,
+        &path,
+        Action::Cancel,
+        Some(reason),
+    )
+    .await
 }
 
 /// The booking's timeline: every transition with actor, time and reason,
@@ -205,6 +226,9 @@ pub async fn list_booking_events(
     let id = booking_id(&path)?;
     let cursor = page.cursor()?;
     let limit = page.limit();
-    let events = db::run(&pool, move |conn| service::list_events(conn, &user, &id, cursor.as_ref(), limit)).await?;
+    let events = db::run(&pool, move |conn| {
+        service::list_events(conn, &user, &id, cursor.as_ref(), limit)
+    })
+    .await?;
     Ok(web::Json(events.map(|e| BookingEventResponse::from(&e))))
 }

@@ -2,15 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::SharedEventBus;
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::ids::BookingId;
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed,
+    BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized,
+    ValidationFailed,
 };
-use quickfix_shared::ApiError;
 
 use crate::BookingsState;
 use crate::dto::{LocationResponse, LocationUpdateRequest, TrackResponse};
