@@ -382,3 +382,23 @@ impl TestApp {
         (customer, provider, booking)
     }
 }
+
+impl TestApp {
+    /// A completed booking between a new customer and a new provider.
+    pub async fn completed_booking(&self) -> (Session, Session, serde_json::Value) {
+        let (customer, provider, booking) = self.booking().await;
+        let id = booking["id"].as_str().expect("booking id").to_owned();
+        for action in ["start", "complete"] {
+            let response = self
+                .post_as(&provider.token, &format!("/api/v1/bookings/{id}/{action}"))
+                .await;
+            assert_eq!(response.status(), 200, "{action} failed");
+        }
+        let booking = json(
+            self.get_as(&customer.token, &format!("/api/v1/bookings/{id}"))
+                .await,
+        )
+        .await;
+        (customer, provider, booking)
+    }
+}

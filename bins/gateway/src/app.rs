@@ -10,6 +10,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::JobsState;
+use quickfix_ratings::RatingsState;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::{InProcessBus, SharedEventBus};
@@ -26,6 +27,7 @@ use crate::fallback::{self, RouteTable};
 use crate::openapi;
 use crate::service;
 use crate::settings::{AppEnv, Settings};
+use crate::stats;
 use crate::telemetry::{Metrics, RequestTelemetry};
 
 /// The largest avatar image (the contract's 2 MiB).
@@ -61,7 +63,9 @@ pub fn mount(cfg: &mut ServiceConfig) {
             utoipa_actix_web::scope(API_PREFIX)
                 .configure(quickfix_users::configure)
                 .configure(quickfix_jobs::configure)
-                .configure(quickfix_bookings::configure),
+                .configure(quickfix_bookings::configure)
+                .configure(quickfix_ratings::configure)
+                .service(stats::get_stats),
         );
 }
 
@@ -148,6 +152,8 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
                 .clamp(1, settings.bookings.location_keep.max(1)),
         },
     });
+    let reveal_after = chrono::Duration::days(settings.ratings.reveal_after_days.max(0));
+    let ratings = web::Data::new(RatingsState { reveal_after });
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
@@ -155,7 +161,13 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
     let origins = settings.cors.origins();
     let production = settings.app.env == AppEnv::Production;
 
-    spawn_housekeeping(pool);
+    spawn_housekeeping(pool.clone());
+    quickfix_ratings::spawn_reveal_task(
+        pool,
+        bus.get_ref().clone(),
+        reveal_after,
+        Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
+    );
 
     let mut server = HttpServer::new(move || {
         let app = App::new()
@@ -166,6 +178,7 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(users.clone())
             .app_data(jobs.clone())
             .app_data(bookings.clone())
+            .app_data(ratings.clone())
             .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

@@ -7,6 +7,7 @@ pub mod fallback;
 pub mod openapi;
 pub mod service;
 pub mod settings;
+pub mod stats;
 pub mod telemetry;
 
 pub use app::{Application, StartupError};

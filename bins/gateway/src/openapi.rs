@@ -33,6 +33,7 @@ Creating POSTs honour an `Idempotency-Key` header.",
         (name = "jobs", description = "Categories, jobs and price estimates."),
         (name = "offers", description = "Providers' offers on jobs."),
         (name = "bookings", description = "Bookings, their timeline and live location."),
+        (name = "ratings", description = "Double-blind ratings and their summaries."),
         (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]

@@ -32,6 +32,17 @@ pub struct Settings {
     pub app: AppSettings,
     /// `bookings.*`
     pub bookings: BookingsSettings,
+    /// `ratings.*`
+    pub ratings: RatingsSettings,
+}
+
+/// `ratings.*`
+#[derive(Debug, Clone, Deserialize)]
+pub struct RatingsSettings {
+    /// Days after a booking's completion when a lone rating is revealed.
+    pub reveal_after_days: i64,
+    /// Seconds between passes of the reveal task.
+    pub reveal_interval_secs: u64,
 }
 
 /// `bookings.*`
@@ -163,6 +174,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("bookings.location_interval_ms", "1000"),
     ("bookings.location_keep", "200"),
     ("bookings.location_trail", "50"),
+    ("ratings.reveal_after_days", "7"),
+    ("ratings.reveal_interval_secs", "60"),
 ];
 
 impl Settings {

@@ -10,5 +10,6 @@ mod conventions;
 mod database;
 mod jobs;
 mod openapi;
+mod ratings;
 mod service;
 mod users;

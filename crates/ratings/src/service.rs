@@ -1,0 +1,261 @@
+//! The ratings crate's rules: who may rate, the double-blind reveal, and
+//! the aggregates kept on users' profiles.
+//!
+//! A rating is revealed (visible to the rated user, in lists and in
+//! aggregates) when both parties have rated, or `reveal_after` after the
+//! booking's completion, whichever comes first. Revealing and the profile
+//! aggregate update happen in one transaction, and aggregates are always
+//! recomputed from the revealed rows, so they cannot drift.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use quickfix_bookings::lifecycle::Status;
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::{self, DbConn, DbError};
+use quickfix_shared::error::is_unique_violation;
+use quickfix_shared::ids::{BookingId, RatingId, UserId};
+use quickfix_shared::pagination::{Cursor, Page};
+
+use crate::dto::{CreateRatingRequest, RatingSummary};
+use crate::error::RatingsError;
+use crate::models::Rating;
+use crate::repository as repo;
+
+/// Hidden ratings revealed per pass of the reveal task.
+const REVEAL_BATCH: i64 = 500;
+
+/// A star count, 1 to 5: once you hold one, it is valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stars(u8);
+
+impl Stars {
+    /// Stars from a number, or `None` outside 1..=5.
+    pub fn parse(value: u8) -> Option<Self> {
+        (1..=5).contains(&value).then_some(Self(value))
+    }
+
+    /// The number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// Recomputes a user's aggregate from their revealed ratings and stores it
+/// on their profile through the users crate.
+fn refresh_aggregate(conn: &mut DbConn, rated_id: &str) -> Result<(), RatingsError> {
+    let (sum, count) = repo::revealed_totals(conn, rated_id)?;
+    let avg = (count > 0).then(|| round2(sum as f64 / count as f64));
+    let count = i32::try_from(count).unwrap_or(i32::MAX);
+    quickfix_users::set_rating_aggregate(conn, &UserId::from_db(rated_id.to_owned()), avg, count)?;
+    Ok(())
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// Reveals the given hidden ratings and refreshes the rated users'
+/// aggregates; returns the ratings this call revealed.
+fn reveal_all(
+    conn: &mut DbConn,
+    hidden: Vec<Rating>,
+    at: NaiveDateTime,
+) -> Result<Vec<Rating>, RatingsError> {
+    let mut revealed = Vec::new();
+    for rating in hidden {
+        if repo::reveal(conn, &rating.id, at)? == 1 {
+            revealed.push(Rating {
+                revealed_at: Some(at),
+                ..rating
+            });
+        }
+    }
+    let rated: BTreeSet<String> = revealed.iter().map(|r| r.rated_id.clone()).collect();
+    for user in rated {
+        refresh_aggregate(conn, &user)?;
+    }
+    Ok(revealed)
+}
+
+/// A new rating and the ratings it caused to be revealed.
+#[derive(Debug, Clone)]
+pub struct Rated {
+    /// The caller's rating as stored.
+    pub rating: Rating,
+    /// Ratings revealed by this one (both, when it was the second).
+    pub revealed: Vec<Rating>,
+}
+
+/// Rates the other party of a completed booking, once. When the other party
+/// rated already, or the reveal period has passed, the ratings are revealed
+/// at once.
+pub fn rate(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    booking_id: &BookingId,
+    request: &CreateRatingRequest,
+    reveal_after: Duration,
+    now: NaiveDateTime,
+) -> Result<Rated, RatingsError> {
+    let stars = Stars::parse(request.stars).ok_or(RatingsError::InvalidStars)?;
+    db::write_transaction(conn, |conn| {
+        let booking = quickfix_bookings::booking_facts(conn, booking_id)?
+            .ok_or(RatingsError::NotFound("booking"))?;
+        let rated_id = if booking.customer_id == user.id.as_str() {
+            booking.provider_id.clone()
+        } else if booking.provider_id == user.id.as_str() {
+            booking.customer_id.clone()
+        } else {
+            return Err(RatingsError::NotFound("booking"));
+        };
+        let completed_at = match (booking.status, booking.completed_at) {
+            (Status::Completed, Some(at)) => at,
+            _ => return Err(RatingsError::NotCompleted),
+        };
+        repo::lock_pair(conn, booking_id.as_str())?;
+        let rating = Rating {
+            id: RatingId::generate().into_string(),
+            booking_id: booking_id.to_string(),
+            rater_id: user.id.to_string(),
+            rated_id,
+            stars: i32::from(stars.get()),
+            comment: request
+                .comment
+                .as_ref()
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty()),
+            booking_completed_at: completed_at,
+            created_at: now,
+            revealed_at: None,
+        };
+        match repo::insert_rating(conn, &rating) {
+            Ok(_) => {}
+            Err(err) if is_unique_violation(&err) => return Err(RatingsError::AlreadyRated),
+            Err(err) => return Err(err.into()),
+        }
+        let all = repo::ratings_of_booking(conn, booking_id.as_str())?;
+        let time_is_up = completed_at + reveal_after <= now;
+        let revealed = if all.len() >= 2 || time_is_up {
+            reveal_all(
+                conn,
+                all.into_iter()
+                    .filter(|r| r.revealed_at.is_none())
+                    .collect(),
+                now,
+            )?
+        } else {
+            Vec::new()
+        };
+        let rating = revealed
+            .iter()
+            .find(|r| r.id == rating.id)
+            .cloned()
+            .unwrap_or(rating);
+        Ok(Rated { rating, revealed })
+    })
+}
+
+/// Reveals every hidden rating whose booking was completed at least
+/// `reveal_after` before `now` (the reveal task; `now` is a parameter so
+/// tests control the clock). Returns what it revealed.
+pub fn reveal_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    reveal_after: Duration,
+) -> Result<Vec<Rating>, RatingsError> {
+    db::write_transaction(conn, |conn| {
+        let due = repo::due_for_reveal(conn, now - reveal_after, REVEAL_BATCH)?;
+        reveal_all(conn, due, now)
+    })
+}
+
+/// A booking's ratings as a party sees them: its own, and the other
+/// party's once revealed.
+pub fn booking_ratings(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    booking_id: &BookingId,
+) -> Result<Vec<Rating>, RatingsError> {
+    let booking = quickfix_bookings::booking_facts(conn, booking_id)?
+        .ok_or(RatingsError::NotFound("booking"))?;
+    if booking.customer_id != user.id.as_str() && booking.provider_id != user.id.as_str() {
+        return Err(RatingsError::NotFound("booking"));
+    }
+    Ok(repo::ratings_of_booking(conn, booking_id.as_str())?
+        .into_iter()
+        .filter(|r| r.rater_id == user.id.as_str() || r.revealed_at.is_some())
+        .collect())
+}
+
+/// A user's revealed ratings, newest first, with the summary.
+pub fn user_ratings(
+    conn: &mut DbConn,
+    user: &UserId,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<(Page<Rating>, RatingSummary), RatingsError> {
+    if quickfix_users::user_summary(conn, user)?.is_none_or(|u| !u.is_active) {
+        return Err(RatingsError::NotFound("user"));
+    }
+    let rows = repo::list_revealed(conn, user.as_str(), cursor, i64::from(limit) + 1)?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor::new(r.created_at, r.id.clone()),
+        |r| r,
+    );
+    Ok((page, summary(conn, user.as_str())?))
+}
+
+/// The figures of a user's revealed ratings.
+pub fn summary(conn: &mut DbConn, rated_id: &str) -> Result<RatingSummary, RatingsError> {
+    let (sum, count) = repo::revealed_totals(conn, rated_id)?;
+    let mut histogram: BTreeMap<String, i64> = (1..=5).map(|s| (s.to_string(), 0)).collect();
+    for (stars, n) in repo::revealed_histogram(conn, rated_id)? {
+        histogram.insert(stars.to_string(), n);
+    }
+    Ok(RatingSummary {
+        avg: (count > 0).then(|| round2(sum as f64 / count as f64)),
+        count,
+        histogram,
+    })
+}
+
+/// Deletes a rating (admins) and recomputes the rated user's aggregate.
+pub fn delete_rating(conn: &mut DbConn, id: &RatingId) -> Result<(), RatingsError> {
+    db::write_transaction(conn, |conn| {
+        let rating =
+            repo::find_rating(conn, id.as_str())?.ok_or(RatingsError::NotFound("rating"))?;
+        repo::delete_rating(conn, id.as_str())?;
+        refresh_aggregate(conn, &rating.rated_id)
+    })
+}
+
+/// The average of every revealed rating, for admin statistics.
+pub fn overall_average(conn: &mut DbConn) -> Result<Option<f64>, DbError> {
+    let (sum, count) = repo::overall_totals(conn)?;
+    Ok((count > 0).then(|| round2(sum as f64 / count as f64)))
+}
+
+/// The current time for rating rules.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stars_are_one_to_five() {
+        assert_eq!(Stars::parse(0), None);
+        assert_eq!(Stars::parse(6), None);
+        assert_eq!(Stars::parse(3).map(Stars::get), Some(3));
+    }
+
+    #[test]
+    fn averages_are_rounded_to_two_decimals() {
+        assert_eq!(round2(14.0 / 3.0), 4.67);
+    }
+}

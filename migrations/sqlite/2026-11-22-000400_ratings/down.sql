@@ -1,0 +1,2 @@
+DROP TABLE rating_pairs;
+DROP TABLE ratings;
