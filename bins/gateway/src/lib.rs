@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod fallback;
 pub mod openapi;
+pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod stats;

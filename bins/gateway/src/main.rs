@@ -35,6 +35,8 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Fill the database with a realistic demo marketplace (idempotent).
+    Seed,
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.
@@ -62,6 +64,7 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
+        Command::Seed => seed(settings).await,
         Command::CreateAdmin {
             email,
             password,
@@ -113,6 +116,27 @@ async fn create_admin(
     let (pool, _) = app::prepare_database(&settings).await?;
     let user = admin::create_admin(&pool, &settings, email, password, name).await?;
     println!("created admin {} <{}>", user.id, user.email);
+    Ok(())
+}
+
+async fn seed(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let (pool, _) = app::prepare_database(&settings).await?;
+    let report = quickfix_gateway::seed::seed(&pool, &settings).await?;
+    if report.already_seeded {
+        println!("the demo data is there already; nothing changed");
+    } else {
+        println!(
+            "seeded {} customers, {} providers, {} jobs, {} bookings, {} ratings",
+            report.customers, report.providers, report.jobs, report.bookings, report.ratings
+        );
+    }
+    println!(
+        "log in with password `{}` as:",
+        quickfix_gateway::seed::DEMO_PASSWORD
+    );
+    for (role, email) in report.logins {
+        println!("  {role:<9} {email}");
+    }
     Ok(())
 }
 

@@ -177,8 +177,21 @@ pub fn create_admin(
     password_hash: String,
     name: &str,
 ) -> Result<User, UsersError> {
+    create_user(conn, email, password_hash, Role::Admin, name, None)
+}
+
+/// Creates an account of any role without starting a login (tools such as
+/// `seed`); the password must already be hashed.
+pub fn create_user(
+    conn: &mut DbConn,
+    email: &str,
+    password_hash: String,
+    role: Role,
+    name: &str,
+    phone: Option<&str>,
+) -> Result<User, UsersError> {
     db::write_transaction(conn, |conn| {
-        insert_account(conn, email, password_hash, Role::Admin, name, None)
+        insert_account(conn, email, password_hash, role, name, phone)
     })
 }
 

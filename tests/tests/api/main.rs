@@ -11,5 +11,6 @@ mod database;
 mod jobs;
 mod openapi;
 mod ratings;
+mod seed;
 mod service;
 mod users;

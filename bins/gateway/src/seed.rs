@@ -1,0 +1,364 @@
+//! `quickfix seed`: a realistic demo marketplace made through the crates'
+//! services (never raw SQL), so every rule and aggregate holds. It runs in
+//! one transaction; a second run finds the data and changes nothing.
+
+use chrono::{Duration, Utc};
+use quickfix_bookings::LocationPolicy;
+use quickfix_bookings::dto::LocationUpdateRequest;
+use quickfix_bookings::lifecycle::Action;
+use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
+use quickfix_ratings::dto::CreateRatingRequest;
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::{AuthUser, Role};
+use quickfix_shared::db::{self, DbConn, DbPool};
+use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
+use quickfix_users::dto::{Location, UpdateProfileRequest};
+use quickfix_users::service as users;
+
+use crate::settings::Settings;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "quickfix-demo";
+/// The demo admin's email; its presence means the data is there.
+pub const ADMIN_EMAIL: &str = "admin@demo.quickfix.test";
+
+const CITIES: &[(&str, f64, f64)] = &[
+    ("Lisbon", 38.7223, -9.1393),
+    ("Porto", 41.1579, -8.6291),
+    ("Madrid", 40.4168, -3.7038),
+    ("Paris", 48.8566, 2.3522),
+    ("London", 51.5074, -0.1278),
+    ("Berlin", 52.5200, 13.4050),
+];
+
+const CATEGORIES: &[(&str, &str, &str)] = &[
+    (
+        "plumbing",
+        "Leaking kitchen tap",
+        "The tap drips all night and the pipe under the sink is wet.",
+    ),
+    (
+        "electrical",
+        "Replace a broken light switch",
+        "The hallway switch sparks when I flip it.",
+    ),
+    (
+        "cleaning",
+        "Deep clean after moving out",
+        "Two-bedroom flat, windows and oven included.",
+    ),
+    (
+        "carpentry",
+        "Fix a sticking wardrobe door",
+        "The hinge is loose and the door scrapes the floor.",
+    ),
+    (
+        "painting",
+        "Paint the living room walls",
+        "About 40 m² of wall, white, ceiling not included.",
+    ),
+    (
+        "moving",
+        "Move a sofa across town",
+        "Three-seat sofa, third floor, no lift.",
+    ),
+    (
+        "appliance-repair",
+        "Washing machine will not drain",
+        "Water stays in the drum after the cycle.",
+    ),
+    (
+        "gardening",
+        "Mow the lawn and trim the hedge",
+        "Small back garden, hedge about 10 m long.",
+    ),
+    (
+        "hvac",
+        "Air conditioning unit not cooling",
+        "Wall unit runs but blows warm air.",
+    ),
+    (
+        "other",
+        "Assemble flat-pack furniture",
+        "A bed frame and two bedside tables.",
+    ),
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "Ana", "Bruno", "Carla", "David", "Eva", "Filipe", "Grace", "Hugo", "Inês", "João", "Karin",
+    "Luis", "Marta", "Nuno", "Olga", "Pedro", "Quinn", "Rita", "Sofia", "Tiago", "Uma", "Vera",
+    "Will", "Zoe",
+];
+
+/// What `seed` made, for printing.
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    /// Whether the data was there already.
+    pub already_seeded: bool,
+    /// Customers made.
+    pub customers: usize,
+    /// Providers made.
+    pub providers: usize,
+    /// Jobs made.
+    pub jobs: usize,
+    /// Bookings made.
+    pub bookings: usize,
+    /// Ratings made.
+    pub ratings: usize,
+    /// Logins to try: (role, email).
+    pub logins: Vec<(&'static str, String)>,
+}
+
+fn actor(id: &str, role: Role) -> AuthUser {
+    AuthUser {
+        id: UserId::from_db(id.to_owned()),
+        role,
+        session: String::new(),
+    }
+}
+
+fn logins() -> Vec<(&'static str, String)> {
+    vec![
+        ("admin", ADMIN_EMAIL.to_owned()),
+        ("customer", "customer1@demo.quickfix.test".to_owned()),
+        ("provider", "provider1@demo.quickfix.test".to_owned()),
+    ]
+}
+
+/// Makes the demo data, or reports that it exists.
+pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiError> {
+    let exists = db::run(pool, |conn| users::find_login_candidate(conn, ADMIN_EMAIL)).await?;
+    if exists.is_some() {
+        return Ok(SeedReport {
+            already_seeded: true,
+            logins: logins(),
+            ..SeedReport::default()
+        });
+    }
+    let hash = users::hash_password(DEMO_PASSWORD.to_owned(), settings.auth.bcrypt_cost).await?;
+    let reveal_after = Duration::days(settings.ratings.reveal_after_days.max(0));
+    let report = db::run(pool, move |conn| {
+        db::write_transaction(conn, |conn| build(conn, &hash, reveal_after))
+    })
+    .await?;
+    Ok(report)
+}
+
+fn build(conn: &mut DbConn, hash: &str, reveal_after: Duration) -> Result<SeedReport, ApiError> {
+    let mut report = SeedReport {
+        logins: logins(),
+        ..SeedReport::default()
+    };
+    users::create_admin(conn, ADMIN_EMAIL, hash.to_owned(), "Demo Admin")?;
+
+    let mut customers = Vec::new();
+    for i in 0..24 {
+        let (city, _, _) = CITIES[i % CITIES.len()];
+        let name = format!("{} {}", FIRST_NAMES[i % FIRST_NAMES.len()], city);
+        let user = users::create_user(
+            conn,
+            &format!("customer{}@demo.quickfix.test", i + 1),
+            hash.to_owned(),
+            Role::Customer,
+            &name,
+            Some(&format!("+351 910 000 {:03}", i)),
+        )?;
+        let id = UserId::from_db(user.id.clone());
+        users::update_profile(
+            conn,
+            &id,
+            &UpdateProfileRequest {
+                address: Some(Some(format!(
+                    "{} Street {}, {city}",
+                    FIRST_NAMES[(i + 5) % FIRST_NAMES.len()],
+                    i + 1
+                ))),
+                ..UpdateProfileRequest::default()
+            },
+        )?;
+        customers.push((user.id, i % CITIES.len()));
+    }
+    report.customers = customers.len();
+
+    let mut providers: Vec<(String, usize, usize)> = Vec::new();
+    for i in 0..30 {
+        let category = i % CATEGORIES.len();
+        let city = i % CITIES.len();
+        let (city_name, lat, lng) = CITIES[city];
+        let (slug, _, _) = CATEGORIES[category];
+        let name = format!(
+            "{} {} Services",
+            FIRST_NAMES[(i + 7) % FIRST_NAMES.len()],
+            slug.replace('-', " ")
+        );
+        let user = users::create_user(
+            conn,
+            &format!("provider{}@demo.quickfix.test", i + 1),
+            hash.to_owned(),
+            Role::Provider,
+            &name,
+            Some(&format!("+351 920 000 {:03}", i)),
+        )?;
+        let id = UserId::from_db(user.id.clone());
+        let jitter = (i as f64 * 0.37).sin() * 0.05;
+        users::update_profile(
+            conn,
+            &id,
+            &UpdateProfileRequest {
+                category: Some(Some(slug.to_owned())),
+                description: Some(Some(format!(
+                    "Reliable {} in {city_name}, {} years of experience.",
+                    slug.replace('-', " "),
+                    3 + i % 12
+                ))),
+                service_area: Some(Some(format!("{city_name} and surroundings"))),
+                hourly_rate_cents: Some(Some(2500 + (i as i64 % 7) * 500)),
+                is_available: Some(i % 5 != 0),
+                location: Some(Some(Location {
+                    lat: lat + jitter,
+                    lng: lng - jitter,
+                })),
+                ..UpdateProfileRequest::default()
+            },
+        )?;
+        if i % 3 == 0 {
+            users::admin_verify_provider(conn, &id)?;
+        }
+        providers.push((user.id, category, city));
+    }
+    report.providers = providers.len();
+
+    let policy = LocationPolicy {
+        min_interval: Duration::zero(),
+        ..LocationPolicy::default()
+    };
+    for j in 0..48 {
+        let (customer_id, city) = customers[j % customers.len()].clone();
+        let category = (j * 7) % CATEGORIES.len();
+        let (slug, title, description) = CATEGORIES[category];
+        let (city_name, lat, lng) = CITIES[city];
+        let customer = actor(&customer_id, Role::Customer);
+        let job = quickfix_jobs::service::create_job(
+            conn,
+            &customer,
+            &CreateJobRequest {
+                title: title.to_owned(),
+                description: description.to_owned(),
+                category: slug.to_owned(),
+                budget_cents: (j % 4 != 0).then_some(5_000 + (j as i64 % 9) * 2_500),
+                location: LocationInput {
+                    address: format!(
+                        "{} Avenue {}, {city_name}",
+                        FIRST_NAMES[j % FIRST_NAMES.len()],
+                        j + 1
+                    ),
+                    lat: lat + (j as f64 * 0.13).cos() * 0.03,
+                    lng: lng + (j as f64 * 0.29).sin() * 0.03,
+                },
+                scheduled_for: Some(Utc::now() + Duration::days(1 + (j as i64 % 14))),
+            },
+        )?;
+        report.jobs += 1;
+        let job_id = JobId::from_db(job.id.clone());
+        let bidders: Vec<&(String, usize, usize)> = providers
+            .iter()
+            .filter(|(_, c, _)| *c == category)
+            .chain(providers.iter().filter(|(_, c, _)| *c != category))
+            .take(1 + j % 4)
+            .collect();
+        let mut offers = Vec::new();
+        for (k, (provider_id, _, _)) in bidders.iter().enumerate() {
+            let (offer, _) = quickfix_jobs::service::create_offer(
+                conn,
+                &actor(provider_id, Role::Provider),
+                &job_id,
+                &CreateOfferRequest {
+                    price_cents: 6_000 + (j as i64 % 5) * 1_500 + k as i64 * 700,
+                    message: format!("Happy to help with \"{title}\"; I can come this week."),
+                    eta: Some(Utc::now() + Duration::hours(4 + k as i64 * 6)),
+                },
+            )?;
+            offers.push((offer.id, (*provider_id).clone()));
+        }
+        let stage = j % 6;
+        if stage == 0 {
+            continue;
+        }
+        if stage == 1 {
+            quickfix_jobs::service::cancel_job(conn, &customer, &job_id)?;
+            continue;
+        }
+        let (offer_id, provider_id) = offers[0].clone();
+        let accepted = quickfix_bookings::service::accept_offer(
+            conn,
+            &customer,
+            &job_id,
+            &OfferId::from_db(offer_id),
+        )?;
+        report.bookings += 1;
+        let booking_id = BookingId::from_db(accepted.booking.id.clone());
+        let provider = actor(&provider_id, Role::Provider);
+        if stage == 2 {
+            continue;
+        }
+        for step in 0..4 {
+            let offset = f64::from(step) * 0.002;
+            quickfix_bookings::service::record_location(
+                conn,
+                &provider,
+                &booking_id,
+                &LocationUpdateRequest {
+                    lat: lat + offset,
+                    lng: lng - offset,
+                    heading: Some(45.0),
+                    speed: Some(9.0),
+                },
+                policy,
+            )?;
+        }
+        if stage == 3 {
+            quickfix_bookings::service::apply(
+                conn,
+                &customer,
+                &booking_id,
+                Action::Cancel,
+                Some("Plans changed".to_owned()),
+            )?;
+            continue;
+        }
+        quickfix_bookings::service::apply(conn, &provider, &booking_id, Action::Start, None)?;
+        if stage == 4 {
+            continue;
+        }
+        quickfix_bookings::service::apply(conn, &provider, &booking_id, Action::Complete, None)?;
+        let now = quickfix_ratings::service::now();
+        let stars = 3 + (j % 3) as u8;
+        quickfix_ratings::service::rate(
+            conn,
+            &customer,
+            &booking_id,
+            &CreateRatingRequest {
+                stars,
+                comment: Some("Friendly, on time and tidy.".to_owned()),
+            },
+            reveal_after,
+            now,
+        )?;
+        report.ratings += 1;
+        if j % 2 == 1 {
+            quickfix_ratings::service::rate(
+                conn,
+                &provider,
+                &booking_id,
+                &CreateRatingRequest {
+                    stars: 5,
+                    comment: Some("Clear instructions, easy access.".to_owned()),
+                },
+                reveal_after,
+                now,
+            )?;
+            report.ratings += 1;
+        }
+    }
+    Ok(report)
+}

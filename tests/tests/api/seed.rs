@@ -1,0 +1,51 @@
+//! `quickfix seed`: a living demo marketplace, made twice without harm.
+
+use quickfix_gateway::seed::{self, ADMIN_EMAIL, DEMO_PASSWORD};
+use quickfix_tests::{TestApp, json};
+use serde_json::json;
+
+#[tokio::test]
+async fn seeding_twice_makes_one_living_marketplace() {
+    let app = TestApp::spawn().await;
+    let first = seed::seed(app.pool(), &app.settings).await.unwrap();
+    assert!(!first.already_seeded);
+    assert_eq!((first.customers, first.providers, first.jobs), (24, 30, 48));
+    assert!(first.bookings > 10 && first.ratings > 5);
+    let second = seed::seed(app.pool(), &app.settings).await.unwrap();
+    assert!(second.already_seeded);
+
+    let admin = app.login(ADMIN_EMAIL, DEMO_PASSWORD, "").await;
+    let stats = json(app.get_as(&admin.token, "/api/v1/admin/stats").await).await;
+    assert_eq!(
+        stats["users"],
+        json!({"admin": 1, "customer": 24, "provider": 30})
+    );
+    for state in ["open", "booked", "completed", "cancelled"] {
+        assert!(
+            stats["jobs"][state].as_i64().unwrap() > 0,
+            "no {state} jobs: {stats}"
+        );
+    }
+    for state in ["confirmed", "in_progress", "completed", "cancelled"] {
+        assert!(
+            stats["bookings"][state].as_i64().unwrap() > 0,
+            "no {state} bookings: {stats}"
+        );
+    }
+    assert!(stats["average_rating"].as_f64().unwrap() >= 3.0);
+
+    for (_, email) in &first.logins {
+        app.login(email, DEMO_PASSWORD, "").await;
+    }
+    let providers = json(
+        app.get("/api/v1/providers?near=38.72,-9.14&radius_km=30")
+            .await,
+    )
+    .await;
+    assert!(!providers["items"].as_array().unwrap().is_empty());
+    let rated = json(app.get("/api/v1/providers?min_rating=1&limit=100").await).await;
+    assert!(
+        !rated["items"].as_array().unwrap().is_empty(),
+        "revealed ratings reach the directory"
+    );
+}
