@@ -8,6 +8,7 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
+use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::{InProcessBus, SharedEventBus};
@@ -47,6 +48,9 @@ pub enum StartupError {
     /// The metrics registry could not be built.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// The real-time fan-out could not be set up.
+    #[error(transparent)]
+    Realtime(#[from] quickfix_messaging::RealtimeError),
 }
 
 /// Registers every route: the service endpoints at the root and each domain
@@ -55,7 +59,11 @@ pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(service::health)
         .service(service::ready)
         .service(service::metrics)
-        .service(utoipa_actix_web::scope(API_PREFIX).configure(quickfix_users::configure));
+        .service(
+            utoipa_actix_web::scope(API_PREFIX)
+                .configure(quickfix_users::configure)
+                .configure(quickfix_messaging::configure),
+        );
 }
 
 /// Builds the pool and applies pending migrations.
@@ -70,6 +78,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    bus: SharedEventBus,
 }
 
 impl Application {
@@ -82,8 +91,15 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, settings, pool.clone())?;
-        Ok(Self { port, server, pool })
+        let bus = InProcessBus::shared();
+        let hub = Hub::start(settings.redis.url.as_deref()).await?;
+        let server = serve(listener, settings, pool.clone(), Arc::clone(&bus), hub)?;
+        Ok(Self {
+            port,
+            server,
+            pool,
+            bus,
+        })
     }
 
     /// The port the server listens on.
@@ -94,6 +110,11 @@ impl Application {
     /// The pool the server uses.
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// The domain event bus the server publishes on.
+    pub fn bus(&self) -> &SharedEventBus {
+        &self.bus
     }
 
     /// A handle that stops the server gracefully.
@@ -108,12 +129,17 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Server, StartupError> {
+fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    pool: DbPool,
+    bus: SharedEventBus,
+    hub: Hub,
+) -> Result<Server, StartupError> {
     let document = openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&document));
     let metrics = Metrics::new()?;
     let keys = web::Data::new(settings.auth.jwt_keys());
-    let bus: web::Data<SharedEventBus> = web::Data::new(InProcessBus::shared());
     let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
     let users = web::Data::new(UsersState::new(
         UsersConfig {
@@ -125,6 +151,17 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
         },
         Arc::clone(&storage),
     ));
+    let messaging = web::Data::new(MessagingState::new(
+        MessagingConfig {
+            upload_limit_bytes: settings.server.upload_limit_bytes,
+            ..MessagingConfig::default()
+        },
+        Arc::clone(&storage),
+        hub.clone(),
+        Arc::clone(&bus),
+    ));
+    quickfix_messaging::spawn_notifier(pool.clone(), Arc::clone(&bus), hub);
+    let bus: web::Data<SharedEventBus> = web::Data::new(bus);
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
@@ -141,6 +178,7 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(keys.clone())
             .app_data(bus.clone())
             .app_data(users.clone())
+            .app_data(messaging.clone())
             .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

@@ -30,6 +30,9 @@ Creating POSTs honour an `Idempotency-Key` header.",
         (name = "auth", description = "Registration, login, token refresh and sessions."),
         (name = "users", description = "Profiles, passwords, avatars and favourites."),
         (name = "providers", description = "The public provider directory and catalogs."),
+        (name = "messaging", description = "Conversations, messages, read markers and attachments."),
+        (name = "notifications", description = "Notifications made from domain events."),
+        (name = "realtime", description = "The WebSocket upgrade; its frames are described in docs/asyncapi.yaml."),
         (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]
