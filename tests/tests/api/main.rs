@@ -7,6 +7,8 @@
 mod auth;
 mod conventions;
 mod database;
+mod messaging;
 mod openapi;
+mod realtime;
 mod service;
 mod users;

@@ -1,0 +1,2 @@
+//! The WebSocket: authentication, frames, pushes, catch-up, and fan-out
+//! across instances through Redis.
