@@ -95,7 +95,10 @@ async fn a_pair_has_one_conversation_per_job_whoever_starts_it() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Ana") && names.contains(&"Rui"), "{names:?}");
+    assert!(
+        names.contains(&"Ana") && names.contains(&"Rui"),
+        "{names:?}"
+    );
 
     let again = app
         .send_json_as(
@@ -145,8 +148,15 @@ async fn racing_starts_make_exactly_one_conversation() {
         .map(Result::unwrap)
         .collect();
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 201 || *s == 200), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 200),
+        "{statuses:?}"
+    );
     let mut ids = Vec::new();
     for response in responses {
         ids.push(json(response).await["id"].as_str().unwrap().to_owned());
@@ -190,7 +200,10 @@ async fn conversations_with_yourself_strangers_or_inactive_users_are_refused() {
     assert_problem(post(json!({})).await, 422, "validation_failed").await;
     assert_problem(post(json!({"participant_id": 7})).await, 400, "bad_request").await;
     let unauthenticated = app
-        .post_json("/api/v1/conversations", &json!({"participant_id": provider.id}))
+        .post_json(
+            "/api/v1/conversations",
+            &json!({"participant_id": provider.id}),
+        )
         .await;
     assert_problem(unauthenticated, 401, "unauthorized").await;
 
@@ -250,11 +263,18 @@ async fn messages_page_newest_first_and_catch_up_oldest_first() {
             .await,
     )
     .await;
-    assert_eq!(ids(&after), sent[2..].to_vec(), "oldest first, after the anchor");
+    assert_eq!(
+        ids(&after),
+        sent[2..].to_vec(),
+        "oldest first, after the anchor"
+    );
     assert!(after["next_cursor"].is_null());
     let first_page = json(
-        app.get_as(&customer.token, &format!("{path}?after={}&limit=2", sent[0]))
-            .await,
+        app.get_as(
+            &customer.token,
+            &format!("{path}?after={}&limit=2", sent[0]),
+        )
+        .await,
     )
     .await;
     assert_eq!(ids(&first_page), sent[1..3].to_vec());
@@ -283,19 +303,22 @@ async fn messages_page_newest_first_and_catch_up_oldest_first() {
     .await;
     assert!(problem["detail"].as_str().unwrap().contains("message"));
     assert_problem(
-        app.get_as(&customer.token, &format!("{path}?after=nope")).await,
+        app.get_as(&customer.token, &format!("{path}?after=nope"))
+            .await,
         422,
         "validation_failed",
     )
     .await;
     assert_problem(
-        app.get_as(&customer.token, &format!("{path}?cursor=garbage")).await,
+        app.get_as(&customer.token, &format!("{path}?cursor=garbage"))
+            .await,
         400,
         "bad_request",
     )
     .await;
     assert_problem(
-        app.get_as(&customer.token, &format!("{path}?limit=0")).await,
+        app.get_as(&customer.token, &format!("{path}?limit=0"))
+            .await,
         422,
         "validation_failed",
     )
@@ -314,8 +337,11 @@ async fn strangers_get_404_for_everything_in_a_conversation() {
     let message_id = message["id"].as_str().unwrap();
 
     assert_problem(
-        app.get_as(&stranger.token, &format!("/api/v1/conversations/{id}/messages"))
-            .await,
+        app.get_as(
+            &stranger.token,
+            &format!("/api/v1/conversations/{id}/messages"),
+        )
+        .await,
         404,
         "not_found",
     )
@@ -326,7 +352,12 @@ async fn strangers_get_404_for_everything_in_a_conversation() {
         "not_found",
     )
     .await;
-    assert_problem(mark_read(&app, &stranger, id, message_id).await, 404, "not_found").await;
+    assert_problem(
+        mark_read(&app, &stranger, id, message_id).await,
+        404,
+        "not_found",
+    )
+    .await;
     let listed = conversations(&app, &stranger, "").await;
     assert!(listed["items"].as_array().unwrap().is_empty());
     for path in [
@@ -348,7 +379,12 @@ async fn message_bodies_are_validated_in_characters() {
         .to_owned();
     let longest = "é".repeat(4000);
     assert_eq!(send(&app, &customer, &id, &longest).await["body"], longest);
-    for bad in [json!(""), json!("   \n\t"), json!("a\u{0}b"), json!("x".repeat(4001))] {
+    for bad in [
+        json!(""),
+        json!("   \n\t"),
+        json!("a\u{0}b"),
+        json!("x".repeat(4001)),
+    ] {
         let problem = assert_problem(
             post_message(&app, &customer, &id, json!({ "body": bad })).await,
             422,
@@ -421,13 +457,22 @@ async fn unread_counts_follow_read_markers_that_never_move_back() {
     let mine = send(&app, &provider, &id, "my own").await;
 
     let listed = conversations(&app, &provider, "").await;
-    assert_eq!(listed["items"][0]["unread_count"], 3, "own messages are never unread");
+    assert_eq!(
+        listed["items"][0]["unread_count"], 3,
+        "own messages are never unread"
+    );
     assert_eq!(listed["items"][0]["last_message"]["id"], mine["id"]);
-    assert_eq!(conversations(&app, &customer, "").await["items"][0]["unread_count"], 1);
+    assert_eq!(
+        conversations(&app, &customer, "").await["items"][0]["unread_count"],
+        1
+    );
 
     let second = sent[1].as_str().unwrap();
     assert_eq!(mark_read(&app, &provider, &id, second).await.status(), 204);
-    assert_eq!(conversations(&app, &provider, "").await["items"][0]["unread_count"], 1);
+    assert_eq!(
+        conversations(&app, &provider, "").await["items"][0]["unread_count"],
+        1
+    );
     assert_eq!(
         mark_read(&app, &provider, &id, sent[0].as_str().unwrap())
             .await
@@ -445,7 +490,10 @@ async fn unread_counts_follow_read_markers_that_never_move_back() {
             .status(),
         204
     );
-    assert_eq!(conversations(&app, &provider, "").await["items"][0]["unread_count"], 0);
+    assert_eq!(
+        conversations(&app, &provider, "").await["items"][0]["unread_count"],
+        0
+    );
 
     let other = start(&app, &provider, &TestUser::customer().register(&app).await).await;
     let foreign = send(&app, &provider, other["id"].as_str().unwrap(), "x").await;
@@ -470,7 +518,12 @@ async fn conversations_are_listed_by_latest_activity() {
     let mut started = Vec::new();
     for _ in 0..3 {
         let provider = TestUser::provider().register(&app).await;
-        started.push(start(&app, &customer, &provider).await["id"].as_str().unwrap().to_owned());
+        started.push(
+            start(&app, &customer, &provider).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let listed = conversations(&app, &customer, "").await;
     let newest_first: Vec<String> = started.iter().rev().cloned().collect();
@@ -487,10 +540,16 @@ async fn conversations_are_listed_by_latest_activity() {
             None => break,
         }
     }
-    assert_eq!(paged, vec![started[0].clone(), started[2].clone(), started[1].clone()]);
+    assert_eq!(
+        paged,
+        vec![started[0].clone(), started[2].clone(), started[1].clone()]
+    );
     let listed = conversations(&app, &customer, "").await;
     assert_eq!(listed["items"][0]["last_message"]["id"], message["id"]);
-    assert_eq!(listed["items"][0]["last_activity_at"], message["created_at"]);
+    assert_eq!(
+        listed["items"][0]["last_activity_at"],
+        message["created_at"]
+    );
     assert!(listed["items"][1]["last_message"].is_null());
 }
 
@@ -553,10 +612,16 @@ async fn attachments_are_sniffed_stored_and_served_to_participants_only() {
     assert_eq!(message["body"], "the leak");
     let attachment = &message["attachment"];
     assert_eq!(attachment["filename"], "leak _1_.txt");
-    assert_eq!(attachment["content_type"], "image/png", "judged from the bytes");
+    assert_eq!(
+        attachment["content_type"], "image/png",
+        "judged from the bytes"
+    );
     assert_eq!(attachment["size"], png().len());
     let url = attachment["url"].as_str().unwrap();
-    assert_eq!(url, format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap()));
+    assert_eq!(
+        url,
+        format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap())
+    );
 
     let download = app.get_as(&provider.token, url).await;
     assert_eq!(download.status(), 200);
@@ -565,14 +630,18 @@ async fn attachments_are_sniffed_stored_and_served_to_participants_only() {
     assert_problem(app.get_as(&stranger.token, url).await, 404, "not_found").await;
     assert_problem(app.get(url).await, 401, "unauthorized").await;
     assert_problem(
-        app.get_as(&provider.token, "/api/v1/attachments/nope").await,
+        app.get_as(&provider.token, "/api/v1/attachments/nope")
+            .await,
         404,
         "not_found",
     )
     .await;
 
     let listed = conversations(&app, &provider, "").await;
-    assert_eq!(listed["items"][0]["last_message"]["attachment"], *attachment);
+    assert_eq!(
+        listed["items"][0]["last_message"]["attachment"],
+        *attachment
+    );
     let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
     let response = upload(&app, &provider, &id, Some((pdf, "quote.pdf")), None).await;
     assert_eq!(response.status(), 201);
@@ -586,13 +655,27 @@ async fn attachments_are_sniffed_stored_and_served_to_participants_only() {
         "not_found",
     )
     .await;
-    let text = upload(&app, &customer, &id, Some((b"just text".to_vec(), "a.png")), None).await;
+    let text = upload(
+        &app,
+        &customer,
+        &id,
+        Some((b"just text".to_vec(), "a.png")),
+        None,
+    )
+    .await;
     let problem = assert_problem(text, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "file");
     let missing = upload(&app, &customer, &id, None, Some("no file")).await;
     assert_problem(missing, 422, "validation_failed").await;
     let long_body = "b".repeat(4001);
-    let too_long = upload(&app, &customer, &id, Some((png(), "x.png")), Some(&long_body)).await;
+    let too_long = upload(
+        &app,
+        &customer,
+        &id,
+        Some((png(), "x.png")),
+        Some(&long_body),
+    )
+    .await;
     assert_problem(too_long, 422, "validation_failed").await;
     let mut huge = png();
     huge.resize(10 * 1024 * 1024 + 1, 0);
@@ -665,7 +748,11 @@ async fn domain_events_become_notifications_for_the_right_user() {
         "rating.created",
         json!({"rating_id": "r", "booking_id": booking, "rater_id": customer.id, "rated_user_id": provider.id, "stars": 5}),
     );
-    publish(&bus, "job.cancelled", json!({"job_id": "j", "customer_id": customer.id}));
+    publish(
+        &bus,
+        "job.cancelled",
+        json!({"job_id": "j", "customer_id": customer.id}),
+    );
 
     let for_customer = await_notifications(&app, &customer, 2).await;
     let kinds: Vec<&str> = for_customer["items"]
@@ -674,8 +761,15 @@ async fn domain_events_become_notifications_for_the_right_user() {
         .iter()
         .map(|n| n["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, vec!["booking.updated", "offer.created"], "newest first");
-    assert_eq!(for_customer["items"][1]["payload"]["job_title"], "Leaking tap");
+    assert_eq!(
+        kinds,
+        vec!["booking.updated", "offer.created"],
+        "newest first"
+    );
+    assert_eq!(
+        for_customer["items"][1]["payload"]["job_title"],
+        "Leaking tap"
+    );
     assert!(for_customer["items"][0]["read_at"].is_null());
     let for_provider = await_notifications(&app, &provider, 2).await;
     let kinds: Vec<&str> = for_provider["items"]
@@ -688,7 +782,10 @@ async fn domain_events_become_notifications_for_the_right_user() {
 
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        notifications(&app, &customer, "").await["items"].as_array().unwrap().len(),
+        notifications(&app, &customer, "").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
         2,
         "the actor of a booking change and unknown kinds notify nobody else"
     );
@@ -729,11 +826,15 @@ async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
     )
     .await;
     assert_eq!(
-        read(&customer, format!("/api/v1/notifications/{first}/read")).await.status(),
+        read(&customer, format!("/api/v1/notifications/{first}/read"))
+            .await
+            .status(),
         204
     );
     assert_eq!(
-        read(&customer, format!("/api/v1/notifications/{first}/read")).await.status(),
+        read(&customer, format!("/api/v1/notifications/{first}/read"))
+            .await
+            .status(),
         204,
         "twice is harmless"
     );
@@ -745,7 +846,9 @@ async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
     let all = notifications(&app, &customer, "").await;
     assert!(all["items"][0]["read_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
-        read(&customer, "/api/v1/notifications/read-all".into()).await.status(),
+        read(&customer, "/api/v1/notifications/read-all".into())
+            .await
+            .status(),
         204
     );
     assert!(
@@ -755,7 +858,8 @@ async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
             .is_empty()
     );
     assert_problem(
-        app.get_as(&customer.token, "/api/v1/notifications?unread=maybe").await,
+        app.get_as(&customer.token, "/api/v1/notifications?unread=maybe")
+            .await,
         400,
         "bad_request",
     )
