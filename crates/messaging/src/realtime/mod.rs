@@ -291,7 +291,7 @@ mod tests {
         let mut first = hub.connect(&ana);
         let mut second = hub.connect(&ana);
         assert_eq!(hub.local_sockets(), 2);
-        hub.send(&[ana.clone()], "hello".into(), Some(first.id()));
+        hub.send(std::slice::from_ref(&ana), "hello".into(), Some(first.id()));
         assert_eq!(second.next_frame().await.as_deref(), Some("hello"));
         assert!(first.receiver.try_recv().is_err());
         drop(second);
@@ -306,7 +306,7 @@ mod tests {
         let bob = UserId::generate();
         let mut slow = hub.connect(&bob);
         for n in 0..=SOCKET_QUEUE {
-            hub.send(&[bob.clone()], n.to_string(), None);
+            hub.send(std::slice::from_ref(&bob), n.to_string(), None);
         }
         assert_eq!(hub.local_sockets(), 0, "the slow socket left the hub");
         tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())

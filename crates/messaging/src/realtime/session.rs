@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use validator::Validate;
 
+use super::Connection;
 use super::frames::{self, RawFrame, client, server};
 use super::location::LocationUpdate;
 use crate::service::{self, NewMessage};
@@ -58,8 +59,12 @@ fn close(code: CloseCode, description: &str) -> Option<CloseReason> {
 }
 
 /// Runs a socket until it closes.
-pub(crate) async fn run(ctx: Context, session: Session, stream: actix_ws::MessageStream) {
-    let mut connection = ctx.state.hub.connect(&ctx.user.id);
+pub(crate) async fn run(
+    ctx: Context,
+    mut connection: Connection,
+    session: Session,
+    stream: actix_ws::MessageStream,
+) {
     let kick = connection.kick_signal();
     let mut stream = stream
         .max_frame_size(MAX_FRAME_BYTES)

@@ -28,10 +28,10 @@ fn token_of(req: &HttpRequest) -> Option<String> {
         };
         let mut offered = value.split(',').map(str::trim);
         while let Some(protocol) = offered.next() {
-            if protocol.eq_ignore_ascii_case(BEARER_PROTOCOL) {
-                if let Some(token) = offered.next().filter(|t| !t.is_empty()) {
-                    return Some(token.to_owned());
-                }
+            if protocol.eq_ignore_ascii_case(BEARER_PROTOCOL)
+                && let Some(token) = offered.next().filter(|t| !t.is_empty())
+            {
+                return Some(token.to_owned());
             }
         }
     }
@@ -88,6 +88,9 @@ pub async fn connect_ws(
     let (response, ws_session, stream) =
         actix_ws::handle_with_protocols(&req, payload, &[BEARER_PROTOCOL])
             .map_err(|_| ApiError::bad_request("expected a WebSocket upgrade request"))?;
+    // Joined before the 101 is answered, so nothing published after the
+    // client sees the upgrade can miss the socket.
+    let connection = state.hub.connect(&user.id);
     let context = Context {
         pool,
         state,
@@ -95,7 +98,7 @@ pub async fn connect_ws(
         user,
         expires,
     };
-    actix_web::rt::spawn(session::run(context, ws_session, stream));
+    actix_web::rt::spawn(session::run(context, connection, ws_session, stream));
     Ok(response)
 }
 
