@@ -465,3 +465,32 @@ async fn a_socket_closes_with_4001_when_its_token_expires() {
     client.expect("pong").await;
     assert_eq!(client.close_code(Duration::from_secs(5)).await, Some(4001));
 }
+
+#[test]
+fn the_asyncapi_document_describes_every_frame_type() {
+    let document = include_str!("../../../docs/asyncapi.yaml");
+    assert!(document.starts_with("asyncapi: 3.0.0"));
+    for kind in [
+        "message.send",
+        "typing",
+        "read",
+        "location.update",
+        "ping",
+        "message.ack",
+        "message.created",
+        "location",
+        "pong",
+        "notification",
+        "booking.updated",
+        "error",
+    ] {
+        assert!(
+            document.contains(&format!("name: {kind}\n")),
+            "{kind} has no message in docs/asyncapi.yaml"
+        );
+        assert!(
+            document.contains(&format!("const: {kind}\n")),
+            "{kind} has no schema in docs/asyncapi.yaml"
+        );
+    }
+}
