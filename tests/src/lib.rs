@@ -292,6 +292,215 @@ impl TestApp {
     }
 }
 
+/// What a started gateway hands back.
+struct Launched {
+    handle: ServerHandle,
+    port: u16,
+    pool: DbPool,
+    bus: quickfix_shared::events::SharedEventBus,
+}
+
+async fn launch(settings: Settings) -> Launched {
+    let application = Application::build(settings)
+        .await
+        .expect("the gateway starts");
+    let launched = Launched {
+        handle: application.handle(),
+        port: application.port(),
+        pool: application.pool().clone(),
+        bus: std::sync::Arc::clone(application.bus()),
+    };
+    tokio::spawn(application.run_until_stopped());
+    launched
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+impl TestApp {
+    /// A gateway with test settings adjusted by `customize`, with the event
+    /// bus it publishes on (to publish other crates' domain events in tests).
+    pub async fn spawn_with_bus(
+        customize: impl FnOnce(&mut Settings),
+    ) -> (Self, quickfix_shared::events::SharedEventBus) {
+        let db = TestDatabase::new();
+        let uploads = tempfile::tempdir().expect("an upload directory");
+        let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
+        customize(&mut settings);
+        let launched = launch(settings.clone()).await;
+        let app = Self {
+            handle: launched.handle,
+            address: format!("http://127.0.0.1:{}", launched.port),
+            port: launched.port,
+            client: http_client(),
+            settings,
+            pool: launched.pool,
+            _uploads: uploads,
+            db,
+        };
+        (app, launched.bus)
+    }
+
+    /// A second gateway instance on this one's database and upload
+    /// directory, with this one's settings adjusted by `customize`. Drop it
+    /// before this one (declare it after).
+    pub async fn spawn_sibling(&self, customize: impl FnOnce(&mut Settings)) -> Sibling {
+        let mut settings = self.settings.clone();
+        customize(&mut settings);
+        let launched = launch(settings).await;
+        Sibling {
+            handle: launched.handle,
+            address: format!("http://127.0.0.1:{}", launched.port),
+        }
+    }
+
+    /// The WebSocket URL of this gateway with `token` as `access_token`.
+    pub fn ws_url(&self, token: &str) -> String {
+        ws_url(&self.address, token)
+    }
+}
+
+/// Another gateway instance sharing a [`TestApp`]'s database.
+pub struct Sibling {
+    handle: ServerHandle,
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+}
+
+impl Sibling {
+    /// The WebSocket URL of this instance with `token` as `access_token`.
+    pub fn ws_url(&self, token: &str) -> String {
+        ws_url(&self.address, token)
+    }
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+fn ws_url(address: &str, token: &str) -> String {
+    format!(
+        "{}/api/v1/ws?access_token={token}",
+        address.replacen("http://", "ws://", 1)
+    )
+}
+
+/// A WebSocket test client speaking the `{type, data}` frames.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// How long a test waits for a frame it expects.
+pub const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl WsClient {
+    /// Connects to `url`, failing the test if the upgrade is refused.
+    pub async fn connect(url: &str) -> Self {
+        let (stream, response) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the WebSocket upgrade succeeds");
+        assert_eq!(response.status(), 101);
+        Self { stream }
+    }
+
+    /// Wraps an already upgraded stream.
+    pub fn from_stream(
+        stream: tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> Self {
+        Self { stream }
+    }
+
+    /// Sends a frame `{type, data}`.
+    pub async fn send(&mut self, kind: &str, data: Value) {
+        self.send_text(&serde_json::json!({"type": kind, "data": data}).to_string())
+            .await;
+    }
+
+    /// Sends raw text.
+    pub async fn send_text(&mut self, text: &str) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::text(text))
+            .await
+            .expect("frame sent");
+    }
+
+    /// The next JSON frame within `wait`, or `None` (control frames are
+    /// skipped; a close is `None`).
+    pub async fn next_within(&mut self, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??
+                .ok()?;
+            match message {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(&text).expect("frames are JSON"));
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next frame of type `kind`, skipping others; fails the test after
+    /// [`FRAME_WAIT`].
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self
+                .next_within(left)
+                .await
+                .unwrap_or_else(|| panic!("no `{kind}` frame arrived"));
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Asserts that no frame of type `kind` arrives within `wait`.
+    pub async fn expect_none(&mut self, kind: &str, wait: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_within(left).await {
+                None => return,
+                Some(frame) if frame["type"] == kind => panic!("unexpected frame: {frame}"),
+                Some(_) => continue,
+            }
+        }
+    }
+
+    /// The close frame's code, waiting up to `wait`, skipping other frames.
+    pub async fn close_code(&mut self, wait: std::time::Duration) -> Option<u16> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+}
+
 /// A job body at a given place, for tests.
 pub fn job_body(title: &str, category: &str, lat: f64, lng: f64) -> serde_json::Value {
     serde_json::json!({

@@ -10,6 +10,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::JobsState;
+use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_ratings::RatingsState;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
@@ -24,6 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::fallback::{self, RouteTable};
+use crate::glue::BookingsLocationSink;
 use crate::openapi;
 use crate::service;
 use crate::settings::{AppEnv, Settings};
@@ -51,6 +53,9 @@ pub enum StartupError {
     /// The metrics registry could not be built.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// The real-time fan-out could not be set up.
+    #[error(transparent)]
+    Realtime(#[from] quickfix_messaging::RealtimeError),
 }
 
 /// Registers every route: the service endpoints at the root and each domain
@@ -65,6 +70,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
                 .configure(quickfix_jobs::configure)
                 .configure(quickfix_bookings::configure)
                 .configure(quickfix_ratings::configure)
+                .configure(quickfix_messaging::configure)
                 .service(stats::get_stats),
         );
 }
@@ -81,6 +87,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    bus: SharedEventBus,
 }
 
 impl Application {
@@ -93,8 +100,15 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, settings, pool.clone())?;
-        Ok(Self { port, server, pool })
+        let bus = InProcessBus::shared();
+        let hub = Hub::start(settings.redis.url.as_deref()).await?;
+        let server = serve(listener, settings, pool.clone(), Arc::clone(&bus), hub)?;
+        Ok(Self {
+            port,
+            server,
+            pool,
+            bus,
+        })
     }
 
     /// The port the server listens on.
@@ -105,6 +119,11 @@ impl Application {
     /// The pool the server uses.
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// The domain event bus the server publishes on.
+    pub fn bus(&self) -> &SharedEventBus {
+        &self.bus
     }
 
     /// A handle that stops the server gracefully.
@@ -119,12 +138,17 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Server, StartupError> {
+fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    pool: DbPool,
+    bus: SharedEventBus,
+    hub: Hub,
+) -> Result<Server, StartupError> {
     let document = openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&document));
     let metrics = Metrics::new()?;
     let keys = web::Data::new(settings.auth.jwt_keys());
-    let bus: web::Data<SharedEventBus> = web::Data::new(InProcessBus::shared());
     let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
     let users = web::Data::new(UsersState::new(
         UsersConfig {
@@ -154,6 +178,24 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
     });
     let reveal_after = chrono::Duration::days(settings.ratings.reveal_after_days.max(0));
     let ratings = web::Data::new(RatingsState { reveal_after });
+    let messaging = web::Data::new(
+        MessagingState::new(
+            MessagingConfig {
+                upload_limit_bytes: settings.server.upload_limit_bytes,
+                ..MessagingConfig::default()
+            },
+            Arc::clone(&storage),
+            hub.clone(),
+            Arc::clone(&bus),
+        )
+        .with_location_sink(Arc::new(BookingsLocationSink::new(
+            pool.clone(),
+            Arc::clone(&bus),
+            bookings.get_ref().clone(),
+        ))),
+    );
+    quickfix_messaging::spawn_notifier(pool.clone(), Arc::clone(&bus), hub);
+    let bus: web::Data<SharedEventBus> = web::Data::new(bus);
     let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
@@ -179,6 +221,7 @@ fn serve(listener: TcpListener, settings: Settings, pool: DbPool) -> Result<Serv
             .app_data(jobs.clone())
             .app_data(bookings.clone())
             .app_data(ratings.clone())
+            .app_data(messaging.clone())
             .app_data(gate.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

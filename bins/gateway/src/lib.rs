@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod fallback;
+pub mod glue;
 pub mod openapi;
 pub mod seed;
 pub mod service;

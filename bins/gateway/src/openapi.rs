@@ -34,6 +34,9 @@ Creating POSTs honour an `Idempotency-Key` header.",
         (name = "offers", description = "Providers' offers on jobs."),
         (name = "bookings", description = "Bookings, their timeline and live location."),
         (name = "ratings", description = "Double-blind ratings and their summaries."),
+        (name = "messaging", description = "Conversations, messages, read markers and attachments."),
+        (name = "notifications", description = "Notifications made from domain events."),
+        (name = "realtime", description = "The WebSocket upgrade; its frames are described in docs/asyncapi.yaml."),
         (name = "admin", description = "Moderation; every route is 403 for non-admins."),
     )
 )]

@@ -1,1 +1,139 @@
 #![doc = include_str!("../README.md")]
+
+pub mod dto;
+pub mod error;
+pub mod models;
+mod notifier;
+pub mod realtime;
+pub mod repository;
+mod routes;
+pub mod schema;
+pub mod service;
+
+use std::time::Duration;
+
+use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::ids::{ConversationId, MessageId, UserId};
+use quickfix_shared::storage::SharedStorage;
+
+pub use notifier::spawn_notifier;
+pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};
+pub use realtime::{Fanout, Hub, RealtimeError};
+pub use routes::configure;
+
+use crate::realtime::frames::{self, server};
+use crate::service::SentMessage;
+
+/// What the messaging crate needs from configuration.
+#[derive(Debug, Clone)]
+pub struct MessagingConfig {
+    /// Largest attachment in bytes (the contract's 10 MiB).
+    pub upload_limit_bytes: usize,
+    /// How often an idle socket is pinged.
+    pub heartbeat: Duration,
+    /// A socket that sent nothing (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for MessagingConfig {
+    fn default() -> Self {
+        Self {
+            upload_limit_bytes: 10 * 1024 * 1024,
+            heartbeat: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The crate's state, shared by its handlers and sockets as app data.
+pub struct MessagingState {
+    /// Configuration.
+    pub config: MessagingConfig,
+    /// Where attachments are kept.
+    pub storage: SharedStorage,
+    /// The sockets of this instance and the fan-out to the others.
+    pub hub: Hub,
+    /// The domain event bus (`message.created` is published on it).
+    pub bus: SharedEventBus,
+    location: Option<SharedLocationSink>,
+}
+
+impl MessagingState {
+    /// The state without a location sink (`location.update` frames are then
+    /// answered with an `unsupported` error).
+    pub fn new(
+        config: MessagingConfig,
+        storage: SharedStorage,
+        hub: Hub,
+        bus: SharedEventBus,
+    ) -> Self {
+        Self {
+            config,
+            storage,
+            hub,
+            bus,
+            location: None,
+        }
+    }
+
+    /// Registers where `location.update` frames go (the bookings crate).
+    pub fn with_location_sink(mut self, sink: SharedLocationSink) -> Self {
+        self.location = Some(sink);
+        self
+    }
+
+    /// The registered location sink.
+    pub fn location_sink(&self) -> Option<&SharedLocationSink> {
+        self.location.as_ref()
+    }
+}
+
+/// Pushes a new message to every socket of its participants (but the one it
+/// came from) and publishes `message.created`. REST and socket sends both
+/// come through here, so both are pushed alike.
+pub(crate) fn announce_message(state: &MessagingState, sent: &SentMessage, except: Option<&str>) {
+    if !sent.fresh {
+        return;
+    }
+    state.hub.send(
+        &sent.participants,
+        frames::encode(
+            server::MESSAGE_CREATED,
+            frames::MessageCreated {
+                message: &sent.message,
+            },
+        ),
+        except,
+    );
+    state.bus.publish(DomainEvent::new(
+        "message.created",
+        serde_json::json!({
+            "message": sent.message,
+            "recipient_ids": sent.recipients,
+        }),
+    ));
+}
+
+/// Relays a moved read marker to the participants' sockets (but the one it
+/// came from).
+pub(crate) fn announce_read(
+    state: &MessagingState,
+    participants: &[UserId],
+    reader: &UserId,
+    conversation: &ConversationId,
+    message: &MessageId,
+    except: Option<&str>,
+) {
+    state.hub.send(
+        participants,
+        frames::encode(
+            server::READ,
+            frames::ReadRelay {
+                conversation_id: conversation.as_str(),
+                user_id: reader.as_str(),
+                message_id: message.as_str(),
+            },
+        ),
+        except,
+    );
+}

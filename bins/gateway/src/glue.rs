@@ -1,0 +1,50 @@
+//! Adapters that let one crate's interface be served by another's, where
+//! neither may depend on the other. They only translate; rules stay in the
+//! crates.
+
+use quickfix_bookings::BookingsState;
+use quickfix_bookings::dto::LocationUpdateRequest;
+use quickfix_messaging::{LocationFuture, LocationSink, LocationUpdate};
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::DbPool;
+use quickfix_shared::events::SharedEventBus;
+
+/// Hands `location.update` socket frames to the bookings crate, the same
+/// door `POST /bookings/{id}/location` uses.
+pub struct BookingsLocationSink {
+    pool: DbPool,
+    bus: SharedEventBus,
+    state: BookingsState,
+}
+
+impl BookingsLocationSink {
+    /// A sink storing through the bookings crate.
+    pub fn new(pool: DbPool, bus: SharedEventBus, state: BookingsState) -> Self {
+        Self { pool, bus, state }
+    }
+}
+
+impl LocationSink for BookingsLocationSink {
+    fn update(&self, provider: &AuthUser, update: LocationUpdate) -> LocationFuture {
+        let (pool, bus, state) = (self.pool.clone(), self.bus.clone(), self.state.clone());
+        let provider = provider.clone();
+        Box::pin(async move {
+            let request = LocationUpdateRequest {
+                lat: update.lat,
+                lng: update.lng,
+                heading: None,
+                speed: None,
+            };
+            quickfix_bookings::record_location(
+                &pool,
+                &bus,
+                &state,
+                provider,
+                update.booking_id,
+                request,
+            )
+            .await
+            .map(drop)
+        })
+    }
+}

@@ -1,0 +1,304 @@
+//! Request and response types of the messaging routes and of the events and
+//! frames that carry them.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use quickfix_shared::auth::Role;
+use quickfix_shared::pagination::PageParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+use crate::models::{Attachment, Message, Notification};
+
+/// The longest message body, in characters.
+pub const MAX_BODY_CHARS: u64 = 4000;
+
+/// The URL an attachment's bytes are served from.
+pub fn attachment_url(id: &str) -> String {
+    format!("/api/v1/attachments/{id}")
+}
+
+fn rule(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+/// Accepts only UUIDs (the form of every id the API issues).
+pub fn uuid_form(value: &str) -> Result<(), ValidationError> {
+    uuid::Uuid::parse_str(value)
+        .map(|_| ())
+        .map_err(|_| rule("uuid", "must be a UUID"))
+}
+
+/// Refuses text PostgreSQL cannot store (NUL) and text that is only
+/// whitespace.
+pub fn message_text(value: &str) -> Result<(), ValidationError> {
+    if value.contains('\0') {
+        return Err(rule("nul", "must not contain NUL characters"));
+    }
+    if value.trim().is_empty() {
+        return Err(rule("blank", "must not be blank"));
+    }
+    Ok(())
+}
+
+/// `POST /conversations`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct CreateConversationRequest {
+    /// The other participant's user id; the user must exist and be active,
+    /// and may not be the caller.
+    #[validate(custom(function = "uuid_form"))]
+    #[schema(value_type = String, format = Uuid)]
+    pub participant_id: String,
+    /// The job the conversation is about (optional). An opaque id of UUID
+    /// form: the messaging service does not check that the job exists.
+    #[validate(custom(function = "uuid_form"))]
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub job_id: Option<String>,
+}
+
+/// A participant of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantResponse {
+    /// The user's id.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The user's role.
+    pub role: Role,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentResponse {
+    /// The attachment's id.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The uploaded file's name, sanitised; for display only.
+    #[schema(example = "invoice.pdf")]
+    pub filename: String,
+    /// The content type, judged from the bytes.
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Where participants fetch the bytes (with their bearer token).
+    #[schema(example = "/api/v1/attachments/0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10")]
+    pub url: String,
+}
+
+impl From<&Attachment> for AttachmentResponse {
+    fn from(row: &Attachment) -> Self {
+        Self {
+            id: row.id.clone(),
+            filename: row.filename.clone(),
+            content_type: row.content_type.clone(),
+            size: row.size,
+            url: attachment_url(&row.id),
+        }
+    }
+}
+
+/// A message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageResponse {
+    /// The message's id (UUID v7, so ids sort by time).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The conversation.
+    #[schema(format = Uuid)]
+    pub conversation_id: String,
+    /// The author.
+    #[schema(format = Uuid)]
+    pub sender_id: String,
+    /// The text; empty for an attachment sent without text.
+    pub body: String,
+    /// The attached file, if any.
+    pub attachment: Option<AttachmentResponse>,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+}
+
+impl MessageResponse {
+    /// A message row with its attachment row.
+    pub fn of(row: &Message, attachment: Option<&Attachment>) -> Self {
+        Self {
+            id: row.id.clone(),
+            conversation_id: row.conversation_id.clone(),
+            sender_id: row.sender_id.clone(),
+            body: row.body.clone(),
+            attachment: attachment.map(AttachmentResponse::from),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// A conversation as one participant sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationResponse {
+    /// The conversation's id.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The job it is about, if any.
+    #[schema(format = Uuid)]
+    pub job_id: Option<String>,
+    /// Both participants.
+    pub participants: Vec<ParticipantResponse>,
+    /// The newest message; null before the first.
+    pub last_message: Option<MessageResponse>,
+    /// Messages from the other participant the caller has not read.
+    pub unread_count: i64,
+    /// The newest message's time, or the creation time before the first.
+    pub last_activity_at: DateTime<Utc>,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /conversations/{id}/messages`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct SendMessageRequest {
+    /// The text, 1 to 4000 characters, not only whitespace.
+    #[validate(length(min = 1, max = 4000), custom(function = "message_text"))]
+    #[schema(min_length = 1, max_length = 4000, example = "On my way, 10 minutes.")]
+    pub body: String,
+}
+
+/// `GET /conversations/{id}/messages` query.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListMessagesQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A message id of this conversation: answer the messages after it,
+    /// oldest first (catching up after a reconnect). An id that is not a
+    /// message of this conversation is 404.
+    #[validate(custom(function = "uuid_form"))]
+    #[param(format = Uuid)]
+    pub after: Option<String>,
+}
+
+impl ListMessagesQuery {
+    /// The pagination part.
+    pub fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// `POST /conversations/{id}/read`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct MarkReadRequest {
+    /// The newest message read; it and every message before it count as
+    /// read. A marker never moves backwards.
+    #[validate(custom(function = "uuid_form"))]
+    #[schema(value_type = String, format = Uuid)]
+    pub message_id: String,
+}
+
+/// `POST /conversations/{id}/attachments` body, for the document.
+#[derive(Debug, ToSchema)]
+pub struct AttachmentUpload {
+    /// A PNG, JPEG, GIF or WebP image or a PDF of at most 10 MiB; the type is
+    /// judged from the bytes, never from the name.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+    /// Optional text sent with the file (at most 4000 characters).
+    #[schema(max_length = 4000)]
+    pub body: Option<String>,
+}
+
+/// `GET /notifications` query.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListNotificationsQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `true`: only notifications not read yet.
+    pub unread: Option<bool>,
+}
+
+impl ListNotificationsQuery {
+    /// The pagination part.
+    pub fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// A notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationResponse {
+    /// The notification's id.
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// What happened: `offer.created`, `offer.accepted`, `booking.updated`,
+    /// `message.created` or `rating.created`.
+    #[schema(example = "offer.created")]
+    pub kind: String,
+    /// The event's data (its shape per kind is in docs/events.md).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// When the recipient read it; null while unread.
+    pub read_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Notification> for NotificationResponse {
+    fn from(row: &Notification) -> Self {
+        Self {
+            id: row.id.clone(),
+            kind: row.kind.clone(),
+            payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
+            read_at: row.read_at.map(|at| at.and_utc()),
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_count_characters_and_refuse_blank_and_nul() {
+        let ok = SendMessageRequest {
+            body: "é".repeat(4000),
+        };
+        assert!(ok.validate().is_ok());
+        for bad in ["", "   \n", "a\0b"] {
+            let request = SendMessageRequest { body: bad.into() };
+            assert!(request.validate().is_err(), "{bad:?}");
+        }
+        let long = SendMessageRequest {
+            body: "a".repeat(4001),
+        };
+        assert!(long.validate().is_err());
+    }
+
+    #[test]
+    fn ids_must_have_uuid_form() {
+        let bad = CreateConversationRequest {
+            participant_id: "x".into(),
+            job_id: Some("job-1".into()),
+        };
+        let errors = bad.validate().expect_err("invalid");
+        assert!(errors.field_errors().contains_key("participant_id"));
+        assert!(errors.field_errors().contains_key("job_id"));
+    }
+}

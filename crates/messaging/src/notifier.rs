@@ -1,0 +1,217 @@
+//! Notifications from domain events, and the pushes those events cause.
+//!
+//! One task per process listens on the event bus. Notifications are stored
+//! where the event is published (once, whatever the number of instances:
+//! each instance's bus carries its own events) and pushed through the hub's
+//! fan-out to the user's sockets on every instance.
+
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::ids::UserId;
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::MessagingError;
+use crate::realtime::Hub;
+use crate::realtime::frames::{self, server};
+use crate::service;
+
+/// Starts the task that turns domain events into notifications and pushes
+/// (`notification`, `booking.updated`, `location` frames). It subscribes
+/// before returning, so no event published afterwards is missed.
+pub fn spawn_notifier(pool: DbPool, bus: SharedEventBus, hub: Hub) -> tokio::task::JoinHandle<()> {
+    let mut events = bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => handle(&pool, &hub, event).await,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the notifier fell behind the event bus");
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+/// What an event asks for.
+#[derive(Debug, Default, PartialEq)]
+struct Plan {
+    /// Users to notify, with the notification's payload.
+    notify: Vec<UserId>,
+    payload: Value,
+    /// Frames to push: (users, frame text).
+    pushes: Vec<(Vec<UserId>, String)>,
+}
+
+fn user(payload: &Value, field: &str) -> Option<UserId> {
+    payload
+        .get(field)
+        .and_then(Value::as_str)
+        .and_then(UserId::parse)
+}
+
+fn plan(event: &DomainEvent) -> Plan {
+    let payload = &event.payload;
+    let single = |field: &str| Plan {
+        notify: user(payload, field).into_iter().collect(),
+        payload: payload.clone(),
+        pushes: Vec::new(),
+    };
+    match event.kind.as_str() {
+        "offer.created" => single("customer_id"),
+        "offer.accepted" => single("provider_id"),
+        "rating.created" => single("rated_user_id"),
+        "message.created" => Plan {
+            notify: payload
+                .get("recipient_ids")
+                .and_then(Value::as_array)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(UserId::parse)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            payload: serde_json::json!({ "message": payload.get("message") }),
+            pushes: Vec::new(),
+        },
+        "booking.updated" => {
+            let parties: Vec<UserId> = ["customer_id", "provider_id"]
+                .iter()
+                .filter_map(|field| user(payload, field))
+                .collect();
+            let actor = user(payload, "actor_id");
+            let booking = payload.get("booking").cloned().unwrap_or(Value::Null);
+            Plan {
+                notify: parties
+                    .iter()
+                    .filter(|party| actor.as_ref() != Some(*party))
+                    .cloned()
+                    .collect(),
+                payload: payload.clone(),
+                pushes: vec![(
+                    parties,
+                    frames::encode(
+                        server::BOOKING_UPDATED,
+                        frames::BookingUpdated { booking: &booking },
+                    ),
+                )],
+            }
+        }
+        "booking.location" => {
+            let located = (
+                payload.get("booking_id").and_then(Value::as_str),
+                payload.get("lat").and_then(Value::as_f64),
+                payload.get("lng").and_then(Value::as_f64),
+            );
+            let (Some(booking_id), Some(lat), Some(lng)) = located else {
+                return Plan::default();
+            };
+            let at = payload
+                .get("at")
+                .and_then(Value::as_str)
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                .map_or(event.occurred_at, |at| at.to_utc());
+            Plan {
+                pushes: vec![(
+                    user(payload, "customer_id").into_iter().collect(),
+                    frames::encode(
+                        server::LOCATION,
+                        frames::Location {
+                            booking_id,
+                            lat,
+                            lng,
+                            at,
+                        },
+                    ),
+                )],
+                ..Plan::default()
+            }
+        }
+        _ => Plan::default(),
+    }
+}
+
+async fn handle(pool: &DbPool, hub: &Hub, event: DomainEvent) {
+    let plan = plan(&event);
+    for (users, frame) in plan.pushes {
+        hub.send(&users, frame, None);
+    }
+    if plan.notify.is_empty() {
+        return;
+    }
+    let (kind, event_id, payload) = (event.kind.clone(), event.id.clone(), plan.payload);
+    let recipients = plan.notify;
+    let created = db::run(pool, move |conn| {
+        let mut created = Vec::new();
+        for user in recipients {
+            if let Some(notification) =
+                service::create_notification(conn, &user, &kind, &payload, &event_id)?
+            {
+                created.push((user, notification));
+            }
+        }
+        Ok::<_, MessagingError>(created)
+    })
+    .await;
+    match created {
+        Ok(created) => {
+            for (user, notification) in created {
+                hub.send(
+                    &[user],
+                    frames::encode(
+                        server::NOTIFICATION,
+                        frames::NotificationPush {
+                            notification: &notification,
+                        },
+                    ),
+                    None,
+                );
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, event.kind = %event.kind, event.id = %event.id, "notifications were not stored");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booking_updates_notify_the_party_that_did_not_act_and_push_to_both() {
+        let (customer, provider) = (UserId::generate(), UserId::generate());
+        let event = DomainEvent::new(
+            "booking.updated",
+            serde_json::json!({
+                "booking": {"id": "b", "status": "in_progress"},
+                "actor_id": provider,
+                "customer_id": customer,
+                "provider_id": provider,
+            }),
+        );
+        let plan = plan(&event);
+        assert_eq!(plan.notify, vec![customer.clone()]);
+        assert_eq!(plan.pushes.len(), 1);
+        assert_eq!(plan.pushes[0].0, vec![customer, provider]);
+        assert!(plan.pushes[0].1.contains(r#""type":"booking.updated""#));
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_payloads_ask_for_nothing() {
+        assert_eq!(
+            plan(&DomainEvent::new("job.cancelled", serde_json::json!({}))),
+            Plan::default()
+        );
+        assert!(
+            plan(&DomainEvent::new(
+                "offer.created",
+                serde_json::json!({"customer_id": "nope"})
+            ))
+            .notify
+            .is_empty()
+        );
+    }
+}

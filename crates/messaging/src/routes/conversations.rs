@@ -1,0 +1,99 @@
+//! Starting and listing conversations.
+
+use actix_web::{HttpResponse, get, post, web};
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::extract::{ValidJson, ValidQuery};
+use quickfix_shared::ids::UserId;
+use quickfix_shared::openapi::{
+    BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType,
+    ValidationFailed,
+};
+use quickfix_shared::pagination::{Page, PageParams};
+
+use crate::dto::{ConversationResponse, CreateConversationRequest};
+use crate::error::MessagingError;
+use crate::service;
+
+/// Starts a conversation with another user, optionally about a job, or
+/// answers the one the pair already has about the same job (200). The
+/// participant must exist and be active; `job_id` is not checked against
+/// the jobs service.
+#[utoipa::path(
+    tag = "messaging",
+    operation_id = "create_conversation",
+    request_body = CreateConversationRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "A new conversation.", body = ConversationResponse),
+        (status = 200, description = "The pair's existing conversation about the same job.", body = ConversationResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/conversations")]
+pub async fn create_conversation(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    body: ValidJson<CreateConversationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let participant = UserId::parse(&request.participant_id)
+        .ok_or_else(|| MessagingError::invalid("participant_id", "must be a UUID"))?;
+    let job_id = request
+        .job_id
+        .as_deref()
+        .map(|raw| {
+            uuid::Uuid::parse_str(raw)
+                .map(|id| id.hyphenated().to_string())
+                .map_err(|_| MessagingError::invalid("job_id", "must be a UUID"))
+        })
+        .transpose()?;
+    let started = db::run(&pool, move |conn| {
+        service::start_conversation(conn, &user.id, &participant, job_id.as_deref())
+    })
+    .await?;
+    let mut response = if started.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(started.conversation))
+}
+
+/// The caller's conversations, most recent activity first, each with its
+/// last message and the caller's unread count. A conversation with a new
+/// message moves to the front, so it may reappear on a later page.
+#[utoipa::path(
+    tag = "messaging",
+    operation_id = "list_conversations",
+    params(PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's conversations.", body = Page<ConversationResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/conversations")]
+pub async fn list_conversations(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    page: ValidQuery<PageParams>,
+) -> Result<web::Json<Page<ConversationResponse>>, ApiError> {
+    let cursor = page.cursor()?;
+    let limit = page.limit();
+    let page = db::run(&pool, move |conn| {
+        service::list_conversations(conn, &user.id, cursor.as_ref(), limit)
+    })
+    .await?;
+    Ok(web::Json(page))
+}
