@@ -20,6 +20,8 @@ pub struct StatsResponse {
     pub jobs: BTreeMap<String, i64>,
     /// Bookings per state.
     pub bookings: BTreeMap<String, i64>,
+    /// Messages sent.
+    pub messages: i64,
     /// The average of every revealed rating; null without ratings.
     pub average_rating: Option<f64>,
 }
@@ -33,8 +35,8 @@ fn with_zeros(
     map
 }
 
-/// Counts of users by role, jobs and bookings by state, and the average
-/// rating.
+/// Counts of users by role, jobs and bookings by state, messages, and the
+/// average rating.
 #[utoipa::path(
     tag = "admin",
     operation_id = "get_stats",
@@ -65,6 +67,7 @@ pub async fn get_stats(
                 &["confirmed", "in_progress", "completed", "cancelled"],
                 quickfix_bookings::count_by_status(conn)?,
             ),
+            messages: quickfix_messaging::service::count_messages(conn)?,
             average_rating: quickfix_ratings::overall_average(conn)?,
         })
     })

@@ -395,3 +395,8 @@ pub fn lock_conversation(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
         .set(conversations::last_message_id.eq(conversations::last_message_id))
         .execute(conn)
 }
+
+/// Messages stored.
+pub fn count_messages(conn: &mut DbConn) -> QueryResult<i64> {
+    messages::table.count().get_result(conn)
+}

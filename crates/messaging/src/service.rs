@@ -546,3 +546,8 @@ pub fn mark_all_notifications_read(
         now(),
     )?)
 }
+
+/// Messages stored, for admin statistics.
+pub fn count_messages(conn: &mut DbConn) -> Result<i64, quickfix_shared::db::DbError> {
+    Ok(repo::count_messages(conn)?)
+}

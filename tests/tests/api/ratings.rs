@@ -375,4 +375,5 @@ async fn admin_stats_count_each_crate() {
         json!({"cancelled": 0, "completed": 1, "confirmed": 0, "in_progress": 0})
     );
     assert_eq!(stats["average_rating"], 3.0);
+    assert_eq!(stats["messages"], 0);
 }
