@@ -3,26 +3,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use quickfix_shared::db::{DbConn, MultiBackend};
+use quickfix_shared::db::{DbConn, MultiBackend, contains_pattern};
 use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
 use crate::models::{Category, Job, Offer};
 use crate::schema::{categories, jobs, offers};
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern and wraps it in `%...%`.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
 
 /// Every category, by slug.
 pub fn list_categories(conn: &mut DbConn) -> QueryResult<Vec<Category>> {

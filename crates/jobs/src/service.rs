@@ -10,6 +10,7 @@ use quickfix_shared::FieldError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
+use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
@@ -37,15 +38,6 @@ fn now() -> NaiveDateTime {
 
 fn search_text(title: &str, description: &str) -> String {
     format!("{} {}", title.to_lowercase(), description.to_lowercase())
-}
-
-/// Whether a category slug is well formed.
-pub fn is_slug(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 50
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Every category.

@@ -266,6 +266,16 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Whether `value` is a slug: 1 to 50 lower-case ASCII letters, digits and
+/// dashes (category slugs).
+pub fn is_slug(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 50
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// Path parameters that do not parse name nothing that exists: 404.
 pub fn path_error_handler(
     _err: actix_web::error::PathError,
@@ -337,6 +347,14 @@ mod tests {
     fn missing_fields_are_named() {
         let err = parse_json::<Sample>(br#"{"name":"a"}"#).expect_err("count is missing");
         assert_eq!(err.field_errors()[0].field, "count");
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_and_dashes() {
+        assert!(is_slug("appliance-repair"));
+        assert!(!is_slug("Plumbing"));
+        assert!(!is_slug("a b"));
+        assert!(!is_slug(""));
     }
 
     #[test]

@@ -64,6 +64,19 @@ pub fn parse_radius(radius_km: Option<f64>) -> Result<f64, ApiError> {
     }
 }
 
+/// The `near` and `radius_km` query parameters together: both absent is
+/// `None`; a radius without `near`, or either malformed, is 422.
+pub fn parse_near_radius(
+    near: Option<&str>,
+    radius_km: Option<f64>,
+) -> Result<Option<(Point, f64)>, ApiError> {
+    match near {
+        Some(raw) => Ok(Some((Point::parse_near(raw)?, parse_radius(radius_km)?))),
+        None if radius_km.is_some() => Err(ApiError::invalid_field("radius_km", "needs `near`")),
+        None => Ok(None),
+    }
+}
+
 /// The SQL prefilter for a circle: a latitude band and, where the circle
 /// does not reach a pole, one or two longitude ranges (two when it crosses
 /// the antimeridian).
@@ -207,6 +220,14 @@ mod tests {
             );
         }
         assert!(parse_radius(None).is_ok());
+        assert!(parse_near_radius(None, None).expect("absent").is_none());
+        assert!(parse_near_radius(None, Some(5.0)).is_err());
+        assert_eq!(
+            parse_near_radius(Some("1,2"), None)
+                .expect("valid")
+                .map(|(_, r)| r),
+            Some(DEFAULT_RADIUS_KM)
+        );
         assert!(parse_radius(Some(0.0)).is_err());
         assert!(parse_radius(Some(-1.0)).is_err());
         assert!(parse_radius(Some(f64::INFINITY)).is_err());

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use quickfix_shared::db::{DbConn, MultiBackend};
+use quickfix_shared::db::{DbConn, MultiBackend, contains_pattern};
 use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
@@ -11,20 +11,6 @@ use crate::models::{
     Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService, RefreshToken, User,
 };
 use crate::schema::{favorites, login_sessions, provider_services, refresh_tokens, users};
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern and wraps it in `%...%`.
-pub fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
 
 /// Inserts a user and returns the stored row.
 pub fn insert_user(conn: &mut DbConn, user: &NewUser) -> QueryResult<User> {

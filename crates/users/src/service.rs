@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use quickfix_shared::auth::Role;
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
+use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
@@ -390,16 +391,6 @@ fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize,
             format!("must be {min} to {max} characters long"),
         ));
     }
-}
-
-/// Whether a category slug is well formed (lower-case letters, digits and
-/// dashes). Whether it exists is the jobs crate's business.
-pub fn is_slug(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 50
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Validates a profile change for a user of `role` and turns it into a
@@ -954,13 +945,5 @@ mod tests {
         assert!(fields.contains(&"hourly_rate_cents"));
         assert!(fields.contains(&"location.lat"));
         assert!(fields.contains(&"name"));
-    }
-
-    #[test]
-    fn slugs_are_lower_case_words_and_dashes() {
-        assert!(is_slug("appliance-repair"));
-        assert!(!is_slug("Plumbing"));
-        assert!(!is_slug("a b"));
-        assert!(!is_slug(""));
     }
 }

@@ -7,7 +7,7 @@ use quickfix_shared::auth::{AuthUser, CustomerUser};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
-use quickfix_shared::geo::{self, Point};
+use quickfix_shared::geo;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::JobId;
 use quickfix_shared::openapi::{
@@ -96,15 +96,9 @@ pub async fn list_jobs(
     query: ValidQuery<ListJobsQuery>,
 ) -> Result<web::Json<Page<JobResponse>>, ApiError> {
     let query = query.into_inner();
-    let near = match &query.near {
-        Some(raw) => Some((Point::parse_near(raw)?, geo::parse_radius(query.radius_km)?)),
-        None if query.radius_km.is_some() => {
-            return Err(ApiError::invalid_field("radius_km", "needs `near`"));
-        }
-        None => None,
-    };
+    let near = geo::parse_near_radius(query.near.as_deref(), query.radius_km)?;
     if let Some(category) = &query.category
-        && !service::is_slug(category)
+        && !quickfix_shared::extract::is_slug(category)
     {
         return Err(ApiError::invalid_field(
             "category",

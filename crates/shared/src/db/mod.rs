@@ -313,6 +313,22 @@ where
     Ok(tokio::task::spawn_blocking(move || span.in_scope(work)).await?)
 }
 
+/// A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` escaped;
+/// use it with `.like(pattern).escape('\\')`. Callers lower-case both sides,
+/// since LIKE is case-insensitive on SQLite but not on PostgreSQL.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Answers whether the database responds; used by `/ready`.
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
     run(pool, |conn| {
@@ -335,6 +351,12 @@ impl From<DbError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(contains_pattern("leak"), "%leak%");
+    }
 
     #[test]
     fn backend_is_chosen_by_scheme() {

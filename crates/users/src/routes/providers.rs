@@ -6,7 +6,7 @@ use quickfix_shared::ApiError;
 use quickfix_shared::auth::ProviderUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
-use quickfix_shared::geo::{self, Point};
+use quickfix_shared::geo;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
@@ -42,15 +42,9 @@ pub async fn list_providers(
     query: ValidQuery<ListProvidersQuery>,
 ) -> Result<web::Json<Page<ProviderResponse>>, ApiError> {
     let query = query.into_inner();
-    let near = match &query.near {
-        Some(raw) => Some((Point::parse_near(raw)?, geo::parse_radius(query.radius_km)?)),
-        None if query.radius_km.is_some() => {
-            return Err(ApiError::invalid_field("radius_km", "needs `near`"));
-        }
-        None => None,
-    };
+    let near = geo::parse_near_radius(query.near.as_deref(), query.radius_km)?;
     if let Some(category) = &query.category
-        && !service::is_slug(category)
+        && !quickfix_shared::extract::is_slug(category)
     {
         return Err(ApiError::invalid_field(
             "category",
