@@ -19,7 +19,7 @@ use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
 use quickfix_shared::request_id::RequestIdMiddleware;
 use quickfix_shared::storage::{LocalStorage, SharedStorage};
-use quickfix_users::{SessionGate, UsersConfig, UsersState};
+use quickfix_users::{SessionCache, SessionGate, UsersConfig, UsersState};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
@@ -150,6 +150,9 @@ fn serve(
     let metrics = Metrics::new()?;
     let keys = web::Data::new(settings.auth.jwt_keys());
     let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
+    let sessions = Arc::new(SessionCache::new(Duration::from_millis(
+        settings.auth.session_cache_ms,
+    )));
     let users = web::Data::new(UsersState::new(
         UsersConfig {
             bcrypt_cost: settings.auth.bcrypt_cost,
@@ -159,6 +162,7 @@ fn serve(
             rate_limit: settings.rate_limit.enabled,
         },
         Arc::clone(&storage),
+        Arc::clone(&sessions),
     ));
     let jobs = web::Data::new(JobsState {
         currency: settings.app.currency.clone(),
@@ -196,7 +200,8 @@ fn serve(
     );
     quickfix_messaging::spawn_notifier(pool.clone(), Arc::clone(&bus), hub);
     let bus: web::Data<SharedEventBus> = web::Data::new(bus);
-    let gate: web::Data<SharedAccountGate> = web::Data::new(SessionGate::new(pool.clone()));
+    let gate: web::Data<SharedAccountGate> =
+        web::Data::new(SessionGate::new(pool.clone(), Arc::clone(&sessions)));
     let pool_data = web::Data::new(pool.clone());
     let metrics_data = web::Data::new(metrics.clone());
     let json_limit = JsonLimit(settings.server.json_limit_bytes);

@@ -163,6 +163,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("auth.access_ttl_secs", "900"),
     ("auth.refresh_ttl_secs", "2592000"),
     ("auth.bcrypt_cost", "12"),
+    ("auth.session_cache_ms", "2000"),
     ("rate_limit.enabled", "true"),
     (
         "cors.allowed_origins",

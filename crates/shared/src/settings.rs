@@ -45,6 +45,10 @@ pub struct AuthSettings {
     pub refresh_ttl_secs: i64,
     /// bcrypt cost.
     pub bcrypt_cost: u32,
+    /// How long a login confirmed live is trusted without asking the
+    /// database again (other instances see a revocation within this).
+    #[serde(default)]
+    pub session_cache_ms: u64,
 }
 
 impl AuthSettings {

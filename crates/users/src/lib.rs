@@ -7,6 +7,7 @@ pub mod repository;
 mod routes;
 pub mod schema;
 pub mod service;
+pub mod sessions;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use tokio::sync::OnceCell;
 
 pub use routes::configure;
 pub use service::{UserSummary, count_by_role, set_rating_aggregate, user_summaries, user_summary};
+pub use sessions::SessionCache;
 
 /// What the users crate needs from configuration.
 #[derive(Debug, Clone)]
@@ -43,16 +45,20 @@ pub struct UsersState {
     pub limiter: RateLimiter,
     /// Where avatars are kept.
     pub storage: SharedStorage,
+    /// Logins recently confirmed live; forgotten when they end.
+    pub sessions: Arc<SessionCache>,
     dummy_hash: OnceCell<String>,
 }
 
 impl UsersState {
-    /// The state for a configuration and a store.
-    pub fn new(config: UsersConfig, storage: SharedStorage) -> Self {
+    /// The state for a configuration, a store and the session cache the
+    /// [`SessionGate`] reads.
+    pub fn new(config: UsersConfig, storage: SharedStorage, sessions: Arc<SessionCache>) -> Self {
         Self {
             limiter: RateLimiter::new(config.rate_limit),
             config,
             storage,
+            sessions,
             dummy_hash: OnceCell::new(),
         }
     }
@@ -73,29 +79,37 @@ impl UsersState {
 }
 
 /// Refuses tokens of deactivated users and of ended logins, on every
-/// authenticated request (one indexed lookup).
+/// authenticated request: one indexed lookup, remembered briefly in the
+/// [`SessionCache`].
 pub struct SessionGate {
     pool: DbPool,
+    cache: Arc<SessionCache>,
 }
 
 impl SessionGate {
-    /// A gate reading from `pool`.
-    pub fn new(pool: DbPool) -> Arc<Self> {
-        Arc::new(Self { pool })
+    /// A gate reading from `pool`, remembering in `cache`.
+    pub fn new(pool: DbPool, cache: Arc<SessionCache>) -> Arc<Self> {
+        Arc::new(Self { pool, cache })
     }
 }
 
 impl AccountGate for SessionGate {
     fn check(&self, user: &AuthUser) -> GateFuture {
+        if self.cache.is_live(user.id.as_str(), &user.session) {
+            return Box::pin(std::future::ready(Ok(())));
+        }
         let pool = self.pool.clone();
+        let cache = Arc::clone(&self.cache);
         let user = user.clone();
         Box::pin(async move {
+            let (id, session) = (user.id.clone(), user.session.clone());
             let live = db::run(&pool, move |conn| {
-                service::is_session_live(conn, &user.id, &user.session)
+                service::is_session_live(conn, &id, &session)
             })
             .await
             .map_err(ApiError::from)?;
             if live {
+                cache.remember(user.id.as_str(), &user.session);
                 Ok(())
             } else {
                 Err(ApiError::unauthorized(

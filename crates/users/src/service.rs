@@ -240,7 +240,10 @@ pub enum RefreshOutcome {
     /// The token was live: here is the next one.
     Rotated(Box<IssuedLogin>),
     /// The token was spent before: its whole login is now revoked.
-    Reused,
+    Reused {
+        /// The revoked login.
+        session_id: String,
+    },
 }
 
 /// Rotates a refresh token. Spending is one conditional update, so of
@@ -262,7 +265,9 @@ pub fn refresh(
         if spent == 0 {
             if stored.used_at.is_some() {
                 repo::revoke_session(conn, &stored.user_id, &stored.session_id, at)?;
-                return Ok(RefreshOutcome::Reused);
+                return Ok(RefreshOutcome::Reused {
+                    session_id: stored.session_id,
+                });
             }
             return Err(UsersError::InvalidRefreshToken);
         }
@@ -312,15 +317,16 @@ pub fn reissue(
     })
 }
 
-/// Ends the login a refresh token belongs to. Unknown tokens are ignored,
-/// so logout cannot be used to probe tokens.
-pub fn logout(conn: &mut DbConn, token: &str) -> Result<(), UsersError> {
+/// Ends the login a refresh token belongs to and returns its id. Unknown
+/// tokens are ignored, so logout cannot be used to probe tokens.
+pub fn logout(conn: &mut DbConn, token: &str) -> Result<Option<String>, UsersError> {
     let hash = hash_refresh_token(token);
     db::write_transaction(conn, |conn| {
-        if let Some(stored) = repo::find_refresh_token(conn, &hash)? {
-            repo::revoke_session(conn, &stored.user_id, &stored.session_id, now())?;
-        }
-        Ok(())
+        let Some(stored) = repo::find_refresh_token(conn, &hash)? else {
+            return Ok(None);
+        };
+        repo::revoke_session(conn, &stored.user_id, &stored.session_id, now())?;
+        Ok(Some(stored.session_id))
     })
 }
 

@@ -98,6 +98,9 @@ pub async fn update_user(
         service::admin_set_active(conn, &id, active)
     })
     .await?;
+    if !active {
+        state.sessions.forget_user(&user.id);
+    }
     tracing::info!(user.id = %user.id, is_active = active, admin.id = %admin.id, "user activation changed");
     Ok(web::Json(UserResponse::private(
         &user,

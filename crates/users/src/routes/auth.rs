@@ -200,7 +200,8 @@ pub async fn refresh(
     let ttl = state.config.refresh_ttl_secs;
     match db::run(&pool, move |conn| service::refresh(conn, &token, ttl)).await? {
         RefreshOutcome::Rotated(issued) => Ok(web::Json(auth_response(&keys, &state, &issued)?)),
-        RefreshOutcome::Reused => {
+        RefreshOutcome::Reused { session_id } => {
+            state.sessions.forget_session(&session_id);
             tracing::warn!("a spent refresh token was presented; its login is revoked");
             Err(UsersError::RefreshTokenReused.into())
         }
@@ -222,10 +223,13 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
-    db::run(&pool, move |conn| service::logout(conn, &token)).await?;
+    if let Some(session) = db::run(&pool, move |conn| service::logout(conn, &token)).await? {
+        state.sessions.forget_session(&session);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -278,13 +282,16 @@ pub async fn list_sessions(
 pub async fn delete_session(
     user: AuthUser,
     pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let session = UserId::parse(&path).ok_or(UsersError::NotFound("session"))?;
+    let forget = session.to_string();
     db::run(&pool, move |conn| {
         service::revoke_session(conn, &user.id, session.as_str())
     })
     .await?;
+    state.sessions.forget_session(&forget);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -88,10 +88,12 @@ pub async fn change_password(
         return Err(UsersError::WrongPassword.into());
     }
     let hash = service::hash_password(request.new_password, state.config.bcrypt_cost).await?;
+    let id = user.id.to_string();
     db::run(&pool, move |conn| {
         service::set_password(conn, &user.id, &hash)
     })
     .await?;
+    state.sessions.forget_user(&id);
     Ok(HttpResponse::NoContent().finish())
 }
 

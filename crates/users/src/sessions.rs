@@ -1,0 +1,104 @@
+//! A short-lived memory of logins known to be live, so an authenticated
+//! request does not have to ask the database every time.
+//!
+//! Everything in this crate that ends a login or deactivates an account
+//! forgets the affected entries before it answers, so on this instance the
+//! very next request is refused. Other gateway instances learn of it when
+//! their entry expires (`auth.session_cache_ms`, 2 s by default; 0 turns
+//! the cache off).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+/// Entries kept before expired ones are swept.
+const SWEEP_AT: usize = 100_000;
+
+/// Live logins recently confirmed by the database.
+#[derive(Debug)]
+pub struct SessionCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, (String, Instant)>>,
+}
+
+impl SessionCache {
+    /// A cache keeping confirmations for `ttl`; zero keeps none.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `session` of `user` was confirmed live less than `ttl` ago.
+    pub fn is_live(&self, user: &str, session: &str) -> bool {
+        let entries = self
+            .entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(session)
+            .is_some_and(|(owner, at)| owner == user && at.elapsed() < self.ttl)
+    }
+
+    /// Records that the database confirmed `session` of `user` live now.
+    pub fn remember(&self, user: &str, session: &str) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= SWEEP_AT {
+            let ttl = self.ttl;
+            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+        entries.insert(session.to_owned(), (user.to_owned(), Instant::now()));
+    }
+
+    /// Forgets one login.
+    pub fn forget_session(&self, session: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(session);
+    }
+
+    /// Forgets every login of a user.
+    pub fn forget_user(&self, user: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|_, (owner, _)| owner != user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmations_expire_and_can_be_forgotten() {
+        let cache = SessionCache::new(Duration::from_millis(30));
+        cache.remember("u1", "s1");
+        cache.remember("u1", "s2");
+        cache.remember("u2", "s3");
+        assert!(cache.is_live("u1", "s1"));
+        assert!(!cache.is_live("u2", "s1"), "a session belongs to its user");
+        cache.forget_session("s1");
+        assert!(!cache.is_live("u1", "s1"));
+        cache.forget_user("u1");
+        assert!(!cache.is_live("u1", "s2"));
+        assert!(cache.is_live("u2", "s3"));
+        std::thread::sleep(Duration::from_millis(35));
+        assert!(!cache.is_live("u2", "s3"));
+    }
+
+    #[test]
+    fn a_zero_ttl_remembers_nothing() {
+        let cache = SessionCache::new(Duration::ZERO);
+        cache.remember("u", "s");
+        assert!(!cache.is_live("u", "s"));
+    }
+}
