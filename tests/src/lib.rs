@@ -46,6 +46,7 @@ impl TestApp {
 
     /// A gateway over an existing database (for several instances on one).
     pub async fn start(settings: Settings, db: TestDatabase, uploads: tempfile::TempDir) -> Self {
+        init_test_logs();
         let application = Application::build(settings.clone())
             .await
             .expect("the gateway starts");
@@ -300,7 +301,19 @@ struct Launched {
     bus: quickfix_shared::events::SharedEventBus,
 }
 
+/// Sends the gateway's logs to the test output when `QUICKFIX_TEST_LOG`
+/// holds a filter (`QUICKFIX_TEST_LOG=warn cargo test ...`).
+fn init_test_logs() {
+    if let Ok(filter) = std::env::var("QUICKFIX_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
+
 async fn launch(settings: Settings) -> Launched {
+    init_test_logs();
     let application = Application::build(settings)
         .await
         .expect("the gateway starts");

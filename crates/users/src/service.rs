@@ -249,7 +249,8 @@ pub enum RefreshOutcome {
 /// Rotates a refresh token. Spending is one conditional update, so of
 /// concurrent refreshes with one token exactly one rotates; the others find
 /// it spent and revoke the login, as any reuse does. The revocation commits,
-/// so the caller answers 401 after it.
+/// so the caller answers 401 after it. A spent token's login is touched too,
+/// but the revocation in the same transaction makes that moot.
 pub fn refresh(
     conn: &mut DbConn,
     token: &str,
@@ -258,11 +259,16 @@ pub fn refresh(
     let hash = hash_refresh_token(token);
     db::write_transaction(conn, |conn| {
         let at = now();
-        let spent = repo::spend_refresh_token(conn, &hash, at)?;
         let Some(stored) = repo::find_refresh_token(conn, &hash)? else {
             return Err(UsersError::InvalidRefreshToken);
         };
-        if spent == 0 {
+        // The login's row first, as every revocation takes it first: one
+        // lock order for all, so concurrent refreshes and revocations of a
+        // login queue instead of deadlocking.
+        repo::touch_session(conn, &stored.session_id, at)?;
+        if repo::spend_refresh_token(conn, &hash, at)? == 0 {
+            let stored =
+                repo::find_refresh_token(conn, &hash)?.ok_or(UsersError::InvalidRefreshToken)?;
             if stored.used_at.is_some() {
                 repo::revoke_session(conn, &stored.user_id, &stored.session_id, at)?;
                 return Ok(RefreshOutcome::Reused {
@@ -279,7 +285,6 @@ pub fn refresh(
         if session.revoked_at.is_some() || !user.is_active {
             return Err(UsersError::InvalidRefreshToken);
         }
-        repo::touch_session(conn, &session.id, at)?;
         let refresh_token = issue_refresh_token(conn, &user.id, &session.id, refresh_ttl_secs, at)?;
         Ok(RefreshOutcome::Rotated(Box::new(IssuedLogin {
             user,
