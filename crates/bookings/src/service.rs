@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use quickfix_jobs::AcceptedOffer;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
@@ -18,7 +18,7 @@ use crate::models::{Booking, BookingEvent, LocationPoint};
 use crate::repository::{self as repo, Scope, TransitionChangeset};
 
 fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    db::now()
 }
 
 /// How live location is bounded.

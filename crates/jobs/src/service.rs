@@ -33,7 +33,7 @@ pub const ESTIMATE_MIN_SAMPLE: usize = 5;
 const NEAR_BATCH: i64 = 200;
 
 fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    db::now()
 }
 
 fn search_text(title: &str, description: &str) -> String {
@@ -138,7 +138,7 @@ pub fn create_job(
         address: request.location.address.trim().to_owned(),
         lat: request.location.lat,
         lng: request.location.lng,
-        scheduled_for: request.scheduled_for.map(|t| t.naive_utc()),
+        scheduled_for: request.scheduled_for.map(db::stored_time),
         offer_count: 0,
         accepted_offer_id: None,
         accepted_provider_id: None,
@@ -327,7 +327,7 @@ pub fn update_job(
                 .map(|l| l.address.trim().to_owned()),
             lat: request.location.as_ref().map(|l| l.lat),
             lng: request.location.as_ref().map(|l| l.lng),
-            scheduled_for: request.scheduled_for.map(|w| w.map(|t| t.naive_utc())),
+            scheduled_for: request.scheduled_for.map(|w| w.map(db::stored_time)),
             updated_at: now(),
         };
         if repo::update_open_job(conn, id.as_str(), &change)? == 0 {
@@ -393,7 +393,7 @@ pub fn create_offer(
             category: job.category.clone(),
             price_cents: request.price_cents,
             message: request.message.clone(),
-            eta: request.eta.map(|t| t.naive_utc()),
+            eta: request.eta.map(db::stored_time),
             status: "pending".to_owned(),
             created_at: at,
             updated_at: at,

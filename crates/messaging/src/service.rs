@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::Connection;
 use quickfix_shared::db::{self, DbConn};
 use quickfix_shared::error::is_unique_violation;
@@ -21,7 +21,7 @@ use crate::repository as repo;
 /// Now, at the microsecond precision both backends store, so keyset
 /// positions read back exactly as they were written.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    db::now()
 }
 
 /// The read marker of a participant who has read nothing.

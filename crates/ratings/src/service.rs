@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use quickfix_bookings::lifecycle::Status;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbConn, DbError};
@@ -240,7 +240,7 @@ pub fn overall_average(conn: &mut DbConn) -> Result<Option<f64>, DbError> {
 
 /// The current time for rating rules.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    db::now()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -204,7 +204,7 @@ pub fn replay(status: StatusCode, body: String) -> HttpResponse {
 
 fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Claim, DbError> {
     use idempotency_keys::dsl as k;
-    let now = Utc::now().naive_utc();
+    let now = db::now();
     db::write_transaction(conn, |conn| {
         // A savepoint, so a unique violation leaves the transaction usable on
         // PostgreSQL.
@@ -293,7 +293,7 @@ fn finish(
 /// Deletes keys older than the retention period; returns how many.
 pub fn purge_expired(conn: &mut DbConn) -> Result<usize, DbError> {
     use idempotency_keys::dsl as k;
-    let cutoff = Utc::now().naive_utc() - RETENTION;
+    let cutoff = db::now() - RETENTION;
     Ok(diesel::delete(k::idempotency_keys.filter(k::created_at.lt(cutoff))).execute(conn)?)
 }
 

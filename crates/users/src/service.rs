@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use quickfix_shared::auth::Role;
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
@@ -31,7 +31,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    db::now()
 }
 
 fn search_text(name: &str, description: Option<&str>) -> String {

@@ -329,6 +329,20 @@ pub fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// The current time as stored: naive UTC cut to microseconds, which is what
+/// PostgreSQL keeps, so values and keyset cursors compare exactly alike on
+/// both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A client-given time as stored (see [`now`]).
+pub fn stored_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    at.naive_utc().trunc_subsecs(6)
+}
+
 /// Answers whether the database responds; used by `/ready`.
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
     run(pool, |conn| {
