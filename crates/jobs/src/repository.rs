@@ -120,6 +120,25 @@ pub fn book_job(
     .execute(conn)
 }
 
+/// Adds `delta` to an open job's offer count and returns the job as now
+/// stored; `None` when it is not open (or does not exist). Like
+/// [`bump_offer_count_if_open`], it locks the job row until commit.
+pub fn bump_open_job(
+    conn: &mut DbConn,
+    id: &str,
+    delta: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Job>> {
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
+        .set((
+            jobs::offer_count.eq(jobs::offer_count + delta),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(<Job as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+        .optional()
+}
+
 /// Adds `delta` to an open job's offer count; 0 rows when it is not open.
 /// On PostgreSQL the update also locks the job row until commit, so offers
 /// and accepts on one job are serialised.

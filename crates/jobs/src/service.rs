@@ -379,13 +379,16 @@ pub fn create_offer(
     request: &CreateOfferRequest,
 ) -> Result<(Offer, Job), JobsError> {
     db::write_transaction(conn, |conn| {
-        // Any provider who has the id of a job that is no longer open learns
-        // only that: 409, as the contract says, rather than 404.
-        let job = repo::find_job(conn, job_id.as_str())?.ok_or(JobsError::NotFound("job"))?;
         let at = now();
-        if repo::bump_offer_count_if_open(conn, job_id.as_str(), 1, at)? == 0 {
-            return Err(JobsError::JobNotOpen);
-        }
+        // One statement both checks that the job is open and locks it.
+        let Some(job) = repo::bump_open_job(conn, job_id.as_str(), 1, at)? else {
+            // Any provider who has the id of a job that is no longer open
+            // learns only that: 409, as the contract says, rather than 404.
+            return Err(match repo::find_job(conn, job_id.as_str())? {
+                Some(_) => JobsError::JobNotOpen,
+                None => JobsError::NotFound("job"),
+            });
+        };
         let offer = Offer {
             id: OfferId::generate().into_string(),
             job_id: job.id.clone(),
@@ -399,12 +402,10 @@ pub fn create_offer(
             updated_at: at,
         };
         match repo::insert_offer(conn, &offer) {
-            Ok(_) => {}
-            Err(err) if is_unique_violation(&err) => return Err(JobsError::OfferExists),
-            Err(err) => return Err(err.into()),
+            Ok(_) => Ok((offer, job)),
+            Err(err) if is_unique_violation(&err) => Err(JobsError::OfferExists),
+            Err(err) => Err(err.into()),
         }
-        let job = repo::find_job(conn, job_id.as_str())?.ok_or(JobsError::NotFound("job"))?;
-        Ok((offer, job))
     })
 }
 
