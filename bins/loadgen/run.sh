@@ -7,7 +7,9 @@
 #
 # Environment: QUICKFIX_BENCH_PORT (18080), QUICKFIX_BENCH_PG_ADMIN_URL
 # (postgres://postgres@127.0.0.1:5432/postgres, used to create and drop the
-# database), QUICKFIX_BENCH_PG_DB (quickfix_bench).
+# database), QUICKFIX_BENCH_PG_DB (quickfix_bench), QUICKFIX_BENCH_WORKLOAD
+# (all; or a comma list such as messages,idle-ws), QUICKFIX_BENCH_SERVER_BIN
+# (target/release/quickfix; another build of the server to measure).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +25,8 @@ PORT=${QUICKFIX_BENCH_PORT:-18080}
 PG_ADMIN_URL=${QUICKFIX_BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_DB=${QUICKFIX_BENCH_PG_DB:-quickfix_bench}
 PG_URL=${PG_ADMIN_URL%/*}/$PG_DB
+WORKLOAD=${QUICKFIX_BENCH_WORKLOAD:-all}
+SERVER_BIN=${QUICKFIX_BENCH_SERVER_BIN:-target/release/quickfix}
 OUT=target/bench
 mkdir -p "$OUT"
 
@@ -51,7 +55,7 @@ start_server() { # DATABASE_URL LOGFILE
         QUICKFIX_SERVER__HOST=127.0.0.1 QUICKFIX_SERVER__PORT="$PORT" \
         QUICKFIX_RATE_LIMIT__ENABLED=false QUICKFIX_AUTH__BCRYPT_COST=12 \
         QUICKFIX_APP__ENV=development QUICKFIX_STORAGE__PATH="$OUT/uploads" \
-        target/release/quickfix serve >"$2" 2>&1 &
+        "$SERVER_BIN" serve >"$2" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
         if curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1; then return 0; fi
@@ -64,14 +68,15 @@ start_server() { # DATABASE_URL LOGFILE
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
     "$(free -h | awk '/Mem:/ {print $2}') RAM, $(rustc --version)"
-echo "== commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), server $SERVER_BIN," \
+    "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for backend in "${BACKENDS[@]}"; do
     case $backend in
         sqlite)
             rm -f "$OUT/bench.db" "$OUT/bench.db-wal" "$OUT/bench.db-shm"
             url="sqlite://$OUT/bench.db"
-            extra=(--server-bin target/release/quickfix)
+            extra=(--server-bin "$SERVER_BIN")
             ;;
         postgres)
             drop_pg
@@ -83,7 +88,7 @@ for backend in "${BACKENDS[@]}"; do
     echo "== $backend: serving on 127.0.0.1:$PORT"
     start_server "$url" "$OUT/server-$backend.log"
     target/release/loadgen --target "http://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
-        --workload all "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
+        --workload "$WORKLOAD" "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
     stop_server
     if [[ $backend == postgres ]]; then drop_pg; fi
 done

@@ -23,9 +23,10 @@ pub struct Cli {
     #[arg(long, value_name = "HOST")]
     pub allow_remote: Option<String>,
 
-    /// What to run; `all` runs every workload in turn.
-    #[arg(long, value_enum, default_value_t = WorkloadArg::All)]
-    pub workload: WorkloadArg,
+    /// What to run, comma-separated (`me,offers`); `all` runs every
+    /// workload in turn.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    pub workload: Vec<WorkloadArg>,
 
     /// How long each measured phase lasts (`20s`, `500ms`, `2m`).
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
@@ -38,6 +39,13 @@ pub struct Cli {
     /// Concurrent keep-alive connections, one closed-loop task each.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub connections: u32,
+
+    /// Hold this total request rate (an open loop over the same
+    /// connections) instead of a closed loop; latency then counts from each
+    /// request's scheduled time. Applies to the HTTP workloads (not to the
+    /// logins of `login-flood`).
+    #[arg(long, value_name = "RPS")]
+    pub rate: Option<f64>,
 
     /// Upper bound on requests per measured phase (a second stop besides
     /// the duration).
@@ -118,10 +126,29 @@ impl WorkloadArg {
         }
     }
 
-    /// Whether this workload needs seeded users and jobs.
+    /// Whether this workload needs seeded users and a running target.
     pub fn needs_seed(self) -> bool {
         !matches!(self, WorkloadArg::Idle)
     }
+
+    /// Whether this workload needs the seeded open jobs.
+    pub fn needs_jobs(self) -> bool {
+        matches!(
+            self,
+            WorkloadArg::JobsList | WorkloadArg::Offers | WorkloadArg::LoginFlood
+        )
+    }
+}
+
+/// The workloads of a command line, in run order, each once.
+pub fn plan(selected: &[WorkloadArg]) -> Vec<WorkloadArg> {
+    let mut planned: Vec<WorkloadArg> = Vec::new();
+    for workload in selected.iter().flat_map(|w| w.expand()) {
+        if !planned.contains(&workload) {
+            planned.push(workload);
+        }
+    }
+    planned
 }
 
 impl fmt::Display for WorkloadArg {
@@ -211,6 +238,14 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_keeps_the_given_order_without_repeats() {
+        use WorkloadArg::*;
+        assert_eq!(plan(&[Me, Offers, Me]), vec![Me, Offers]);
+        assert_eq!(plan(&[Me, All]).len(), 7);
+        assert_eq!(plan(&[Me, All])[0], Me);
+    }
+
+    #[test]
     fn the_command_line_parses() {
         let cli = Cli::try_parse_from([
             "loadgen",
@@ -222,9 +257,18 @@ mod tests {
             "8",
         ])
         .expect("valid arguments");
-        assert_eq!(cli.workload, WorkloadArg::JobsList);
+        assert_eq!(cli.workload, vec![WorkloadArg::JobsList]);
         assert_eq!(cli.duration, Duration::from_secs(5));
         assert_eq!(cli.connections, 8);
+        let cli = Cli::try_parse_from(["loadgen", "--workload", "messages,idle-ws"])
+            .expect("a list of workloads");
+        assert_eq!(
+            cli.workload,
+            vec![WorkloadArg::Messages, WorkloadArg::IdleWs]
+        );
+        let defaults = Cli::try_parse_from(["loadgen"]).expect("defaults");
+        assert_eq!(defaults.workload, vec![WorkloadArg::All]);
+        assert_eq!(defaults.duration, Duration::from_secs(20));
         assert!(Cli::try_parse_from(["loadgen", "--connections", "0"]).is_err());
     }
 }

@@ -18,23 +18,50 @@ const GRACE: Duration = Duration::from_secs(15);
 /// the server up and are not recorded; none start after `end`.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
+    /// When the phase (its warm-up) began.
+    pub started: Instant,
     /// Start of the measured window.
     pub measure_from: Instant,
     /// End of the measured window.
     pub end: Instant,
     /// Cap on measured requests over all tasks.
     pub max_requests: u64,
+    /// Open loop: the total request rate to hold. `None` is a closed loop.
+    pub rate: Option<f64>,
 }
 
 impl Clock {
-    /// A clock starting now.
+    /// A closed-loop clock starting now.
     pub fn start(warmup: Duration, duration: Duration, max_requests: u64) -> Clock {
-        let measure_from = Instant::now() + warmup;
+        let started = Instant::now();
+        let measure_from = started + warmup;
         Clock {
+            started,
             measure_from,
             end: measure_from + duration,
             max_requests,
+            rate: None,
         }
+    }
+
+    /// The same window at a fixed total rate (an open loop), if `rate` is
+    /// given and positive.
+    pub fn paced(self, rate: Option<f64>) -> Clock {
+        Clock {
+            rate: rate.filter(|r| r.is_finite() && *r > 0.0),
+            ..self
+        }
+    }
+
+    /// The same window as a closed loop.
+    pub fn unpaced(self) -> Clock {
+        Clock { rate: None, ..self }
+    }
+
+    /// With `tasks` tasks sharing the rate, each sends every this long.
+    pub fn interval(&self, tasks: usize) -> Option<Duration> {
+        self.rate
+            .map(|rate| Duration::from_secs_f64(tasks.max(1) as f64 / rate))
     }
 
     /// Whether a request sent at `at` is measured.
@@ -63,9 +90,14 @@ pub struct PhaseResult {
     pub elapsed: Duration,
     /// Whether some task had to be abandoned after the grace period.
     pub abandoned: bool,
+    /// The open-loop rate the phase was held at, if any.
+    pub rate: Option<f64>,
 }
 
-/// Runs `tasks` closed loops of `op(task, seq)` on `clock`.
+/// Runs `tasks` loops of `op(task, seq)` on `clock`: closed (each request
+/// follows the previous answer) or, when the clock has a rate, open (each
+/// task sends on a fixed schedule and a late request's latency counts from
+/// when it should have been sent, so a stalled server is not hidden).
 pub async fn closed_loop<F, Fut>(tasks: usize, clock: Clock, op: F) -> PhaseResult
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
@@ -77,12 +109,24 @@ where
     for task in 0..tasks {
         let op = Arc::clone(&op);
         let sent = Arc::clone(&sent);
+        let interval = clock.interval(tasks);
         set.spawn(async move {
             let mut record = Recorder::new();
             let mut last = None;
             let mut seq = 0u64;
+            // Spread the tasks' schedules over one interval.
+            let mut next =
+                interval.map(|iv| clock.started + iv.mul_f64(task as f64 / tasks as f64));
             loop {
-                let at = Instant::now();
+                let at = match (next.as_mut(), interval) {
+                    (Some(next), Some(iv)) => {
+                        let scheduled = *next;
+                        *next += iv;
+                        tokio::time::sleep_until(scheduled).await;
+                        scheduled
+                    }
+                    _ => Instant::now(),
+                };
                 if at >= clock.end {
                     break;
                 }
@@ -135,6 +179,7 @@ where
         record,
         elapsed,
         abandoned,
+        rate: clock.rate,
     }
 }
 
@@ -168,5 +213,15 @@ mod tests {
         assert!(clock.measures(clock.measure_from));
         assert!(clock.measures(clock.end - Duration::from_millis(1)));
         assert!(!clock.measures(clock.end));
+    }
+
+    #[test]
+    fn a_paced_clock_shares_its_rate_among_tasks() {
+        let clock = Clock::start(Duration::ZERO, Duration::from_secs(1), 10);
+        assert_eq!(clock.interval(64), None);
+        let paced = clock.paced(Some(3200.0));
+        assert_eq!(paced.interval(64), Some(Duration::from_millis(20)));
+        assert_eq!(paced.unpaced().interval(64), None);
+        assert_eq!(clock.paced(Some(0.0)).interval(4), None);
     }
 }

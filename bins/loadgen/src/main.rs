@@ -53,7 +53,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, target: Target) -> Result<(), String> {
-    let workloads = cli.workload.expand();
+    let workloads = cli::plan(&cli.workload);
+    let needs_jobs = workloads.iter().any(|w| w.needs_jobs());
     let api = Api::new(target.clone(), cli.connections as usize)?;
     let mut rows: Vec<Row> = Vec::new();
     let needs_server = workloads.iter().any(|w| w.needs_seed());
@@ -93,15 +94,7 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
             let plan = SeedPlan {
                 customers: connections.min(16),
                 providers: connections,
-                jobs: if matches!(
-                    workload,
-                    WorkloadArg::Me | WorkloadArg::IdleWs | WorkloadArg::Messages
-                ) && cli.workload != WorkloadArg::All
-                {
-                    0
-                } else {
-                    cli.jobs as usize
-                },
+                jobs: if needs_jobs { cli.jobs as usize } else { 0 },
                 concurrency: connections,
             };
             let seeded = tokio::time::timeout(SEED_TIMEOUT, seed::seed(&api, plan))

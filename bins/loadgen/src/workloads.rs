@@ -44,7 +44,7 @@ impl Context {
     }
 
     fn clock(&self) -> Clock {
-        Clock::start(self.cli.warmup, self.cli.duration, self.cli.max_requests)
+        Clock::start(self.cli.warmup, self.cli.duration, self.cli.max_requests).paced(self.cli.rate)
     }
 
     fn connections(&self) -> usize {
@@ -55,10 +55,20 @@ impl Context {
 fn row_of(name: &str, phase: &PhaseResult, meter: &CpuMeter) -> Row {
     let mut row = Row::from_record(name, &phase.record, Some(phase.elapsed));
     (row.server_cores, row.loadgen_cores) = meter.stop();
+    if let Some(rate) = phase.rate {
+        row.note = format!("open loop at {rate:.0} rps");
+    }
     if phase.abandoned {
-        row.note = "some requests never answered; abandoned".to_owned();
+        append_note(&mut row, "some requests never answered; abandoned");
     }
     row
+}
+
+fn append_note(row: &mut Row, note: &str) {
+    if !row.note.is_empty() {
+        row.note.push_str("; ");
+    }
+    row.note.push_str(note);
 }
 
 fn tokens(users: &[User]) -> Arc<Vec<String>> {
@@ -144,7 +154,10 @@ pub async fn offers(ctx: &Context, seed: &Seed) -> Vec<Row> {
     let mut row = row_of("offers", &phase, &meter);
     row.rss_before_kib = before;
     row.rss_after_kib = ctx.rss();
-    row.note = format!("{tasks} providers, each on its own jobs");
+    append_note(
+        &mut row,
+        &format!("{tasks} providers, each on its own jobs"),
+    );
     vec![row]
 }
 
@@ -290,10 +303,11 @@ pub async fn messages(ctx: &Context, seed: &Seed) -> Vec<Row> {
         Err(_) => Row::skipped("messages (push)", "push book poisoned"),
     };
     push.note = format!("{tasks} recipient sockets; send -> message.created");
-    post.note = match push.p99_ms {
+    let push_p99 = match push.p99_ms {
         Some(p99) => format!("push p99 {p99:.1} ms"),
         None => "no push arrived".to_owned(),
     };
+    append_note(&mut post, &push_p99);
     vec![post, push]
 }
 
@@ -342,7 +356,7 @@ pub async fn login_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
         Arc::new(seed.providers.iter().map(|u| u.email.clone()).collect());
     let logins = closed_loop(
         ctx.cli.login_connections as usize,
-        clock,
+        clock.unpaced(),
         move |task, seq| {
             let email = &emails[(task + seq as usize) % emails.len()];
             let request = api
@@ -357,10 +371,11 @@ pub async fn login_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
 
     let mut with_row = row_of("login-flood: list + logins", &with, &meter);
     with_row.rss_after_kib = ctx.rss();
-    with_row.note = match (alone_row.p99_ms, with_row.p99_ms) {
+    let ratio = match (alone_row.p99_ms, with_row.p99_ms) {
         (Some(a), Some(w)) if a > 0.0 => format!("p99 ratio {:.2}x (target < 2x)", w / a),
         _ => "no ratio".to_owned(),
     };
+    append_note(&mut with_row, &ratio);
     let mut login_row = row_of("login-flood: logins", &logins, &meter);
     login_row.note = format!("{} login loops", ctx.cli.login_connections);
     vec![alone_row, with_row, login_row]
