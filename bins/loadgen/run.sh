@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The QuickFix benchmark from a clean clone: build `quickfix` and `loadgen`
+# in release, serve on SQLite and/or PostgreSQL with the benchmark settings,
+# run every workload, stop the server. Results go to target/bench/.
+#
+#   bins/loadgen/run.sh [sqlite|postgres|both] [extra loadgen arguments]
+#
+# Environment: QUICKFIX_BENCH_PORT (18080), QUICKFIX_BENCH_PG_ADMIN_URL
+# (postgres://postgres@127.0.0.1:5432/postgres, used to create and drop the
+# database), QUICKFIX_BENCH_PG_DB (quickfix_bench), QUICKFIX_BENCH_WORKLOAD
+# (all; or a comma list such as messages,idle-ws), QUICKFIX_BENCH_SERVER_BIN
+# (target/release/quickfix; another build of the server to measure).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BACKENDS=${1:-both}
+shift || true
+case $BACKENDS in
+    sqlite) BACKENDS=(sqlite) ;;
+    postgres) BACKENDS=(postgres) ;;
+    both) BACKENDS=(sqlite postgres) ;;
+    *) echo "usage: $0 [sqlite|postgres|both] [loadgen args]" >&2; exit 2 ;;
+esac
+PORT=${QUICKFIX_BENCH_PORT:-18080}
+PG_ADMIN_URL=${QUICKFIX_BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_DB=${QUICKFIX_BENCH_PG_DB:-quickfix_bench}
+PG_URL=${PG_ADMIN_URL%/*}/$PG_DB
+WORKLOAD=${QUICKFIX_BENCH_WORKLOAD:-all}
+SERVER_BIN=${QUICKFIX_BENCH_SERVER_BIN:-target/release/quickfix}
+OUT=target/bench
+mkdir -p "$OUT"
+
+cargo build --release -p quickfix-gateway -p quickfix-loadgen
+
+# 5,000 idle sockets need as many descriptors on both sides.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+
+SERVER_PID=
+stop_server() {
+    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID"
+        wait "$SERVER_PID" || true
+    fi
+    SERVER_PID=
+}
+drop_pg() { psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; }
+cleanup() {
+    stop_server
+    if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then drop_pg 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+start_server() { # DATABASE_URL LOGFILE
+    env QUICKFIX_DATABASE__URL="$1" DATABASE_URL="$1" \
+        QUICKFIX_SERVER__HOST=127.0.0.1 QUICKFIX_SERVER__PORT="$PORT" \
+        QUICKFIX_RATE_LIMIT__ENABLED=false QUICKFIX_AUTH__BCRYPT_COST=12 \
+        QUICKFIX_APP__ENV=development QUICKFIX_STORAGE__PATH="$OUT/uploads" \
+        "$SERVER_BIN" serve >"$2" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 300); do
+        if curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1; then return 0; fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$2" >&2; exit 1; fi
+        sleep 0.1
+    done
+    echo "the server did not become ready; see $2" >&2
+    exit 1
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+    "$(free -h | awk '/Mem:/ {print $2}') RAM, $(rustc --version)"
+echo "== commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), server $SERVER_BIN," \
+    "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for backend in "${BACKENDS[@]}"; do
+    case $backend in
+        sqlite)
+            rm -f "$OUT/bench.db" "$OUT/bench.db-wal" "$OUT/bench.db-shm"
+            url="sqlite://$OUT/bench.db"
+            extra=(--server-bin "$SERVER_BIN")
+            ;;
+        postgres)
+            drop_pg
+            psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $PG_DB" >/dev/null
+            url=$PG_URL
+            extra=()
+            ;;
+    esac
+    echo "== $backend: serving on 127.0.0.1:$PORT"
+    start_server "$url" "$OUT/server-$backend.log"
+    target/release/loadgen --target "http://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
+        --workload "$WORKLOAD" "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
+    stop_server
+    if [[ $backend == postgres ]]; then drop_pg; fi
+done

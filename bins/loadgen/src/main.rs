@@ -1,0 +1,161 @@
+#![doc = include_str!("../README.md")]
+
+mod api;
+mod cli;
+mod driver;
+mod report;
+mod rss;
+mod seed;
+mod stats;
+mod target;
+mod workloads;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::api::Api;
+use crate::cli::{Cli, WorkloadArg};
+use crate::report::{Row, render_markdown, render_text};
+use crate::seed::{SEED_TIMEOUT, SeedPlan};
+use crate::target::Target;
+use crate::workloads::Context;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let target = match Target::parse(&cli.target, cli.allow_remote.as_deref()) {
+        Ok(target) => target,
+        Err(err) => {
+            eprintln!("loadgen: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("loadgen: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli, target));
+    // Abandoned tasks (if any) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("loadgen: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, target: Target) -> Result<(), String> {
+    let workloads = cli::plan(&cli.workload);
+    let needs_jobs = workloads.iter().any(|w| w.needs_jobs());
+    let api = Api::new(target.clone(), cli.connections as usize)?;
+    let mut rows: Vec<Row> = Vec::new();
+    let needs_server = workloads.iter().any(|w| w.needs_seed());
+
+    let server_pid = if needs_server {
+        check_ready(&api).await?;
+        let pid = cli
+            .server_pid
+            .or_else(|| rss::find_server_pid(target.port()));
+        match pid {
+            Some(pid) => eprintln!(
+                "loadgen: server pid {pid}, RSS {}",
+                report::format_rss(rss::rss_kib(pid))
+            ),
+            None => eprintln!("loadgen: server pid unknown (pass --server-pid); no RSS figures"),
+        }
+        pid
+    } else {
+        None
+    };
+    let ctx = Context {
+        api: api.clone(),
+        cli: cli.clone(),
+        server_pid,
+    };
+
+    let mut seed = None;
+    for workload in workloads {
+        eprintln!("loadgen: running {workload}");
+        if workload == WorkloadArg::Idle {
+            rows.extend(workloads::idle(&cli).await);
+            print_progress(&rows);
+            continue;
+        }
+        if seed.is_none() {
+            let connections = cli.connections as usize;
+            let plan = SeedPlan {
+                customers: connections.min(16),
+                providers: connections,
+                jobs: if needs_jobs { cli.jobs as usize } else { 0 },
+                concurrency: connections,
+            };
+            let seeded = tokio::time::timeout(SEED_TIMEOUT, seed::seed(&api, plan))
+                .await
+                .map_err(|_| "seeding took too long".to_owned())?
+                .map_err(|err| format!("seeding failed: {err}"))?;
+            seed = Some(seeded);
+        }
+        let Some(current) = seed.as_mut() else {
+            continue;
+        };
+        current
+            .keep_fresh(&api)
+            .await
+            .map_err(|err| format!("cannot refresh tokens: {err}"))?;
+        let current = &*current;
+        let new_rows = match workload {
+            WorkloadArg::JobsList => workloads::jobs_list(&ctx, current).await,
+            WorkloadArg::Me => workloads::me(&ctx, current).await,
+            WorkloadArg::Offers => workloads::offers(&ctx, current).await,
+            WorkloadArg::Messages => workloads::messages(&ctx, current).await,
+            WorkloadArg::LoginFlood => workloads::login_flood(&ctx, current).await,
+            WorkloadArg::IdleWs => workloads::idle_ws(&ctx, current).await,
+            WorkloadArg::Idle | WorkloadArg::All => Vec::new(),
+        };
+        rows.extend(new_rows);
+        print_progress(&rows);
+    }
+
+    println!(
+        "\ntarget {}  connections {}  duration {:.0} s (+{:.0} s warm-up)  run {}",
+        cli.target,
+        cli.connections,
+        cli.duration.as_secs_f64(),
+        cli.warmup.as_secs_f64(),
+        seed.as_ref().map_or("-", |s| s.run_id.as_str()),
+    );
+    if cli.markdown {
+        print!("{}", render_markdown(&rows));
+    } else {
+        print!("{}", render_text(&rows));
+    }
+    Ok(())
+}
+
+fn print_progress(rows: &[Row]) {
+    if let Some(last) = rows.last() {
+        eprint!("{}", render_text(std::slice::from_ref(last)));
+    }
+}
+
+async fn check_ready(api: &Api) -> Result<(), String> {
+    let response = api
+        .http()
+        .get(api.url("/ready"))
+        .send()
+        .await
+        .map_err(|err| format!("the server at {} does not answer: {err}", api.url("/ready")))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("/ready answered {}", response.status()))
+    }
+}
