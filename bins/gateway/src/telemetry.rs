@@ -24,7 +24,9 @@ use crate::settings::AppEnv;
 pub fn init(env: AppEnv) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = if env == AppEnv::Production {
         builder.json().flatten_event(true).try_init()
     } else {
