@@ -43,6 +43,19 @@ impl PageParams {
     }
 }
 
+/// The decoded cursor and page size of a list query whose pagination
+/// fields sit beside its filters: 400 for a cursor the server did not issue.
+pub fn page_of(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(Option<Cursor>, u32), ApiError> {
+    let params = PageParams {
+        limit,
+        cursor: cursor.map(str::to_owned),
+    };
+    Ok((params.cursor()?, params.limit()))
+}
+
 /// A keyset position: the last item's sort time and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {

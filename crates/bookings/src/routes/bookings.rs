@@ -10,7 +10,7 @@ use quickfix_shared::ids::BookingId;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
-use quickfix_shared::pagination::{Cursor, Page, PageParams};
+use quickfix_shared::pagination::{Page, PageParams, page_of};
 
 use super::publish_updated;
 use crate::BookingsState;
@@ -46,12 +46,7 @@ pub async fn list_bookings(
     query: ValidQuery<ListBookingsQuery>,
 ) -> Result<web::Json<Page<BookingResponse>>, ApiError> {
     let query = query.into_inner();
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams {
-        limit: query.limit,
-        cursor: None,
-    }
-    .limit();
+    let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let status = query.status;
     let page = db::run(&pool, move |conn| {
         service::list_bookings(conn, &user, status, cursor.as_ref(), limit)

@@ -14,7 +14,7 @@ use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
     UnsupportedMediaType, ValidationFailed,
 };
-use quickfix_shared::pagination::{Cursor, Page, PageParams};
+use quickfix_shared::pagination::{Page, page_of};
 use serde_json::json;
 
 use crate::JobsState;
@@ -105,12 +105,7 @@ pub async fn list_jobs(
             "must be a category slug",
         ));
     }
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams {
-        limit: query.limit,
-        cursor: None,
-    }
-    .limit();
+    let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let filter = JobQuery {
         category: query.category,
         q: query.q,

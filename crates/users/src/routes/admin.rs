@@ -9,7 +9,7 @@ use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
-use quickfix_shared::pagination::{Cursor, Page, PageParams};
+use quickfix_shared::pagination::{Page, page_of};
 
 use crate::UsersState;
 use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, UserResponse};
@@ -40,12 +40,7 @@ pub async fn list_users(
     query: ValidQuery<AdminListUsersQuery>,
 ) -> Result<web::Json<Page<UserResponse>>, ApiError> {
     let query = query.into_inner();
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams {
-        limit: query.limit,
-        cursor: None,
-    }
-    .limit();
+    let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let filter = UserFilter {
         role: query.role.map(|r| r.as_str().to_owned()),
         q: query.q.map(|q| q.trim().to_lowercase()),

@@ -11,7 +11,7 @@ use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
-use quickfix_shared::pagination::{Cursor, Page, PageParams};
+use quickfix_shared::pagination::{Page, PageParams, page_of};
 
 use crate::UsersState;
 use crate::dto::{
@@ -51,12 +51,7 @@ pub async fn list_providers(
             "must be a category slug",
         ));
     }
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = PageParams {
-        limit: query.limit,
-        cursor: None,
-    }
-    .limit();
+    let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let directory = DirectoryQuery {
         category: query.category,
         q: query.q,
