@@ -60,7 +60,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(settings.app.env);
+    let _log_writer = telemetry::init(settings.app.env);
     let result = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,

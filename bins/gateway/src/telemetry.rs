@@ -6,6 +6,7 @@
 //! carries its token there), nor headers or bodies.
 
 use std::future::{Ready, ready};
+use std::io::BufWriter;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -16,26 +17,45 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Reg
 use quickfix_shared::db::DbPool;
 use quickfix_shared::request_id::RequestId;
 use tracing::Instrument;
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::AppEnv;
 
 /// Installs the global tracing subscriber; `RUST_LOG` overrides the level.
-pub fn init(env: AppEnv) {
+///
+/// Lines go to standard error through a queue drained by a writer thread,
+/// which writes whatever has queued up in one system call, so a request
+/// never waits on a write; the queue holds [`LOG_BUFFER_LINES`] lines and,
+/// when full, callers wait rather than lose lines. Keep the returned guard
+/// alive until exit: dropping it flushes.
+pub fn init(env: AppEnv) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .lossy(false)
+        .thread_name("quickfix-log")
+        .finish(BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let result = if env == AppEnv::Production {
         builder.json().flatten_event(true).try_init()
     } else {
         builder.compact().try_init()
     };
-    if let Err(err) = result {
-        eprintln!("tracing was already initialised: {err}");
+    match result {
+        Ok(()) => Some(guard),
+        Err(err) => {
+            eprintln!("tracing was already initialised: {err}");
+            None
+        }
     }
 }
+
+/// Log lines that may wait for the writer thread before callers block.
+pub const LOG_BUFFER_LINES: usize = 16_384;
 
 /// The Prometheus metrics of one gateway process.
 #[derive(Clone)]

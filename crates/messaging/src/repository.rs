@@ -387,13 +387,27 @@ pub fn mark_all_notifications_read(
     .execute(conn)
 }
 
-/// Takes the conversation's row lock (PostgreSQL; SQLite's write
-/// transaction holds the database lock already), so messages of one
-/// conversation are stored one after another.
-pub fn lock_conversation(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::update(conversations::table.find(id))
-        .set(conversations::last_message_id.eq(conversations::last_message_id))
-        .execute(conn)
+/// Takes the row lock of a conversation `user` takes part in and returns
+/// the row as it stands under the lock, in one statement; `None` when there
+/// is no such conversation for `user`. The lock (PostgreSQL; SQLite's write
+/// transaction holds the database lock already) makes messages of one
+/// conversation be stored one after another.
+pub fn lock_conversation_of(
+    conn: &mut DbConn,
+    id: &str,
+    user: &str,
+) -> QueryResult<Option<Conversation>> {
+    diesel::update(
+        conversations::table.find(id).filter(
+            conversations::user_low
+                .eq(user)
+                .or(conversations::user_high.eq(user)),
+        ),
+    )
+    .set(conversations::last_message_id.eq(conversations::last_message_id))
+    .returning(<Conversation as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
 }
 
 /// Messages stored.

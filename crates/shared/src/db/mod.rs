@@ -4,7 +4,9 @@
 mod conn;
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::R2D2Connection;
@@ -24,6 +26,51 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migra
 pub type DbPool = r2d2::Pool<DbManager>;
 /// A connection checked out of the pool.
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// How long after its last clean use a pooled connection is handed out
+/// without a liveness ping (HikariCP's "alive bypass window"). Under load
+/// connections come back within milliseconds, so the ping, a round trip per
+/// request, disappears; a connection idle for longer, or whose last use
+/// failed, is pinged first and replaced when the ping fails.
+pub const TRUSTED_FOR: Duration = Duration::from_millis(500);
+
+/// A pooled connection and what the pool knows of its health.
+pub struct TrackedConn {
+    conn: DbConn,
+    /// When the connection last went back to the pool.
+    returned_at: Instant,
+    /// The last piece of work on it failed, so the failure may have been the
+    /// connection itself.
+    suspect: bool,
+}
+
+impl TrackedConn {
+    fn new(conn: DbConn) -> Self {
+        Self {
+            conn,
+            returned_at: Instant::now(),
+            suspect: false,
+        }
+    }
+
+    /// Whether the connection must be pinged before it is handed out.
+    fn needs_ping(&self, now: Instant) -> bool {
+        self.suspect || now.saturating_duration_since(self.returned_at) >= TRUSTED_FOR
+    }
+}
+
+impl std::ops::Deref for TrackedConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for TrackedConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +165,7 @@ pub fn redact_url(url: &str) -> String {
 pub struct DbManager {
     url: String,
     backend: Backend,
+    pings: Arc<AtomicU64>,
 }
 
 impl DbManager {
@@ -126,7 +174,13 @@ impl DbManager {
         Ok(Self {
             url: url.to_owned(),
             backend: backend_of(url)?,
+            pings: Arc::default(),
         })
+    }
+
+    /// How many liveness pings checkouts have sent so far.
+    pub fn pings(&self) -> u64 {
+        self.pings.load(Ordering::Relaxed)
     }
 
     /// The backend this manager connects to.
@@ -136,10 +190,38 @@ impl DbManager {
 }
 
 impl r2d2::ManageConnection for DbManager {
-    type Connection = DbConn;
+    type Connection = TrackedConn;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
+    fn connect(&self) -> Result<TrackedConn, Self::Error> {
+        self.establish().map(TrackedConn::new)
+    }
+
+    /// Pings only connections that are suspect or idle for longer than
+    /// [`TRUSTED_FOR`].
+    fn is_valid(&self, conn: &mut TrackedConn) -> Result<(), Self::Error> {
+        if !conn.needs_ping(Instant::now()) {
+            return Ok(());
+        }
+        self.pings.fetch_add(1, Ordering::Relaxed);
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)?;
+        conn.suspect = false;
+        Ok(())
+    }
+
+    /// Called as the connection goes back to the pool: drops it when a
+    /// transaction was left broken, and starts its trusted window otherwise.
+    fn has_broken(&self, conn: &mut TrackedConn) -> bool {
+        if std::thread::panicking() || conn.conn.is_broken() {
+            return true;
+        }
+        conn.returned_at = Instant::now();
+        false
+    }
+}
+
+impl DbManager {
+    fn establish(&self) -> Result<DbConn, diesel::r2d2::Error> {
         match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map(DbConn::Pg)
@@ -170,14 +252,6 @@ impl r2d2::ManageConnection for DbManager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
-    }
 }
 
 /// How the pool is built.
@@ -200,17 +274,22 @@ impl Default for PoolOptions {
 
 /// Builds the pool without connecting; connections are made on demand, so a
 /// database that is down at start or later comes back without a restart.
+/// Checkouts ping only connections that are idle or suspect (see
+/// [`TRUSTED_FOR`]).
 pub fn build_pool(url: &str, options: &PoolOptions) -> Result<DbPool, UnsupportedUrl> {
-    let manager = DbManager::new(url)?;
+    Ok(pool_of(DbManager::new(url)?, options))
+}
+
+fn pool_of(manager: DbManager, options: &PoolOptions) -> DbPool {
     let size = options
         .size
         .unwrap_or_else(|| manager.backend().default_pool_size());
-    Ok(r2d2::Pool::builder()
+    r2d2::Pool::builder()
         .max_size(size.max(1))
         .min_idle(Some(0))
         .connection_timeout(options.connect_timeout)
         .test_on_check_out(true)
-        .build_unchecked(manager))
+        .build_unchecked(manager)
 }
 
 /// The backend of a connection.
@@ -302,7 +381,11 @@ where
     let pool = pool.clone();
     blocking(move || {
         let mut conn = pool.get().map_err(DbError::Pool)?;
-        work(&mut conn)
+        let result = work(&mut conn.conn);
+        if result.is_err() {
+            conn.suspect = true;
+        }
+        result
     })
     .await
     .map_err(E::from)?
@@ -371,6 +454,46 @@ impl From<DbError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_are_pinged_only_when_idle_or_suspect() {
+        let conn = SqliteConnection::establish(":memory:").expect("in-memory sqlite");
+        let mut tracked = TrackedConn::new(DbConn::Sqlite(conn));
+        let returned = tracked.returned_at;
+        assert!(!tracked.needs_ping(returned));
+        assert!(!tracked.needs_ping(returned + TRUSTED_FOR / 2));
+        assert!(tracked.needs_ping(returned + TRUSTED_FOR));
+        tracked.suspect = true;
+        assert!(tracked.needs_ping(returned));
+    }
+
+    #[test]
+    fn a_failed_use_makes_the_next_checkout_ping() {
+        let options = PoolOptions {
+            size: Some(1),
+            ..PoolOptions::default()
+        };
+        let manager = DbManager::new("sqlite://:memory:").expect("scheme");
+        let pool = pool_of(manager.clone(), &options);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let select_one = |conn: &mut DbConn| conn.batch_execute("SELECT 1").map_err(DbError::from);
+        runtime.block_on(run(&pool, select_one)).expect("works");
+        runtime.block_on(run(&pool, select_one)).expect("works");
+        assert_eq!(manager.pings(), 0, "a connection in use is trusted");
+
+        let failed = runtime.block_on(run(&pool, |conn| {
+            conn.batch_execute("SELECT missing FROM nowhere")
+                .map_err(DbError::from)
+        }));
+        assert!(failed.is_err());
+        runtime.block_on(run(&pool, select_one)).expect("works");
+        assert_eq!(manager.pings(), 1, "a failure earns a ping");
+        runtime.block_on(run(&pool, select_one)).expect("works");
+        assert_eq!(manager.pings(), 1, "the ping cleared the mark");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {
