@@ -9,30 +9,48 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
 use quickfix_shared::ids::UserId;
 use serde_json::Value;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::error::MessagingError;
 use crate::realtime::Hub;
 use crate::realtime::frames::{self, server};
-use crate::service;
+use crate::service::{self, NewNotification};
 
 /// Starts the task that turns domain events into notifications and pushes
 /// (`notification`, `booking.updated`, `location` frames). It subscribes
 /// before returning, so no event published afterwards is missed.
+///
+/// Events that queue up while the task works are taken together: their
+/// pushes go out at once and their notifications are stored in one
+/// transaction, so a burst costs one database round of work, not one per
+/// event.
 pub fn spawn_notifier(pool: DbPool, bus: SharedEventBus, hub: Hub) -> tokio::task::JoinHandle<()> {
     let mut events = bus.subscribe();
     tokio::spawn(async move {
         loop {
-            match events.recv().await {
-                Ok(event) => handle(&pool, &hub, event).await,
+            let mut batch = match events.recv().await {
+                Ok(event) => vec![event],
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "the notifier fell behind the event bus");
+                    continue;
                 }
                 Err(RecvError::Closed) => break,
+            };
+            while batch.len() < EVENTS_PER_BATCH {
+                match events.try_recv() {
+                    Ok(event) => batch.push(event),
+                    Err(TryRecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the notifier fell behind the event bus");
+                    }
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
             }
+            handle(&pool, &hub, batch).await;
         }
     })
 }
+
+/// The most events handled together.
+const EVENTS_PER_BATCH: usize = 256;
 
 /// What an event asks for.
 #[derive(Debug, Default, PartialEq)]
@@ -133,26 +151,26 @@ fn plan(event: &DomainEvent) -> Plan {
     }
 }
 
-async fn handle(pool: &DbPool, hub: &Hub, event: DomainEvent) {
-    let plan = plan(&event);
-    for (users, frame) in plan.pushes {
-        hub.send(&users, frame, None);
+async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) {
+    let mut notifications = Vec::new();
+    for event in events {
+        let plan = plan(&event);
+        for (users, frame) in plan.pushes {
+            hub.send(&users, frame, None);
+        }
+        notifications.extend(plan.notify.into_iter().map(|user| NewNotification {
+            user,
+            kind: event.kind.clone(),
+            payload: plan.payload.clone(),
+            event_id: event.id.clone(),
+        }));
     }
-    if plan.notify.is_empty() {
+    if notifications.is_empty() {
         return;
     }
-    let (kind, event_id, payload) = (event.kind.clone(), event.id.clone(), plan.payload);
-    let recipients = plan.notify;
+    let count = notifications.len();
     let created = db::run(pool, move |conn| {
-        let mut created = Vec::new();
-        for user in recipients {
-            if let Some(notification) =
-                service::create_notification(conn, &user, &kind, &payload, &event_id)?
-            {
-                created.push((user, notification));
-            }
-        }
-        Ok::<_, MessagingError>(created)
+        service::create_notifications(conn, &notifications)
     })
     .await;
     match created {
@@ -171,7 +189,7 @@ async fn handle(pool: &DbPool, hub: &Hub, event: DomainEvent) {
             }
         }
         Err(err) => {
-            tracing::warn!(error = %err, event.kind = %event.kind, event.id = %event.id, "notifications were not stored");
+            tracing::warn!(error = %err, notifications = count, "notifications were not stored");
         }
     }
 }

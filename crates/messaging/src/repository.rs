@@ -308,11 +308,38 @@ pub fn attachments_of(conn: &mut DbConn, message_ids: &[String]) -> QueryResult<
         .load(conn)
 }
 
-/// Inserts a notification.
-pub fn insert_notification(conn: &mut DbConn, notification: &Notification) -> QueryResult<usize> {
-    diesel::insert_into(notifications::table)
-        .values(notification)
-        .execute(conn)
+/// Inserts notifications, skipping any whose (user, event) pair is stored
+/// already; returns the ids of those inserted. PostgreSQL takes them in one
+/// statement; SQLite, where Diesel sends a multi-row insert as one statement
+/// per row anyway, one `INSERT ... ON CONFLICT DO NOTHING` each, which costs
+/// no round trip in process.
+pub fn insert_new_notifications(
+    conn: &mut DbConn,
+    rows: &[Notification],
+) -> QueryResult<Vec<String>> {
+    let target = (notifications::user_id, notifications::event_id);
+    match conn {
+        DbConn::Pg(pg) => diesel::insert_into(notifications::table)
+            .values(rows)
+            .on_conflict(target)
+            .do_nothing()
+            .returning(notifications::id)
+            .get_results(pg),
+        DbConn::Sqlite(sqlite) => {
+            let mut inserted = Vec::with_capacity(rows.len());
+            for row in rows {
+                let count = diesel::insert_into(notifications::table)
+                    .values(row)
+                    .on_conflict(target)
+                    .do_nothing()
+                    .execute(sqlite)?;
+                if count == 1 {
+                    inserted.push(row.id.clone());
+                }
+            }
+            Ok(inserted)
+        }
+    }
 }
 
 /// A user's notifications, newest first, after `cursor`.

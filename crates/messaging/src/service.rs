@@ -478,29 +478,55 @@ pub fn attachment_for(
     Ok(found)
 }
 
-/// Stores a notification for `user` made from event `event_id`; `None`
-/// when that event already made one for the user.
-pub fn create_notification(
+/// A notification to store: for whom, from which event.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    /// The recipient.
+    pub user: UserId,
+    /// The event kind.
+    pub kind: String,
+    /// What the notification says (JSON).
+    pub payload: serde_json::Value,
+    /// The domain event's id; one notification per user and event.
+    pub event_id: String,
+}
+
+/// Rows per insert statement, well under SQLite's bound-parameter limit.
+const NOTIFICATIONS_PER_INSERT: usize = 500;
+
+/// Stores notifications in as few statements as the batch allows, skipping
+/// any already stored for the same user and event (an event handled twice),
+/// and returns the ones stored now with their recipients, in batch order.
+pub fn create_notifications(
     conn: &mut DbConn,
-    user: &UserId,
-    kind: &str,
-    payload: &serde_json::Value,
-    event_id: &str,
-) -> Result<Option<NotificationResponse>, MessagingError> {
-    let row = Notification {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: user.to_string(),
-        kind: kind.to_owned(),
-        payload: payload.to_string(),
-        event_id: event_id.to_owned(),
-        read_at: None,
-        created_at: now(),
-    };
-    match conn.transaction(|conn| repo::insert_notification(conn, &row)) {
-        Ok(_) => Ok(Some(NotificationResponse::from(&row))),
-        Err(err) if is_unique_violation(&err) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
+    batch: &[NewNotification],
+) -> Result<Vec<(UserId, NotificationResponse)>, MessagingError> {
+    let at = now();
+    let rows: Vec<Notification> = batch
+        .iter()
+        .map(|new| Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: new.user.to_string(),
+            kind: new.kind.clone(),
+            payload: new.payload.to_string(),
+            event_id: new.event_id.clone(),
+            read_at: None,
+            created_at: at,
+        })
+        .collect();
+    let mut inserted = std::collections::HashSet::new();
+    conn.transaction(|conn| {
+        for chunk in rows.chunks(NOTIFICATIONS_PER_INSERT) {
+            inserted.extend(repo::insert_new_notifications(conn, chunk)?);
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(batch
+        .iter()
+        .zip(&rows)
+        .filter(|(_, row)| inserted.contains(&row.id))
+        .map(|(new, row)| (new.user.clone(), NotificationResponse::from(row)))
+        .collect())
 }
 
 /// The caller's notifications, newest first.
