@@ -9,7 +9,9 @@
 # (postgres://postgres@127.0.0.1:5432/postgres, used to create and drop the
 # database), QUICKFIX_BENCH_PG_DB (quickfix_bench), QUICKFIX_BENCH_WORKLOAD
 # (all; or a comma list such as messages,idle-ws), QUICKFIX_BENCH_SERVER_BIN
-# (target/release/quickfix; another build of the server to measure).
+# (target/release/quickfix; another build of the server to measure),
+# QUICKFIX_BENCH_PG_SSLMODE (disable: the database is on this host, where TLS
+# only costs CPU; `prefer` measures libpq's default).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,7 +26,8 @@ esac
 PORT=${QUICKFIX_BENCH_PORT:-18080}
 PG_ADMIN_URL=${QUICKFIX_BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_DB=${QUICKFIX_BENCH_PG_DB:-quickfix_bench}
-PG_URL=${PG_ADMIN_URL%/*}/$PG_DB
+PG_SSLMODE=${QUICKFIX_BENCH_PG_SSLMODE:-disable}
+PG_URL="${PG_ADMIN_URL%/*}/$PG_DB?sslmode=$PG_SSLMODE"
 WORKLOAD=${QUICKFIX_BENCH_WORKLOAD:-all}
 SERVER_BIN=${QUICKFIX_BENCH_SERVER_BIN:-target/release/quickfix}
 OUT=target/bench

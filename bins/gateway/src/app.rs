@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::fallback::{self, RouteTable};
 use crate::glue::BookingsLocationSink;
-use crate::openapi;
+use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
 use crate::stats;
@@ -147,6 +147,10 @@ fn serve(
 ) -> Result<Server, StartupError> {
     let document = openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&document));
+    let document_json = web::Data::new(DocumentJson(web::Bytes::from(openapi::pretty_json(
+        &document,
+    ))));
+    drop(document);
     let metrics = Metrics::new()?;
     let keys = web::Data::new(settings.auth.jwt_keys());
     let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
@@ -235,7 +239,15 @@ fn serve(
             .configure(mount)
             .into_app();
         app.service(web::redirect("/docs", "/docs/"))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+            .app_data(document_json.clone())
+            .route(
+                openapi::DOCUMENT_PATH,
+                web::get().to(openapi::serve_document),
+            )
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from(openapi::DOCUMENT_PATH)),
+            )
             .default_service(web::to(fallback::not_matched))
             .wrap_fn(move |req, srv| {
                 let docs = req.path().starts_with("/docs");

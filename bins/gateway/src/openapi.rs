@@ -2,7 +2,8 @@
 //! utoipa-actix-web as the crates register them), the shared error
 //! responses, the bearer security scheme and the tags.
 
-use actix_web::App;
+use actix_web::http::header::ContentType;
+use actix_web::{App, HttpResponse, web};
 use quickfix_shared::openapi::{BearerSecurity, register_problem_responses};
 use quickfix_shared::{FieldError, Problem};
 use utoipa::OpenApi;
@@ -55,9 +56,29 @@ pub fn document() -> Document {
 
 /// The document as the pretty JSON committed in `docs/openapi.json`.
 pub fn document_json() -> String {
-    let mut json = document()
+    pretty_json(&document())
+}
+
+/// `document` as the pretty JSON committed in `docs/openapi.json`.
+pub fn pretty_json(document: &Document) -> String {
+    let mut json = document
         .to_pretty_json()
         .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     json.push('\n');
     json
+}
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api-docs/openapi.json";
+
+/// The served document, serialised once at start: the document itself is
+/// several megabytes of maps, its JSON a fraction of one.
+#[derive(Clone)]
+pub struct DocumentJson(pub web::Bytes);
+
+/// `GET /api-docs/openapi.json`.
+pub async fn serve_document(json: web::Data<DocumentJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(json.0.clone())
 }

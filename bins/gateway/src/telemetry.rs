@@ -55,7 +55,7 @@ pub fn init(env: AppEnv) -> Option<WorkerGuard> {
 }
 
 /// Log lines that may wait for the writer thread before callers block.
-pub const LOG_BUFFER_LINES: usize = 16_384;
+pub const LOG_BUFFER_LINES: usize = 4_096;
 
 /// The Prometheus metrics of one gateway process.
 #[derive(Clone)]
