@@ -170,6 +170,17 @@ fn ws_error_kind(err: &tungstenite::Error) -> String {
     }
 }
 
+/// The row of a workload that could not open `what`: a missing route is a
+/// clean "unsupported", anything else says why.
+fn socket_refused(workload: &str, what: &str, err: &tungstenite::Error) -> Row {
+    let note = if ws_error_kind(err) == "404" {
+        "unsupported (404): GET /api/v1/ws".to_owned()
+    } else {
+        format!("cannot open {what}: {err}")
+    };
+    Row::skipped(workload, note)
+}
+
 async fn open_socket(api: &Api, token: &str) -> Result<Socket, tungstenite::Error> {
     let url = api
         .target()
@@ -239,13 +250,7 @@ pub async fn messages(ctx: &Context, seed: &Seed) -> Vec<Row> {
         let socket = match open_socket(api, &provider.access_token).await {
             Ok(socket) => socket,
             Err(err) => {
-                let kind = ws_error_kind(&err);
-                let note = if kind == "404" {
-                    "unsupported (404): GET /api/v1/ws".to_owned()
-                } else {
-                    format!("cannot open the recipient's socket: {err}")
-                };
-                return vec![Row::skipped("messages", note)];
+                return vec![socket_refused("messages", "the recipient's socket", &err)];
             }
         };
         let book = Arc::clone(&book);
@@ -397,13 +402,7 @@ pub async fn idle_ws(ctx: &Context, seed: &Seed) -> Vec<Row> {
     let probe = match open_socket(api, &seed.providers[0].access_token).await {
         Ok(socket) => socket,
         Err(err) => {
-            let kind = ws_error_kind(&err);
-            let note = if kind == "404" {
-                "unsupported (404): GET /api/v1/ws".to_owned()
-            } else {
-                format!("cannot open a socket: {err}")
-            };
-            return vec![Row::skipped("idle-ws", note)];
+            return vec![socket_refused("idle-ws", "a socket", &err)];
         }
     };
     drop(probe);
