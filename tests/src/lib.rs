@@ -624,3 +624,11 @@ impl TestApp {
         (customer, provider, booking)
     }
 }
+
+/// The smallest PNG header the content sniffer accepts as an image.
+pub fn tiny_png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1]);
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
+    bytes
+}

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, FieldError};
+use crate::text;
 
 /// The largest JSON body accepted, in bytes; registered as app data (the
 /// default is 1 MiB).
@@ -100,13 +101,26 @@ where
     }
 }
 
-/// Deserializes JSON, naming the failing field's path.
+/// Deserializes JSON, naming the failing field's path. Control characters
+/// in strings are refused (or line ends normalised) first, by the shared
+/// [`text`](crate::text) rule.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the request body is empty; expected JSON",
         ));
     }
+    if text::json_may_hold_controls(body)
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        text::check_json(&mut value)?;
+        let cleaned = serde_json::to_vec(&value).map_err(ApiError::internal)?;
+        return deserialize_json(&cleaned);
+    }
+    deserialize_json(body)
+}
+
+fn deserialize_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -177,6 +191,11 @@ where
 
 /// Parses and validates a query string.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    for (name, value) in form_urlencoded_parse(query) {
+        text::check_line(&name, &name)
+            .and_then(|()| text::check_line(&name, &value))
+            .map_err(|field| ApiError::validation(vec![field]))?;
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

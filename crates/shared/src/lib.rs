@@ -17,5 +17,6 @@ pub mod settings;
 pub mod storage;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod text;
 
 pub use error::{ApiError, FieldError, Problem};

@@ -94,7 +94,7 @@ impl Cursor {
         let at = DateTime::from_timestamp_micros(micros)
             .ok_or_else(bad)?
             .naive_utc();
-        if id.is_empty() || id.len() > 64 {
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(bad());
         }
         Ok(Self {
@@ -191,6 +191,15 @@ mod tests {
             .naive_utc();
         let cursor = Cursor::new(at, "0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10");
         assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
+        let nul = URL_SAFE_NO_PAD.encode("c1|0|a\u{0}b");
+        assert_eq!(
+            Cursor::decode(&nul)
+                .expect_err("not issued")
+                .status()
+                .as_u16(),
+            400,
+            "a cursor that decodes to a NUL was never issued"
+        );
     }
 
     #[test]

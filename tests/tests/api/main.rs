@@ -13,6 +13,7 @@ mod messaging;
 mod openapi;
 mod ratings;
 mod realtime;
+mod security;
 mod seed;
 mod service;
 mod users;

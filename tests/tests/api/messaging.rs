@@ -554,10 +554,7 @@ async fn conversations_are_listed_by_latest_activity() {
 }
 
 fn png() -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1]);
-    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
-    bytes
+    quickfix_tests::tiny_png()
 }
 
 async fn upload(

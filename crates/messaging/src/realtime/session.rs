@@ -354,7 +354,8 @@ enum FrameError {
 
 /// Reads and validates a frame's data: a wrong shape is `bad_frame`, a
 /// failed rule `validation_failed`.
-fn parse<T: DeserializeOwned + Validate>(data: serde_json::Value) -> Result<T, FrameError> {
+fn parse<T: DeserializeOwned + Validate>(mut data: serde_json::Value) -> Result<T, FrameError> {
+    quickfix_shared::text::check_json(&mut data).map_err(FrameError::Api)?;
     let value: T = serde_json::from_value(data).map_err(|err| {
         let message = err.to_string();
         match message.strip_prefix("missing field `") {

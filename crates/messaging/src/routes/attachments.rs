@@ -14,7 +14,7 @@ use quickfix_shared::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
     UnsupportedMediaType, ValidationFailed,
 };
-use quickfix_shared::storage;
+use quickfix_shared::{storage, text};
 use validator::ValidateLength;
 
 use super::messages::conversation_id;
@@ -66,6 +66,10 @@ async fn read_upload(mut multipart: Multipart, limit: usize) -> Result<Upload, M
                     .content_disposition()
                     .and_then(|cd| cd.get_filename())
                     .map(str::to_owned);
+                if let Some(name) = &upload.filename {
+                    text::check_line("file", name)
+                        .map_err(|field| MessagingError::Validation(vec![field]))?;
+                }
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(|_| malformed())?;
                     if upload.file.len() + chunk.len() > limit {
@@ -86,9 +90,14 @@ async fn read_upload(mut multipart: Multipart, limit: usize) -> Result<Upload, M
                     }
                     bytes.extend_from_slice(&chunk);
                 }
-                let text = String::from_utf8(bytes)
+                let body = String::from_utf8(bytes)
                     .map_err(|_| MessagingError::invalid("body", "must be UTF-8 text"))?;
-                upload.body = Some(text);
+                let checked = text::check("body", &body, true)
+                    .map_err(|field| MessagingError::Validation(vec![field]))?;
+                upload.body = Some(match checked {
+                    Some(normalised) => normalised,
+                    None => body,
+                });
             }
             _ => {
                 while let Some(chunk) = field.next().await {

@@ -14,6 +14,7 @@ use quickfix_shared::openapi::{
     UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::storage::{self, Sniffed};
+use quickfix_shared::text;
 
 use crate::UsersState;
 use crate::dto::{
@@ -97,17 +98,31 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Reads the multipart field `file` whole, refusing more than `limit` bytes.
+/// Bytes of multipart fields other than `file` read (and thrown away)
+/// before the upload is refused with 413.
+const OTHER_FIELDS_BYTES: usize = 16 * 1024;
+
+/// Reads the multipart field `file` whole, refusing more than `limit` bytes
+/// of it, more than [`OTHER_FIELDS_BYTES`] of other fields, and a filename
+/// with control characters.
 async fn read_file_field(mut multipart: Multipart, limit: usize) -> Result<Vec<u8>, UsersError> {
+    let mut other_bytes = 0usize;
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|_| UsersError::invalid("file", "the multipart body is malformed"))?;
         if field.name() != Some("file") {
             while let Some(chunk) = field.next().await {
-                chunk
-                    .map_err(|_| UsersError::invalid("file", "the multipart body is malformed"))?;
+                other_bytes += chunk
+                    .map_err(|_| UsersError::invalid("file", "the multipart body is malformed"))?
+                    .len();
+                if other_bytes > OTHER_FIELDS_BYTES {
+                    return Err(UsersError::TooLarge(limit));
+                }
             }
             continue;
+        }
+        if let Some(name) = field.content_disposition().and_then(|cd| cd.get_filename()) {
+            text::check_line("file", name).map_err(|err| UsersError::Validation(vec![err]))?;
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {

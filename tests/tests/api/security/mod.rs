@@ -1,0 +1,4 @@
+//! The security hardening of v1.1, each test written as the attack it
+//! stops (`docs/security.md` maps them to the OWASP API Top 10).
+
+mod control_characters;
