@@ -33,7 +33,8 @@ pub async fn create_admin(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let hash = service::hash_password(password, settings.auth.bcrypt_cost).await?;
+    let hash = quickfix_users::passwords::hash_password("cli", password, settings.auth.bcrypt_cost)
+        .await?;
     Ok(db::run(pool, move |conn| {
         service::create_admin(conn, &email, hash, &name)
     })

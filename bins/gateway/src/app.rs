@@ -7,7 +7,8 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer, ResponseError, web};
+use futures_util::future::Either;
 use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::JobsState;
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
@@ -17,6 +18,8 @@ use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::{InProcessBus, SharedEventBus};
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
+use quickfix_shared::quota::{QuotaLimits, Quotas};
+use quickfix_shared::ratelimit::{Limit, RateLimiter, TrustedProxies, client_ip};
 use quickfix_shared::request_id::RequestIdMiddleware;
 use quickfix_shared::storage::{LocalStorage, SharedStorage};
 use quickfix_users::{SessionCache, SessionGate, UsersConfig, UsersState};
@@ -56,6 +59,9 @@ pub enum StartupError {
     /// The real-time fan-out could not be set up.
     #[error(transparent)]
     Realtime(#[from] quickfix_messaging::RealtimeError),
+    /// The settings must not run (see [`Settings::check`]).
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
 }
 
 /// Registers every route: the service endpoints at the root and each domain
@@ -94,6 +100,7 @@ impl Application {
     /// Prepares the database and binds the listener; the server runs once
     /// `run_until_stopped` is awaited.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        settings.check()?;
         let (pool, applied) = prepare_database(&settings).await?;
         if !applied.is_empty() {
             tracing::info!(migrations = applied.len(), "database migrated");
@@ -157,17 +164,37 @@ fn serve(
     let sessions = Arc::new(SessionCache::new(Duration::from_millis(
         settings.auth.session_cache_ms,
     )));
-    let users = web::Data::new(UsersState::new(
-        UsersConfig {
-            bcrypt_cost: settings.auth.bcrypt_cost,
-            refresh_ttl_secs: settings.auth.refresh_ttl_secs,
-            currency: settings.app.currency.clone(),
-            avatar_limit_bytes: AVATAR_LIMIT_BYTES,
-            rate_limit: settings.rate_limit.enabled,
+    let quotas = Arc::new(Quotas::new(
+        QuotaLimits {
+            messages_per_minute: settings.quota.messages_per_minute,
+            conversations_per_day: settings.quota.conversations_per_day,
+            upload_bytes_per_day: settings.quota.upload_bytes_per_day,
+            sockets_per_user: settings.quota.sockets_per_user.max(1),
         },
-        Arc::clone(&storage),
-        Arc::clone(&sessions),
+        settings.rate_limit.enabled,
     ));
+    let proxies =
+        web::Data::new(TrustedProxies::parse(&settings.server.trusted_proxies).unwrap_or_default());
+    let ip_limiter = Arc::new(RateLimiter::new(settings.rate_limit.enabled));
+    let per_ip = Limit::per_minute(settings.rate_limit.per_ip_per_minute.max(1));
+    let users = web::Data::new(
+        UsersState::new(
+            UsersConfig {
+                bcrypt_cost: settings.auth.bcrypt_cost,
+                refresh_ttl_secs: settings.auth.refresh_ttl_secs,
+                currency: settings.app.currency.clone(),
+                avatar_limit_bytes: AVATAR_LIMIT_BYTES,
+                rate_limit: settings.rate_limit.enabled,
+                login_failures_per_minute: settings.rate_limit.login_per_account_per_minute,
+                password_checks_per_minute: settings
+                    .rate_limit
+                    .password_checks_per_account_per_minute,
+            },
+            Arc::clone(&storage),
+            Arc::clone(&sessions),
+        )
+        .with_quotas(Arc::clone(&quotas)),
+    );
     let jobs = web::Data::new(JobsState {
         currency: settings.app.currency.clone(),
     });
@@ -196,6 +223,7 @@ fn serve(
             hub.clone(),
             Arc::clone(&bus),
         )
+        .with_quotas(quotas)
         .with_location_sink(Arc::new(BookingsLocationSink::new(
             pool.clone(),
             Arc::clone(&bus),
@@ -232,6 +260,7 @@ fn serve(
             .app_data(ratings.clone())
             .app_data(messaging.clone())
             .app_data(gate.clone())
+            .app_data(proxies.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())
             .app_data(json_limit)
@@ -256,6 +285,20 @@ fn serve(
                     let mut res = fut.await?;
                     security_headers(res.headers_mut(), docs, production);
                     Ok(res)
+                }
+            })
+            .wrap_fn({
+                let limiter = Arc::clone(&ip_limiter);
+                // The contract's global limit: every request of one client IP.
+                move |req, srv| {
+                    let ip = client_ip(req.request());
+                    match limiter.check(&format!("ip:{ip}"), per_ip) {
+                        Ok(()) => Either::Left(srv.call(req)),
+                        Err(refused) => {
+                            let response = refused.error_response().map_into_boxed_body();
+                            Either::Right(std::future::ready(Ok(req.into_response(response))))
+                        }
+                    }
                 }
             })
             .wrap(cors(&origins))

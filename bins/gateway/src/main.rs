@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use quickfix_gateway::settings::Settings;
+use quickfix_gateway::settings::{AppEnv, Settings};
 use quickfix_gateway::{Application, admin, app, openapi, telemetry};
 use quickfix_shared::db::redact_url;
 
@@ -120,6 +120,10 @@ async fn create_admin(
 }
 
 async fn seed(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    if settings.app.env == AppEnv::Production {
+        return Err(quickfix_gateway::seed::REFUSED_IN_PRODUCTION.into());
+    }
+    eprintln!("{}", quickfix_gateway::seed::PUBLIC_PASSWORD_WARNING);
     let (pool, _) = app::prepare_database(&settings).await?;
     let report = quickfix_gateway::seed::seed(&pool, &settings).await?;
     if report.already_seeded {

@@ -15,7 +15,7 @@ use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
 use quickfix_users::dto::{Location, UpdateProfileRequest};
 use quickfix_users::service as users;
 
-use crate::settings::Settings;
+use crate::settings::{AppEnv, Settings};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "quickfix-demo";
@@ -125,8 +125,18 @@ fn logins() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Makes the demo data, or reports that it exists.
+/// Why `seed` refused to run.
+pub const REFUSED_IN_PRODUCTION: &str = "`quickfix seed` does not run with app.env = production: its demo accounts share one public password";
+
+/// What `seed` prints before it runs: the demo passwords are no secret.
+pub const PUBLIC_PASSWORD_WARNING: &str = "warning: every demo account's password is public (it is in the README and the source); never seed a database others can reach";
+
+/// Makes the demo data, or reports that it exists. Refuses to run in
+/// production, where its public demo password would open real accounts.
 pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiError> {
+    if settings.app.env == AppEnv::Production {
+        return Err(ApiError::forbidden(REFUSED_IN_PRODUCTION));
+    }
     let exists = db::run(pool, |conn| users::find_login_candidate(conn, ADMIN_EMAIL)).await?;
     if exists.is_some() {
         return Ok(SeedReport {
@@ -135,7 +145,12 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             ..SeedReport::default()
         });
     }
-    let hash = users::hash_password(DEMO_PASSWORD.to_owned(), settings.auth.bcrypt_cost).await?;
+    let hash = quickfix_users::passwords::hash_password(
+        "cli",
+        DEMO_PASSWORD.to_owned(),
+        settings.auth.bcrypt_cost,
+    )
+    .await?;
     let reveal_after = Duration::days(settings.ratings.reveal_after_days.max(0));
     let report = db::run(pool, move |conn| {
         db::write_transaction(conn, |conn| build(conn, &hash, reveal_after))

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use config::{Config, ConfigError, Environment, File};
+use quickfix_shared::ratelimit::TrustedProxies;
 use quickfix_shared::settings::{AuthSettings, DEVELOPMENT_JWT_SECRET, DatabaseSettings};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -34,6 +35,37 @@ pub struct Settings {
     pub bookings: BookingsSettings,
     /// `ratings.*`
     pub ratings: RatingsSettings,
+    /// `quota.*`
+    pub quota: QuotaSettings,
+    /// `retention.*`
+    pub retention: RetentionSettings,
+}
+
+/// `quota.*`: what one user may create, each refusal 429 `quota_exceeded`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuotaSettings {
+    /// Messages (REST and socket) one user sends per minute.
+    pub messages_per_minute: u32,
+    /// New conversations one user opens per day.
+    pub conversations_per_day: u32,
+    /// Bytes one user uploads per day (avatars, attachments).
+    pub upload_bytes_per_day: u64,
+    /// Open sockets of one user; the oldest is closed (4409) beyond it.
+    pub sockets_per_user: usize,
+}
+
+/// `retention.*`: how long data outlives its purpose.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    /// Notifications older than this are deleted.
+    pub notifications_secs: i64,
+    /// Ended or expired logins older than this are deleted with their
+    /// refresh tokens; 0 means the refresh-token lifetime.
+    pub sessions_secs: i64,
+    /// Idempotency records older than this are deleted.
+    pub idempotency_secs: i64,
+    /// Seconds between two purges.
+    pub purge_interval_secs: u64,
 }
 
 /// `ratings.*`
@@ -72,13 +104,22 @@ pub struct ServerSettings {
     pub upload_limit_bytes: usize,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Comma-separated CIDRs of proxies whose `X-Forwarded-For` is believed.
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 /// `rate_limit.*`
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
-    /// Whether limits apply at all (tests switch them off).
+    /// Whether limits and quotas apply at all (tests switch them off).
     pub enabled: bool,
+    /// Requests one client IP may make per minute, all routes together.
+    pub per_ip_per_minute: u32,
+    /// Failed logins of one email from one IP per minute before a lockout.
+    pub login_per_account_per_minute: u32,
+    /// Current-password checks of one signed-in account per minute.
+    pub password_checks_per_account_per_minute: u32,
 }
 
 /// `cors.*`
@@ -148,6 +189,23 @@ pub enum SettingsError {
          (set QUICKFIX_AUTH__JWT_SECRET)"
     )]
     WeakSecret,
+    /// The development JWT secret on a non-loopback address.
+    #[error(
+        "server.host is {0}, reachable from other machines, but auth.jwt_secret is the public development secret: set QUICKFIX_AUTH__JWT_SECRET to 32+ random bytes"
+    )]
+    PublicDevelopmentSecret(String),
+    /// `server.trusted_proxies` does not parse.
+    #[error("server.trusted_proxies: {0}")]
+    TrustedProxies(String),
+}
+
+/// Whether a listen address is reachable from this machine only.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The built-in defaults, as `(key, value)`.
@@ -165,6 +223,17 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("auth.bcrypt_cost", "12"),
     ("auth.session_cache_ms", "2000"),
     ("rate_limit.enabled", "true"),
+    ("rate_limit.per_ip_per_minute", "600"),
+    ("rate_limit.login_per_account_per_minute", "10"),
+    ("rate_limit.password_checks_per_account_per_minute", "5"),
+    ("quota.messages_per_minute", "60"),
+    ("quota.conversations_per_day", "100"),
+    ("quota.upload_bytes_per_day", "209715200"),
+    ("quota.sockets_per_user", "10"),
+    ("retention.notifications_secs", "15552000"),
+    ("retention.sessions_secs", "0"),
+    ("retention.idempotency_secs", "86400"),
+    ("retention.purge_interval_secs", "300"),
     (
         "cors.allowed_origins",
         "http://localhost:4200,http://localhost:3000,http://localhost:5173",
@@ -216,13 +285,23 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Refuses settings that must not run.
+    /// Refuses settings that must not run: a weak secret in production,
+    /// the public development secret on an address others can reach (in
+    /// any environment: anyone could mint tokens), and proxies that do not
+    /// parse.
     pub fn check(&self) -> Result<(), SettingsError> {
         let weak =
             self.auth.uses_development_secret() || self.auth.jwt_secret.expose_secret().len() < 32;
         if self.app.env == AppEnv::Production && weak {
             return Err(SettingsError::WeakSecret);
         }
+        if self.auth.uses_development_secret() && !is_loopback_host(&self.server.host) {
+            return Err(SettingsError::PublicDevelopmentSecret(
+                self.server.host.clone(),
+            ));
+        }
+        TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(SettingsError::TrustedProxies)?;
         Ok(())
     }
 }
@@ -284,11 +363,46 @@ mod tests {
     }
 
     #[test]
+    fn the_development_secret_is_refused_on_a_reachable_address_in_any_environment() {
+        for env_name in ["development", "test", "production"] {
+            let refused = Settings::load_from(&env(&[
+                ("QUICKFIX_SERVER__HOST", "0.0.0.0"),
+                ("QUICKFIX_APP__ENV", env_name),
+            ]));
+            assert!(
+                refused.is_err(),
+                "{env_name} on 0.0.0.0 with the public secret"
+            );
+        }
+        for host in ["127.0.0.1", "localhost", "::1", "[::1]"] {
+            assert!(
+                Settings::load_from(&env(&[("QUICKFIX_SERVER__HOST", host)])).is_ok(),
+                "{host} is loopback"
+            );
+        }
+        let real = Settings::load_from(&env(&[
+            ("QUICKFIX_SERVER__HOST", "0.0.0.0"),
+            (
+                "QUICKFIX_AUTH__JWT_SECRET",
+                "a-real-secret-of-more-than-32-bytes!",
+            ),
+        ]));
+        assert!(real.is_ok(), "a real secret may listen anywhere");
+        assert!(
+            Settings::load_from(&env(&[("QUICKFIX_SERVER__TRUSTED_PROXIES", "nonsense")])).is_err()
+        );
+    }
+
+    #[test]
     fn a_config_file_sits_between_defaults_and_environment() {
         let dir = std::env::temp_dir().join(format!("qf-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let file = dir.join("quickfix.toml");
-        std::fs::write(&file, "[server]\nport = 7000\nhost = \"0.0.0.0\"\n").expect("write");
+        std::fs::write(
+            &file,
+            "[server]\nport = 7000\nhost = \"0.0.0.0\"\n[auth]\njwt_secret = \"a-real-secret-of-more-than-32-bytes!\"\n",
+        )
+        .expect("write");
         let path = file.display().to_string();
         let s = Settings::load_from(&env(&[
             ("QUICKFIX_CONFIG", &path),

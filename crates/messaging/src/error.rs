@@ -22,6 +22,9 @@ pub enum MessagingError {
     /// The upload is over the limit (413).
     #[error("file too large")]
     TooLarge(usize),
+    /// The caller used up a quota (429 `quota_exceeded`).
+    #[error("{0} quota exceeded")]
+    QuotaExceeded(&'static str),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -53,6 +56,9 @@ impl From<MessagingError> for ApiError {
                 ApiError::unsupported_media_type(expected)
             }
             MessagingError::TooLarge(limit) => ApiError::payload_too_large(limit),
+            MessagingError::QuotaExceeded(what) => {
+                ApiError::quota_exceeded(60, format!("the {what} quota is used up; retry later"))
+            }
             MessagingError::Db(err) => ApiError::from(err),
             MessagingError::Internal(msg) => ApiError::internal(msg),
         }

@@ -10,11 +10,14 @@ mod routes;
 pub mod schema;
 pub mod service;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use quickfix_shared::events::{DomainEvent, SharedEventBus};
 use quickfix_shared::ids::{ConversationId, MessageId, UserId};
+use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::storage::SharedStorage;
+use tokio::sync::Semaphore;
 
 pub use notifier::spawn_notifier;
 pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};
@@ -55,8 +58,17 @@ pub struct MessagingState {
     pub hub: Hub,
     /// The domain event bus (`message.created` is published on it).
     pub bus: SharedEventBus,
+    /// The per-user quotas on messages, conversations and uploads.
+    pub quotas: Arc<Quotas>,
+    /// Attachment transfers that may hold their file in memory at once
+    /// (up- and downloads together); the others wait for a place.
+    pub transfers: Arc<Semaphore>,
     location: Option<SharedLocationSink>,
 }
+
+/// Attachment transfers buffered at once: at most this many times the
+/// upload limit (10 MiB) of memory.
+pub const CONCURRENT_TRANSFERS: usize = 8;
 
 impl MessagingState {
     /// The state without a location sink (`location.update` frames are then
@@ -72,8 +84,16 @@ impl MessagingState {
             storage,
             hub,
             bus,
+            quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
+            transfers: Arc::new(Semaphore::new(CONCURRENT_TRANSFERS)),
             location: None,
         }
+    }
+
+    /// Enforces these quotas (none are enforced otherwise).
+    pub fn with_quotas(mut self, quotas: Arc<Quotas>) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// Registers where `location.update` frames go (the bookings crate).

@@ -47,6 +47,7 @@ pub fn start_conversation(
     caller: &UserId,
     participant: &UserId,
     job_id: Option<&str>,
+    may_create: bool,
 ) -> Result<Started, MessagingError> {
     if caller == participant {
         return Err(MessagingError::invalid(
@@ -67,6 +68,9 @@ pub fn start_conversation(
     let (conversation, created) = db::write_transaction(conn, |conn| {
         if let Some(existing) = repo::find_conversation_by_key(conn, low, high, job_key)? {
             return Ok::<_, MessagingError>((existing, false));
+        }
+        if !may_create {
+            return Err(MessagingError::QuotaExceeded("conversation"));
         }
         let at = now();
         let conversation = Conversation {

@@ -133,14 +133,16 @@ impl JwtKeys {
     }
 }
 
-/// A future returned by [`AccountGate`].
-pub type GateFuture = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send>>;
+/// A future returned by [`AccountGate`]: the account's current role.
+pub type GateFuture = Pin<Box<dyn Future<Output = Result<Role, ApiError>> + Send>>;
 
 /// Checks on every authenticated request that the account may still act
-/// (a deactivated user is refused at once, whatever its token says). The
-/// users crate provides it; without one registered, tokens alone decide.
+/// (a deactivated user is refused at once, whatever its token says) and
+/// answers the role it has now. The users crate provides it; without one
+/// registered, tokens alone decide (only crate tests run so).
 pub trait AccountGate: Send + Sync + 'static {
-    /// Resolves to `Err(401)` when the account is gone or inactive.
+    /// Resolves to the account's role, or `Err(401)` when the account is
+    /// gone or inactive or the login has ended.
     fn check(&self, user: &AuthUser) -> GateFuture;
 }
 
@@ -179,7 +181,14 @@ impl AuthUser {
             session: claims.sid,
         };
         if let Some(gate) = req.app_data::<web::Data<SharedAccountGate>>() {
-            gate.check(&user).await?;
+            let role = gate.check(&user).await?;
+            // The server acts on the account's role; a token that claims
+            // another (a stale one, or one minted with a leaked key) is out.
+            if role != user.role {
+                return Err(ApiError::unauthorized(
+                    "the access token is invalid or expired",
+                ));
+            }
         }
         Ok(user)
     }

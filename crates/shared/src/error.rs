@@ -179,6 +179,29 @@ impl ApiError {
         err
     }
 
+    /// 429 `quota_exceeded`, retry after the given seconds.
+    pub fn quota_exceeded(retry_after_secs: u64, detail: impl Into<String>) -> Self {
+        let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", detail);
+        err.retry_after = Some(retry_after_secs.max(1));
+        err
+    }
+
+    /// 503 `service_unavailable` with `Retry-After`: a bounded queue is full.
+    pub fn busy(retry_after_secs: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "the server is busy; retry later",
+        );
+        err.retry_after = Some(retry_after_secs.max(1));
+        err
+    }
+
+    /// The seconds of `Retry-After`, when the answer carries one.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     /// 503 `service_unavailable`; the cause is logged, not shown.
     pub fn unavailable(cause: impl fmt::Display) -> Self {
         tracing::warn!(error = %cause, "service unavailable");

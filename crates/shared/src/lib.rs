@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod openapi;
 pub mod pagination;
+pub mod quota;
 pub mod ratelimit;
 pub mod request_id;
 mod schema;

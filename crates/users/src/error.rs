@@ -35,6 +35,9 @@ pub enum UsersError {
     /// The uploaded file is over the limit (413).
     #[error("file too large")]
     TooLarge(usize),
+    /// The password-hashing queue is full (503 with `Retry-After`).
+    #[error("hashing queue full")]
+    Busy(u64),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -84,6 +87,7 @@ impl From<UsersError> for ApiError {
             UsersError::Forbidden(why) => ApiError::forbidden(why),
             UsersError::Validation(fields) => ApiError::validation(fields),
             UsersError::TooLarge(limit) => ApiError::payload_too_large(limit),
+            UsersError::Busy(retry_after) => ApiError::busy(retry_after),
             UsersError::Db(err) => ApiError::from(err),
             UsersError::Internal(msg) => ApiError::internal(msg),
         }

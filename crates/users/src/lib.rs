@@ -3,6 +3,7 @@
 pub mod dto;
 pub mod error;
 pub mod models;
+pub mod passwords;
 pub mod repository;
 mod routes;
 pub mod schema;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::ratelimit::RateLimiter;
+use quickfix_shared::quota::{QuotaLimits, Quotas};
+use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
 use tokio::sync::OnceCell;
 
@@ -35,6 +37,22 @@ pub struct UsersConfig {
     pub avatar_limit_bytes: usize,
     /// Whether auth routes are rate limited.
     pub rate_limit: bool,
+    /// Failed logins of one email from one IP per minute before a lockout.
+    pub login_failures_per_minute: u32,
+    /// Current-password checks of one account per minute.
+    pub password_checks_per_minute: u32,
+}
+
+impl UsersConfig {
+    /// The lockout threshold of failed logins.
+    pub fn login_failures_limit(&self) -> Limit {
+        Limit::per_minute(self.login_failures_per_minute.max(1))
+    }
+
+    /// The budget of current-password checks of one account.
+    pub fn password_checks_limit(&self) -> Limit {
+        Limit::per_minute(self.password_checks_per_minute.max(1))
+    }
 }
 
 /// The crate's state, shared by its handlers as app data.
@@ -43,10 +61,14 @@ pub struct UsersState {
     pub config: UsersConfig,
     /// Limits on register, login and refresh.
     pub limiter: RateLimiter,
+    /// Failed logins per email and client IP, with backoff.
+    pub login_failures: FailureBackoff,
     /// Where avatars are kept.
     pub storage: SharedStorage,
     /// Logins recently confirmed live; forgotten when they end.
     pub sessions: Arc<SessionCache>,
+    /// The per-user upload quota (avatars count in it).
+    pub quotas: Arc<Quotas>,
     dummy_hash: OnceCell<String>,
 }
 
@@ -56,11 +78,19 @@ impl UsersState {
     pub fn new(config: UsersConfig, storage: SharedStorage, sessions: Arc<SessionCache>) -> Self {
         Self {
             limiter: RateLimiter::new(config.rate_limit),
+            login_failures: FailureBackoff::new(config.rate_limit),
             config,
             storage,
             sessions,
+            quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
             dummy_hash: OnceCell::new(),
         }
+    }
+
+    /// Enforces these quotas (none are enforced otherwise).
+    pub fn with_quotas(mut self, quotas: Arc<Quotas>) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// A hash of the configured cost that matches no password, checked when
@@ -69,7 +99,7 @@ impl UsersState {
         let cost = self.config.bcrypt_cost;
         self.dummy_hash
             .get_or_try_init(|| async move {
-                service::hash_password(uuid::Uuid::now_v7().to_string(), cost)
+                passwords::hash_password("dummy-hash", uuid::Uuid::now_v7().to_string(), cost)
                     .await
                     .map_err(ApiError::from)
             })
@@ -95,8 +125,8 @@ impl SessionGate {
 
 impl AccountGate for SessionGate {
     fn check(&self, user: &AuthUser) -> GateFuture {
-        if self.cache.is_live(user.id.as_str(), &user.session) {
-            return Box::pin(std::future::ready(Ok(())));
+        if let Some(role) = self.cache.live_role(user.id.as_str(), &user.session) {
+            return Box::pin(std::future::ready(Ok(role)));
         }
         let pool = self.pool.clone();
         let cache = Arc::clone(&self.cache);
@@ -104,13 +134,13 @@ impl AccountGate for SessionGate {
         Box::pin(async move {
             let (id, session) = (user.id.clone(), user.session.clone());
             let live = db::run(&pool, move |conn| {
-                service::is_session_live(conn, &id, &session)
+                service::live_session_role(conn, &id, &session)
             })
             .await
             .map_err(ApiError::from)?;
-            if live {
-                cache.remember(user.id.as_str(), &user.session);
-                Ok(())
+            if let Some(role) = live {
+                cache.remember(user.id.as_str(), &user.session, role);
+                Ok(role)
             } else {
                 Err(ApiError::unauthorized(
                     "this login has ended or the account is inactive",

@@ -86,6 +86,19 @@ pub fn set_password(
         .execute(conn)
 }
 
+/// Replaces a password hash with another of the same password, only if it
+/// is still `old` (a concurrent password change wins).
+pub fn upgrade_password_hash(
+    conn: &mut DbConn,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
+        .set(users::password_hash.eq(new))
+        .execute(conn)
+}
+
 /// Activates or deactivates a user.
 pub fn set_active(
     conn: &mut DbConn,
@@ -280,12 +293,12 @@ pub fn session_state(
     conn: &mut DbConn,
     user_id: &str,
     session_id: &str,
-) -> QueryResult<Option<(bool, Option<NaiveDateTime>)>> {
+) -> QueryResult<Option<(String, bool, Option<NaiveDateTime>)>> {
     users::table
         .inner_join(login_sessions::table.on(login_sessions::user_id.eq(users::id)))
         .filter(users::id.eq(user_id))
         .filter(login_sessions::id.eq(session_id))
-        .select((users::is_active, login_sessions::revoked_at))
+        .select((users::role, users::is_active, login_sessions::revoked_at))
         .first(conn)
         .optional()
 }

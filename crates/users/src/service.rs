@@ -1,6 +1,6 @@
 //! The users crate's rules. Functions are synchronous, take a connection and
 //! own their transactions; handlers run them on the blocking pool. Password
-//! hashing has its own async door (`hash_password`, `verify_password`).
+//! hashing has its own async door (`crate::passwords`).
 
 use std::collections::HashMap;
 
@@ -39,41 +39,6 @@ fn search_text(name: &str, description: Option<&str>) -> String {
         Some(d) => format!("{} {}", name.to_lowercase(), d.to_lowercase()),
         None => name.to_lowercase(),
     }
-}
-
-/// How many bcrypt computations may run at once: half the cores, at least
-/// one. A login flood then queues here instead of taking every core from
-/// the requests that do not hash (measured: 16 login loops at cost 12 made
-/// the job list's p99 33 times worse when hashing was unbounded).
-fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
-    })
-}
-
-/// Runs one bcrypt computation on the blocking pool once a permit is free.
-async fn with_hashing_permit<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, UsersError> {
-    let _permit = hashing_permits()
-        .acquire()
-        .await
-        .map_err(|err| UsersError::Internal(format!("hashing permits closed: {err}")))?;
-    Ok(db::blocking(work).await?)
-}
-
-/// Hashes a password with bcrypt on the blocking pool.
-pub async fn hash_password(password: String, cost: u32) -> Result<String, UsersError> {
-    with_hashing_permit(move || bcrypt::hash(password, cost))
-        .await?
-        .map_err(|err| UsersError::Internal(format!("bcrypt: {err}")))
-}
-
-/// Checks a password against a bcrypt hash on the blocking pool.
-pub async fn verify_password(password: String, hash: String) -> Result<bool, UsersError> {
-    with_hashing_permit(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
 }
 
 /// Where a login came from.
@@ -388,17 +353,19 @@ pub fn revoke_session(
     })
 }
 
-/// Whether the user is active and the login live; used on every
-/// authenticated request.
-pub fn is_session_live(
+/// The account's current role when the user is active and the login live
+/// (`None` otherwise); asked on every authenticated request.
+pub fn live_session_role(
     conn: &mut DbConn,
     user: &UserId,
     session_id: &str,
-) -> Result<bool, DbError> {
-    Ok(matches!(
-        repo::session_state(conn, user.as_str(), session_id)?,
-        Some((true, None))
-    ))
+) -> Result<Option<Role>, DbError> {
+    Ok(
+        match repo::session_state(conn, user.as_str(), session_id)? {
+            Some((role, true, None)) => Role::parse(&role),
+            _ => None,
+        },
+    )
 }
 
 /// A user by id.
@@ -415,6 +382,18 @@ pub fn set_password(conn: &mut DbConn, user: &UserId, new_hash: &str) -> Result<
         repo::revoke_all_sessions(conn, user.as_str(), at)?;
         Ok(())
     })
+}
+
+/// Stores a password's hash in the current scheme after a login verified
+/// it against an outdated one; logins live on.
+pub fn upgrade_password_hash(
+    conn: &mut DbConn,
+    user: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), UsersError> {
+    repo::upgrade_password_hash(conn, user, old, new)?;
+    Ok(())
 }
 
 fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
+use quickfix_shared::auth::Role;
+
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 100_000;
 
@@ -18,7 +20,15 @@ const SWEEP_AT: usize = 100_000;
 #[derive(Debug)]
 pub struct SessionCache {
     ttl: Duration,
-    entries: RwLock<HashMap<String, (String, Instant)>>,
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+/// A login confirmed live: its user, the account's role then, and when.
+#[derive(Debug, Clone)]
+struct Entry {
+    user: String,
+    role: Role,
+    at: Instant,
 }
 
 impl SessionCache {
@@ -30,19 +40,27 @@ impl SessionCache {
         }
     }
 
-    /// Whether `session` of `user` was confirmed live less than `ttl` ago.
-    pub fn is_live(&self, user: &str, session: &str) -> bool {
+    /// The account's role when `session` of `user` was confirmed live less
+    /// than `ttl` ago.
+    pub fn live_role(&self, user: &str, session: &str) -> Option<Role> {
         let entries = self
             .entries
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         entries
             .get(session)
-            .is_some_and(|(owner, at)| owner == user && at.elapsed() < self.ttl)
+            .filter(|entry| entry.user == user && entry.at.elapsed() < self.ttl)
+            .map(|entry| entry.role)
     }
 
-    /// Records that the database confirmed `session` of `user` live now.
-    pub fn remember(&self, user: &str, session: &str) {
+    /// Whether `session` of `user` was confirmed live less than `ttl` ago.
+    pub fn is_live(&self, user: &str, session: &str) -> bool {
+        self.live_role(user, session).is_some()
+    }
+
+    /// Records that the database confirmed `session` of `user` live now,
+    /// with the account's role.
+    pub fn remember(&self, user: &str, session: &str, role: Role) {
         if self.ttl.is_zero() {
             return;
         }
@@ -52,9 +70,16 @@ impl SessionCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= SWEEP_AT {
             let ttl = self.ttl;
-            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+            entries.retain(|_, entry| entry.at.elapsed() < ttl);
         }
-        entries.insert(session.to_owned(), (user.to_owned(), Instant::now()));
+        entries.insert(
+            session.to_owned(),
+            Entry {
+                user: user.to_owned(),
+                role,
+                at: Instant::now(),
+            },
+        );
     }
 
     /// Forgets one login.
@@ -70,7 +95,7 @@ impl SessionCache {
         self.entries
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|_, (owner, _)| owner != user);
+            .retain(|_, entry| entry.user != user);
     }
 }
 
@@ -81,9 +106,9 @@ mod tests {
     #[test]
     fn confirmations_expire_and_can_be_forgotten() {
         let cache = SessionCache::new(Duration::from_millis(30));
-        cache.remember("u1", "s1");
-        cache.remember("u1", "s2");
-        cache.remember("u2", "s3");
+        cache.remember("u1", "s1", Role::Customer);
+        cache.remember("u1", "s2", Role::Customer);
+        cache.remember("u2", "s3", Role::Provider);
         assert!(cache.is_live("u1", "s1"));
         assert!(!cache.is_live("u2", "s1"), "a session belongs to its user");
         cache.forget_session("s1");
@@ -98,7 +123,7 @@ mod tests {
     #[test]
     fn a_zero_ttl_remembers_nothing() {
         let cache = SessionCache::new(Duration::ZERO);
-        cache.remember("u", "s");
+        cache.remember("u", "s", Role::Admin);
         assert!(!cache.is_live("u", "s"));
     }
 }

@@ -236,6 +236,11 @@ impl Socket {
     ) -> Result<Option<String>, FrameError> {
         let send: frames::MessageSend = parse(data)?;
         let conversation = conversation_id(&send.conversation_id)?;
+        self.ctx
+            .state
+            .quotas
+            .message(&self.ctx.user.id)
+            .map_err(FrameError::Api)?;
         let user = self.ctx.user.id.clone();
         let new = NewMessage {
             conversation,

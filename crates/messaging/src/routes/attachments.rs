@@ -5,16 +5,19 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use std::sync::Arc;
+
 use futures_util::StreamExt;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
-    UnsupportedMediaType, ValidationFailed,
+    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::{storage, text};
+use tokio::sync::OwnedSemaphorePermit;
 use validator::ValidateLength;
 
 use super::messages::conversation_id;
@@ -170,6 +173,7 @@ pub fn sanitize_filename(raw: Option<&str>, extension: &str) -> String {
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
@@ -208,6 +212,7 @@ pub async fn upload_attachment(
     })
     .await?;
 
+    let _transfer = transfer_place(&state).await?;
     let upload = read_upload(multipart, limit).await?;
     if upload.file.is_empty() {
         return Err(MessagingError::invalid("file", "is empty").into());
@@ -232,6 +237,7 @@ pub async fn upload_attachment(
             return Err(MessagingError::invalid("body", &message).into());
         }
     }
+    state.quotas.upload(&user.id, upload.file.len() as u64)?;
     let filename = sanitize_filename(upload.filename.as_deref(), sniffed.extension);
     let fingerprint = idempotency::fingerprint(&[
         b"POST /conversations/{id}/attachments",
@@ -349,6 +355,7 @@ pub async fn get_attachment(
         service::attachment_for(conn, &user.id, &id)
     })
     .await?;
+    let transfer = transfer_place(&state).await?;
     let store = state.storage.clone();
     let key = attachment.storage_key.clone();
     let bytes = db::blocking(move || store.get(&key))
@@ -366,7 +373,36 @@ pub async fn get_attachment(
             content_disposition(&attachment.content_type, &attachment.filename),
         ))
         .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
-        .body(bytes))
+        .no_chunking(bytes.len() as u64)
+        .streaming(holding_place(bytes, transfer)))
+}
+
+/// How long a transfer waits for a place before it is answered 503.
+const TRANSFER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A place among the [`CONCURRENT_TRANSFERS`](crate::CONCURRENT_TRANSFERS)
+/// transfers that may hold a file in memory; 503 with `Retry-After` when
+/// none frees up in time.
+async fn transfer_place(state: &MessagingState) -> Result<OwnedSemaphorePermit, ApiError> {
+    match tokio::time::timeout(TRANSFER_WAIT, Arc::clone(&state.transfers).acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) | Err(_) => Err(ApiError::busy(5)),
+    }
+}
+
+/// The file as a one-chunk body that keeps its transfer place until the
+/// chunk has been written out.
+fn holding_place(
+    bytes: Vec<u8>,
+    place: OwnedSemaphorePermit,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::convert::Infallible>> {
+    futures_util::stream::unfold(
+        (Some(web::Bytes::from(bytes)), Some(place)),
+        |(bytes, place)| async move {
+            let chunk = bytes?;
+            Some((Ok(chunk), (None, place)))
+        },
+    )
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType,
-    ValidationFailed,
+    BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
+    UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::{Page, PageParams};
 
+use crate::MessagingState;
 use crate::dto::{ConversationResponse, CreateConversationRequest};
 use crate::error::MessagingError;
 use crate::service;
@@ -34,6 +35,7 @@ use crate::service;
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
@@ -41,8 +43,13 @@ use crate::service;
 pub async fn create_conversation(
     user: AuthUser,
     pool: web::Data<DbPool>,
+    state: web::Data<MessagingState>,
     body: ValidJson<CreateConversationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Over the quota the caller may still reopen a conversation they have.
+    let quota = state.quotas.may_open_conversation(&user.id);
+    let may_create = quota.is_ok();
+    let opener = user.id.clone();
     let request = body.into_inner();
     let participant = UserId::parse(&request.participant_id)
         .ok_or_else(|| MessagingError::invalid("participant_id", "must be a UUID"))?;
@@ -56,10 +63,15 @@ pub async fn create_conversation(
         })
         .transpose()?;
     let started = db::run(&pool, move |conn| {
-        service::start_conversation(conn, &user.id, &participant, job_id.as_deref())
+        service::start_conversation(conn, &user.id, &participant, job_id.as_deref(), may_create)
     })
-    .await?;
+    .await
+    .map_err(|err| match (err, quota) {
+        (MessagingError::QuotaExceeded(_), Err(refused)) => refused,
+        (err, _) => ApiError::from(err),
+    })?;
     let mut response = if started.created {
+        state.quotas.opened_conversation(&opener);
         HttpResponse::Created()
     } else {
         HttpResponse::Ok()

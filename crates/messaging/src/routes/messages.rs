@@ -9,8 +9,8 @@ use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{ConversationId, MessageId};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
-    UnsupportedMediaType, ValidationFailed,
+    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::Page;
 
@@ -87,6 +87,7 @@ pub async fn list_messages(
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
@@ -101,6 +102,7 @@ pub async fn send_message(
 ) -> Result<HttpResponse, ApiError> {
     let conversation = conversation_id(&path)?;
     let request = body.into_inner();
+    state.quotas.message(&user.id)?;
     let fingerprint = idempotency::fingerprint(&[
         b"POST /conversations/{id}/messages",
         conversation.as_str().as_bytes(),

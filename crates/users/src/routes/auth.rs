@@ -21,11 +21,11 @@ use crate::dto::{
     AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionResponse, UserResponse,
 };
 use crate::error::UsersError;
+use crate::passwords;
 use crate::service::{self, RefreshOutcome};
 
 const REGISTER_PER_IP: Limit = Limit::per_minute(10);
 const LOGIN_PER_IP: Limit = Limit::per_minute(20);
-const LOGIN_PER_ACCOUNT: Limit = Limit::per_minute(10);
 const REFRESH_PER_IP: Limit = Limit::per_minute(60);
 
 /// What the idempotency store keeps of a registration: never its tokens.
@@ -76,8 +76,12 @@ pub async fn register(
     let meta = session_meta(&req);
     let fresh = std::cell::RefCell::new(None);
     let stored = idempotency::run_once_stored(&pool, &key, "anonymous", fingerprint, || async {
-        let hash =
-            service::hash_password(request.password.clone(), state.config.bcrypt_cost).await?;
+        let hash = passwords::hash_password(
+            &format!("register:{}", client_ip(&req)),
+            request.password.clone(),
+            state.config.bcrypt_cost,
+        )
+        .await?;
         let ttl = state.config.refresh_ttl_secs;
         let issued = db::run(&pool, move |conn| {
             service::register(conn, &request, hash, &meta, ttl)
@@ -141,31 +145,73 @@ pub async fn login(
     body: ValidJson<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
     let request = body.into_inner();
+    let ip = client_ip(&req);
     state
         .limiter
-        .check(&format!("login:ip:{}", client_ip(&req)), LOGIN_PER_IP)?;
-    state.limiter.check(
-        &format!("login:account:{}", service::normalize_email(&request.email)),
-        LOGIN_PER_ACCOUNT,
-    )?;
-    let email = request.email.clone();
+        .check(&format!("login:ip:{ip}"), LOGIN_PER_IP)?;
+    let email = service::normalize_email(&request.email);
+    // Failures count per email *and* client IP: a stranger guessing a
+    // victim's password locks out only themselves.
+    let failures_key = format!("{email}|{ip}");
+    state.login_failures.check(&failures_key)?;
+    let lookup = email.clone();
     let candidate = db::run(&pool, move |conn| {
-        service::find_login_candidate(conn, &email)
+        service::find_login_candidate(conn, &lookup)
     })
     .await?;
-    let hash = match &candidate {
+    let stored = match &candidate {
         Some(user) => user.password_hash.clone(),
         None => state.dummy_hash().await?,
     };
-    let verified = service::verify_password(request.password, hash).await?;
+    let password = request.password;
+    let checked = passwords::verify_password(
+        &format!("login:{failures_key}"),
+        password.clone(),
+        stored.clone(),
+    )
+    .await?;
     let user = match candidate {
-        Some(user) if verified && user.is_active => user,
-        _ => return Err(UsersError::InvalidCredentials.into()),
+        Some(user) if checked.matches && user.is_active => user,
+        _ => {
+            state
+                .login_failures
+                .record_failure(&failures_key, state.config.login_failures_limit());
+            return Err(UsersError::InvalidCredentials.into());
+        }
     };
+    state.login_failures.record_success(&failures_key);
+    if checked.outdated {
+        upgrade_hash_later(pool.clone(), &state, user.id.clone(), stored, password);
+    }
     let meta = session_meta(&req);
     let ttl = state.config.refresh_ttl_secs;
     let issued = db::run(&pool, move |conn| service::login(conn, user, &meta, ttl)).await?;
     Ok(web::Json(auth_response(&keys, &state, &issued)?))
+}
+
+/// Re-hashes a password verified against an outdated hash in the current
+/// scheme, after the login has answered; a failure leaves the old hash,
+/// which keeps working, for the next login to try again.
+fn upgrade_hash_later(
+    pool: web::Data<DbPool>,
+    state: &UsersState,
+    user: String,
+    old: String,
+    password: String,
+) {
+    let cost = state.config.bcrypt_cost;
+    actix_web::rt::spawn(async move {
+        let upgraded = async {
+            let new = passwords::hash_password(&format!("account:{user}"), password, cost).await?;
+            db::run(&pool, move |conn| {
+                service::upgrade_password_hash(conn, &user, &old, &new)
+            })
+            .await
+        };
+        if let Err(err) = upgraded.await {
+            tracing::warn!(error = %err, "an outdated password hash was not upgraded");
+        }
+    });
 }
 
 /// Exchanges a refresh token for a new pair.

@@ -10,11 +10,13 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
-    UnsupportedMediaType, ValidationFailed,
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::storage::{self, Sniffed};
 use quickfix_shared::text;
+
+use crate::passwords;
 
 use crate::UsersState;
 use crate::dto::{
@@ -72,6 +74,7 @@ pub async fn update_me(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
@@ -83,12 +86,20 @@ pub async fn change_password(
     body: ValidJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    state.limiter.check(
+        &format!("password-check:{}", user.id),
+        state.config.password_checks_limit(),
+    )?;
     let id = user.id.clone();
     let current = db::run(&pool, move |conn| service::get_user(conn, &id)).await?;
-    if !service::verify_password(request.current_password, current.password_hash).await? {
+    let key = format!("account:{}", user.id);
+    let checked =
+        passwords::verify_password(&key, request.current_password, current.password_hash).await?;
+    if !checked.matches {
         return Err(UsersError::WrongPassword.into());
     }
-    let hash = service::hash_password(request.new_password, state.config.bcrypt_cost).await?;
+    let hash =
+        passwords::hash_password(&key, request.new_password, state.config.bcrypt_cost).await?;
     let id = user.id.to_string();
     db::run(&pool, move |conn| {
         service::set_password(conn, &user.id, &hash)
@@ -150,6 +161,7 @@ async fn read_file_field(mut multipart: Multipart, limit: usize) -> Result<Vec<u
         (status = 401, response = Unauthorized),
         (status = 413, response = PayloadTooLarge),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
@@ -161,6 +173,7 @@ pub async fn upload_avatar(
     multipart: Multipart,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let bytes = read_file_field(multipart, state.config.avatar_limit_bytes).await?;
+    state.quotas.upload(&user.id, bytes.len() as u64)?;
     let Some(Sniffed { mime, extension }) =
         storage::sniff(&bytes).filter(|s| AVATAR_TYPES.contains(&s.mime))
     else {

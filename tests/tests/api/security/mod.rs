@@ -2,3 +2,6 @@
 //! stops (`docs/security.md` maps them to the OWASP API Top 10).
 
 mod control_characters;
+mod limits;
+mod passwords;
+mod tokens;
