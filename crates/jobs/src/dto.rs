@@ -286,9 +286,10 @@ pub struct ListJobsQuery {
     /// Words in the title or description.
     #[validate(length(min = 1, max = 100))]
     pub q: Option<String>,
-    /// `lat,lng`: only jobs within `radius_km` of it.
+    /// `lat,lng`: only jobs within `radius_km` of it. For providers, who see
+    /// coarse locations only, the jobs' coarse points (2 decimals) decide.
     pub near: Option<String>,
-    /// Radius for `near`, km (default 25).
+    /// Radius for `near`, km (default 25); at least 1 for providers.
     pub radius_km: Option<f64>,
     /// Lowest budget.
     #[validate(range(min = 0, max = 100_000_000))]

@@ -11,7 +11,7 @@ use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::extract::is_slug;
-use quickfix_shared::geo::{BoundingBox, Point};
+use quickfix_shared::geo::{BoundingBox, Point, coarse};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 
@@ -193,8 +193,20 @@ pub struct JobQuery {
     pub status: Option<String>,
 }
 
+/// The smallest `radius_km` for a caller who sees coarse locations only.
+pub const COARSE_MIN_RADIUS_KM: f64 = 1.0;
+
+/// How far a coarse point (2 decimals) lies from the exact one at most,
+/// rounded up: half a hundredth of a degree each way is 0.79 km.
+const COARSE_SHIFT_KM: f64 = 1.0;
+
 /// The jobs a viewer lists: providers see open jobs, customers their own,
 /// admins all. Newest first.
+///
+/// Providers see the listed jobs' coarse locations only (none of them is
+/// theirs yet), so for them `near` decides on the coarse point and a radius
+/// under [`COARSE_MIN_RADIUS_KM`] is 422: which jobs come back depends on
+/// the coarse cells alone, and bisecting learns nothing finer.
 pub fn list_jobs(
     conn: &mut DbConn,
     viewer: &AuthUser,
@@ -202,6 +214,18 @@ pub fn list_jobs(
     cursor: Option<&Cursor>,
     limit: u32,
 ) -> Result<Page<Job>, JobsError> {
+    let coarse_only = viewer.role == Role::Provider;
+    if coarse_only
+        && query
+            .near
+            .is_some_and(|(_, radius)| radius < COARSE_MIN_RADIUS_KM)
+    {
+        return Err(JobsError::invalid(
+            "radius_km",
+            "must be at least 1 for callers who see coarse job locations",
+        ));
+    }
+    let widen = if coarse_only { COARSE_SHIFT_KM } else { 0.0 };
     let mut filter = JobFilter {
         customer_id: None,
         status: query.status.clone(),
@@ -210,7 +234,7 @@ pub fn list_jobs(
         min_budget_cents: query.min_budget_cents,
         bbox: query
             .near
-            .map(|(center, radius)| BoundingBox::around(center, radius)),
+            .map(|(center, radius)| BoundingBox::around(center, radius + widen)),
     };
     match viewer.role {
         Role::Provider => {
@@ -235,11 +259,18 @@ pub fn list_jobs(
             |after, n| repo::list_jobs(conn, &filter, after, n),
             position,
             |job| {
-                (center.distance_km(&Point {
-                    lat: job.lat,
-                    lng: job.lng,
-                }) <= radius)
-                    .then_some(job)
+                let point = if coarse_only {
+                    Point {
+                        lat: coarse(job.lat),
+                        lng: coarse(job.lng),
+                    }
+                } else {
+                    Point {
+                        lat: job.lat,
+                        lng: job.lng,
+                    }
+                };
+                (center.distance_km(&point) <= radius).then_some(job)
             },
         )?,
     };

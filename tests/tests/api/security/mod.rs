@@ -3,5 +3,6 @@
 
 mod control_characters;
 mod limits;
+mod location;
 mod passwords;
 mod tokens;
