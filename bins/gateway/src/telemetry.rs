@@ -116,6 +116,24 @@ impl Metrics {
     }
 }
 
+/// The method as a metrics label: the standard methods by name, anything
+/// else `OTHER`, so invented methods cannot grow the series without bound.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
+}
+
 /// Middleware: a span per request, one log line per response, metrics.
 #[derive(Clone)]
 pub struct RequestTelemetry {
@@ -167,7 +185,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let started = Instant::now();
-        let method = req.method().to_string();
+        let method = method_label(req.method());
         let request_id = req
             .extensions()
             .get::<RequestId>()
@@ -197,7 +215,7 @@ where
                         "unmatched".to_owned(),
                     ),
                 };
-                metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+                metrics.observe(method, &route, status, elapsed.as_secs_f64());
                 let latency_ms = elapsed.as_secs_f64() * 1000.0;
                 if status >= 500 {
                     tracing::error!(http.status = status, latency_ms, "request failed");

@@ -4,5 +4,6 @@
 mod control_characters;
 mod limits;
 mod location;
+mod metrics;
 mod passwords;
 mod tokens;
