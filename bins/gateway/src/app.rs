@@ -28,7 +28,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::fallback::{self, RouteTable};
-use crate::glue::BookingsLocationSink;
+use crate::glue::{BookingsLocationSink, SocketsOfEndedLogins};
 use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
@@ -193,8 +193,15 @@ fn serve(
             Arc::clone(&storage),
             Arc::clone(&sessions),
         )
-        .with_quotas(Arc::clone(&quotas)),
+        .with_quotas(Arc::clone(&quotas))
+        .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone()))),
     );
+    // Logins ended on another instance are forgotten here at once too.
+    let forget = Arc::clone(&sessions);
+    hub.on_logins_ended(Arc::new(move |user, session| match session {
+        Some(session) => forget.forget_session(session),
+        None => forget.forget_user(user),
+    }));
     let jobs = web::Data::new(JobsState {
         currency: settings.app.currency.clone(),
     });

@@ -4,10 +4,11 @@
 
 use quickfix_bookings::BookingsState;
 use quickfix_bookings::dto::LocationUpdateRequest;
-use quickfix_messaging::{LocationFuture, LocationSink, LocationUpdate};
-use quickfix_shared::auth::AuthUser;
+use quickfix_messaging::{Hub, LocationFuture, LocationSink, LocationUpdate};
+use quickfix_shared::auth::{AuthUser, LoginEndings};
 use quickfix_shared::db::DbPool;
 use quickfix_shared::events::SharedEventBus;
+use quickfix_shared::ids::UserId;
 
 /// Hands `location.update` socket frames to the bookings crate, the same
 /// door `POST /bookings/{id}/location` uses.
@@ -46,5 +47,15 @@ impl LocationSink for BookingsLocationSink {
             .await
             .map(drop)
         })
+    }
+}
+
+/// Ends the messaging crate's sockets of the logins the users crate ends,
+/// on every instance (the hub's fan-out carries the order).
+pub struct SocketsOfEndedLogins(pub Hub);
+
+impl LoginEndings for SocketsOfEndedLogins {
+    fn ended(&self, user: &UserId, session: Option<&str>) {
+        self.0.end_logins(user, session);
     }
 }

@@ -149,6 +149,18 @@ pub trait AccountGate: Send + Sync + 'static {
 /// The gate as stored in app data.
 pub type SharedAccountGate = Arc<dyn AccountGate>;
 
+/// Told when logins end (logout, a revoked session, a reused refresh
+/// token, a password change, a deactivation), so what rides on them ends
+/// too: the messaging crate's open sockets, on every instance. The users
+/// crate calls it after the change committed; the gateway wires it.
+pub trait LoginEndings: Send + Sync + 'static {
+    /// `session` of `user` ended; `None`: every login of the user.
+    fn ended(&self, user: &UserId, session: Option<&str>);
+}
+
+/// The listener as the users crate keeps it.
+pub type SharedLoginEndings = Arc<dyn LoginEndings>;
+
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {

@@ -45,6 +45,7 @@ impl Default for QuotaLimits {
 pub struct Quotas {
     /// The limits.
     pub limits: QuotaLimits,
+    enabled: bool,
     counters: RateLimiter,
 }
 
@@ -53,8 +54,14 @@ impl Quotas {
     pub fn new(limits: QuotaLimits, enabled: bool) -> Self {
         Self {
             limits,
+            enabled,
             counters: RateLimiter::new(enabled),
         }
+    }
+
+    /// The most sockets one user may hold open, when quotas apply.
+    pub fn sockets_per_user(&self) -> Option<usize> {
+        self.enabled.then_some(self.limits.sockets_per_user)
     }
 
     fn refuse(what: &str) -> impl FnOnce(u64) -> ApiError + '_ {

@@ -13,8 +13,9 @@ pub mod sessions;
 use std::sync::Arc;
 
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture};
+use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture, SharedLoginEndings};
 use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::ids::UserId;
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
@@ -69,6 +70,7 @@ pub struct UsersState {
     pub sessions: Arc<SessionCache>,
     /// The per-user upload quota (avatars count in it).
     pub quotas: Arc<Quotas>,
+    endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
 
@@ -83,7 +85,27 @@ impl UsersState {
             storage,
             sessions,
             quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
+            endings: None,
             dummy_hash: OnceCell::new(),
+        }
+    }
+
+    /// Tells `endings` whenever logins end.
+    pub fn with_login_endings(mut self, endings: SharedLoginEndings) -> Self {
+        self.endings = Some(endings);
+        self
+    }
+
+    /// After a login (`Some(session)`) or every login of a user (`None`)
+    /// ended in the database: forgets them here and ends what rides on
+    /// them everywhere (open sockets, other instances' caches).
+    pub fn logins_ended(&self, user: &str, session: Option<&str>) {
+        match session {
+            Some(session) => self.sessions.forget_session(session),
+            None => self.sessions.forget_user(user),
+        }
+        if let (Some(endings), Some(id)) = (&self.endings, UserId::parse(user)) {
+            endings.ended(&id, session);
         }
     }
 

@@ -229,6 +229,8 @@ pub enum RefreshOutcome {
     Rotated(Box<IssuedLogin>),
     /// The token was spent before: its whole login is now revoked.
     Reused {
+        /// The revoked login's user.
+        user_id: String,
         /// The revoked login.
         session_id: String,
     },
@@ -260,6 +262,7 @@ pub fn refresh(
             if stored.used_at.is_some() {
                 repo::revoke_session(conn, &stored.user_id, &stored.session_id, at)?;
                 return Ok(RefreshOutcome::Reused {
+                    user_id: stored.user_id,
                     session_id: stored.session_id,
                 });
             }
@@ -310,16 +313,16 @@ pub fn reissue(
     })
 }
 
-/// Ends the login a refresh token belongs to and returns its id. Unknown
-/// tokens are ignored, so logout cannot be used to probe tokens.
-pub fn logout(conn: &mut DbConn, token: &str) -> Result<Option<String>, UsersError> {
+/// Ends the login a refresh token belongs to and returns its user's and its
+/// own id. Unknown tokens are ignored, so logout cannot probe tokens.
+pub fn logout(conn: &mut DbConn, token: &str) -> Result<Option<(String, String)>, UsersError> {
     let hash = hash_refresh_token(token);
     db::write_transaction(conn, |conn| {
         let Some(stored) = repo::find_refresh_token(conn, &hash)? else {
             return Ok(None);
         };
         repo::revoke_session(conn, &stored.user_id, &stored.session_id, now())?;
-        Ok(Some(stored.session_id))
+        Ok(Some((stored.user_id, stored.session_id)))
     })
 }
 

@@ -32,7 +32,8 @@ pub enum RealtimeError {
     Config(String),
 }
 
-/// One frame for some users' sockets, as a fan-out carries it.
+/// One frame for some users' sockets, as a fan-out carries it; or, with
+/// `end_logins`, the order to close the sockets of ended logins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The users whose sockets get the frame.
@@ -42,7 +43,67 @@ pub struct Envelope {
     pub except_socket: Option<String>,
     /// The frame's JSON text.
     pub frame: String,
+    /// Close the users' sockets of these logins instead of sending a frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_logins: Option<EndedLogins>,
 }
+
+/// Which logins of the envelope's users ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedLogins {
+    /// One login; `None` for every login of the users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+/// The close code of a socket whose login ended (logout, password change,
+/// deactivation, suspension).
+pub const CLOSE_SESSION_ENDED: u16 = 4401;
+/// The close code of a user's oldest socket when one more than
+/// `quota.sockets_per_user` opens.
+pub const CLOSE_TOO_MANY_SOCKETS: u16 = 4409;
+
+/// Why the hub wants a socket closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kick {
+    /// The client reads too slowly, or the fan-out resynchronises.
+    Slow,
+    /// Its login ended (4401 `session_ended`).
+    SessionEnded,
+    /// The user opened too many sockets; this is the oldest (4409).
+    TooManySockets,
+}
+
+/// The hub's request to close a socket, with its reason.
+#[derive(Default)]
+pub struct KickSignal {
+    notify: Notify,
+    reason: std::sync::Mutex<Option<Kick>>,
+}
+
+impl KickSignal {
+    fn kick(&self, reason: Kick) {
+        let mut slot = self.reason.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        drop(slot);
+        self.notify.notify_one();
+    }
+
+    /// Resolves with the reason once the hub wants the socket closed.
+    pub async fn kicked(&self) -> Kick {
+        self.notify.notified().await;
+        self.reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or(Kick::Slow)
+    }
+}
+
+/// Told when logins end on any instance (the gateway forgets them in its
+/// session cache, so REST calls on this instance are refused at once too).
+pub type LoginsEndedListener = Arc<dyn Fn(&str, Option<&str>) + Send + Sync>;
 
 /// Carries envelopes to the sockets of every gateway instance it reaches.
 pub trait Fanout: Send + Sync + 'static {
@@ -64,8 +125,9 @@ impl Fanout for InProcessFanout {
 
 struct Entry {
     id: String,
+    session: String,
     sender: mpsc::Sender<Arc<str>>,
-    kick: Arc<Notify>,
+    kick: Arc<KickSignal>,
 }
 
 /// The sockets connected to this instance, by user.
@@ -73,23 +135,37 @@ struct Entry {
 pub struct Registry {
     users: RwLock<HashMap<String, Vec<Entry>>>,
     sockets: AtomicUsize,
+    listener: RwLock<Option<LoginsEndedListener>>,
 }
 
 impl Registry {
-    fn register(self: &Arc<Self>, user: &str) -> Connection {
+    /// Adds a socket of `user`'s login `session`; when the user then has
+    /// more than `max_per_user` sockets here, the oldest is told to close.
+    fn register(
+        self: &Arc<Self>,
+        user: &str,
+        session: &str,
+        max_per_user: Option<usize>,
+    ) -> Connection {
         let (sender, receiver) = mpsc::channel(SOCKET_QUEUE);
-        let kick = Arc::new(Notify::new());
+        let kick = Arc::new(KickSignal::default());
         let id = uuid::Uuid::now_v7().to_string();
-        self.users
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(user.to_owned())
-            .or_default()
-            .push(Entry {
-                id: id.clone(),
-                sender,
-                kick: Arc::clone(&kick),
-            });
+        let mut users = self.users.write().unwrap_or_else(PoisonError::into_inner);
+        let entries = users.entry(user.to_owned()).or_default();
+        entries.push(Entry {
+            id: id.clone(),
+            session: session.to_owned(),
+            sender,
+            kick: Arc::clone(&kick),
+        });
+        if let Some(max) = max_per_user {
+            let excess = entries.len().saturating_sub(max.max(1));
+            for oldest in entries.drain(..excess) {
+                oldest.kick.kick(Kick::TooManySockets);
+                self.sockets.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        drop(users);
         self.sockets.fetch_add(1, Ordering::Relaxed);
         Connection {
             id,
@@ -114,8 +190,13 @@ impl Registry {
         }
     }
 
-    /// Queues the envelope's frame on every local socket of its users.
+    /// Queues the envelope's frame on every local socket of its users, or
+    /// closes the sockets of the logins it says ended.
     pub fn deliver(&self, envelope: &Envelope) {
+        if let Some(ended) = &envelope.end_logins {
+            self.end_logins(&envelope.users, ended.session.as_deref());
+            return;
+        }
         let frame: Arc<str> = Arc::from(envelope.frame.as_str());
         let mut dropped = Vec::new();
         {
@@ -132,7 +213,7 @@ impl Registry {
                         Ok(()) => {}
                         Err(mpsc::error::TrySendError::Full(_)) => {
                             tracing::warn!(user.id = %user, "dropping a slow WebSocket client");
-                            entry.kick.notify_one();
+                            entry.kick.kick(Kick::Slow);
                             dropped.push((user.clone(), entry.id.clone()));
                         }
                         Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -147,12 +228,46 @@ impl Registry {
         }
     }
 
+    /// Closes the local sockets of `session` of `users` (every login of
+    /// theirs when `None`) with 4401, and tells the listener.
+    fn end_logins(&self, users: &[String], session: Option<&str>) {
+        {
+            let mut registered = self.users.write().unwrap_or_else(PoisonError::into_inner);
+            for user in users {
+                let Some(entries) = registered.get_mut(user) else {
+                    continue;
+                };
+                entries.retain(|entry| {
+                    let ended = session.is_none_or(|s| s == entry.session);
+                    if ended {
+                        entry.kick.kick(Kick::SessionEnded);
+                        self.sockets.fetch_sub(1, Ordering::Relaxed);
+                    }
+                    !ended
+                });
+                if entries.is_empty() {
+                    registered.remove(user);
+                }
+            }
+        }
+        let listener = self
+            .listener
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(listener) = listener {
+            for user in users {
+                listener(user, session);
+            }
+        }
+    }
+
     /// Asks every local socket to close (after a fan-out outage, so clients
     /// reconnect and catch up on what they missed).
     pub fn kick_all(&self) {
         let users = self.users.read().unwrap_or_else(PoisonError::into_inner);
         for entry in users.values().flatten() {
-            entry.kick.notify_one();
+            entry.kick.kick(Kick::Slow);
         }
     }
 
@@ -172,7 +287,7 @@ pub struct Connection {
     id: String,
     user: String,
     receiver: mpsc::Receiver<Arc<str>>,
-    kick: Arc<Notify>,
+    kick: Arc<KickSignal>,
     registry: Arc<Registry>,
 }
 
@@ -187,14 +302,14 @@ impl Connection {
         self.receiver.recv().await
     }
 
-    /// Resolves when the hub wants the socket closed (a slow client).
-    pub async fn kicked(&self) {
-        self.kick.notified().await;
+    /// Resolves with the reason when the hub wants the socket closed.
+    pub async fn kicked(&self) -> Kick {
+        self.kick.kicked().await
     }
 
     /// The signal behind [`Connection::kicked`], to wait on while the
     /// connection is borrowed elsewhere.
-    pub fn kick_signal(&self) -> Arc<Notify> {
+    pub fn kick_signal(&self) -> Arc<KickSignal> {
         Arc::clone(&self.kick)
     }
 }
@@ -256,9 +371,32 @@ impl Hub {
         }
     }
 
-    /// Adds a socket of `user`.
-    pub fn connect(&self, user: &UserId) -> Connection {
-        self.registry.register(user.as_str())
+    /// Adds a socket of `user`'s login `session`; beyond `max_per_user`
+    /// sockets of the user on this instance, the oldest closes with 4409.
+    pub fn connect(&self, user: &UserId, session: &str, max_per_user: Option<usize>) -> Connection {
+        self.registry.register(user.as_str(), session, max_per_user)
+    }
+
+    /// Closes the sockets of `user`'s login `session` (every login of the
+    /// user when `None`) on every instance, with 4401 `session_ended`.
+    pub fn end_logins(&self, user: &UserId, session: Option<&str>) {
+        self.fanout.publish(Envelope {
+            users: vec![user.to_string()],
+            except_socket: None,
+            frame: String::new(),
+            end_logins: Some(EndedLogins {
+                session: session.map(str::to_owned),
+            }),
+        });
+    }
+
+    /// Registers who is told when logins end on any instance.
+    pub fn on_logins_ended(&self, listener: LoginsEndedListener) {
+        *self
+            .registry
+            .listener
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(listener);
     }
 
     /// Sends a frame (JSON text) to every socket of `users` on every
@@ -271,6 +409,7 @@ impl Hub {
             users: users.iter().map(ToString::to_string).collect(),
             except_socket: except.map(str::to_owned),
             frame,
+            end_logins: None,
         });
     }
 
@@ -288,8 +427,8 @@ mod tests {
     async fn frames_reach_every_socket_of_a_user_but_the_excepted_one() {
         let hub = Hub::in_process();
         let ana = UserId::generate();
-        let mut first = hub.connect(&ana);
-        let mut second = hub.connect(&ana);
+        let mut first = hub.connect(&ana, "s1", None);
+        let mut second = hub.connect(&ana, "s1", None);
         assert_eq!(hub.local_sockets(), 2);
         hub.send(std::slice::from_ref(&ana), "hello".into(), Some(first.id()));
         assert_eq!(second.next_frame().await.as_deref(), Some("hello"));
@@ -304,18 +443,52 @@ mod tests {
     async fn a_slow_socket_is_dropped_not_buffered() {
         let hub = Hub::in_process();
         let bob = UserId::generate();
-        let mut slow = hub.connect(&bob);
+        let mut slow = hub.connect(&bob, "s1", None);
         for n in 0..=SOCKET_QUEUE {
             hub.send(std::slice::from_ref(&bob), n.to_string(), None);
         }
         assert_eq!(hub.local_sockets(), 0, "the slow socket left the hub");
-        tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())
+        let reason = tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())
             .await
             .expect("the session is told to close");
+        assert_eq!(reason, Kick::Slow);
         let mut queued = 0;
         while slow.receiver.try_recv().is_ok() {
             queued += 1;
         }
         assert_eq!(queued, SOCKET_QUEUE, "never more than the queue holds");
+    }
+
+    #[tokio::test]
+    async fn ending_a_login_closes_its_sockets_and_leaves_the_others() {
+        let hub = Hub::in_process();
+        let ana = UserId::generate();
+        let phone = hub.connect(&ana, "phone", None);
+        let laptop = hub.connect(&ana, "laptop", None);
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&heard);
+        hub.on_logins_ended(Arc::new(move |user, session| {
+            log.lock()
+                .expect("log")
+                .push((user.to_owned(), session.map(str::to_owned)));
+        }));
+        hub.end_logins(&ana, Some("phone"));
+        assert_eq!(phone.kicked().await, Kick::SessionEnded);
+        assert_eq!(hub.local_sockets(), 1);
+        hub.end_logins(&ana, None);
+        assert_eq!(laptop.kicked().await, Kick::SessionEnded);
+        assert_eq!(hub.local_sockets(), 0);
+        assert_eq!(heard.lock().expect("log").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn one_socket_past_the_cap_closes_the_oldest() {
+        let hub = Hub::in_process();
+        let bob = UserId::generate();
+        let oldest = hub.connect(&bob, "s", Some(2));
+        let _second = hub.connect(&bob, "s", Some(2));
+        let _third = hub.connect(&bob, "s", Some(2));
+        assert_eq!(oldest.kicked().await, Kick::TooManySockets);
+        assert_eq!(hub.local_sockets(), 2);
     }
 }

@@ -15,9 +15,9 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use validator::Validate;
 
-use super::Connection;
 use super::frames::{self, RawFrame, client, server};
 use super::location::LocationUpdate;
+use super::{CLOSE_SESSION_ENDED, CLOSE_TOO_MANY_SOCKETS, Connection, Kick};
 use crate::service::{self, NewMessage};
 use crate::{MessagingState, announce_message, announce_read};
 
@@ -88,7 +88,11 @@ pub(crate) async fn run(
     let reason = loop {
         tokio::select! {
             biased;
-            () = kick.notified() => break close(CloseCode::Policy, "too slow or resynchronising; reconnect"),
+            why = kick.kicked() => break match why {
+                Kick::Slow => close(CloseCode::Policy, "too slow or resynchronising; reconnect"),
+                Kick::SessionEnded => close(CloseCode::Other(CLOSE_SESSION_ENDED), "session_ended"),
+                Kick::TooManySockets => close(CloseCode::Other(CLOSE_TOO_MANY_SOCKETS), "too_many_sockets"),
+            },
             () = &mut expiry => break close(CloseCode::Other(CLOSE_TOKEN_EXPIRED), "the access token expired"),
             frame = connection.next_frame() => match frame {
                 Some(text) => {

@@ -90,7 +90,9 @@ pub async fn connect_ws(
             .map_err(|_| ApiError::bad_request("expected a WebSocket upgrade request"))?;
     // Joined before the 101 is answered, so nothing published after the
     // client sees the upgrade can miss the socket.
-    let connection = state.hub.connect(&user.id);
+    let connection = state
+        .hub
+        .connect(&user.id, &user.session, state.quotas.sockets_per_user());
     let context = Context {
         pool,
         state,

@@ -94,7 +94,7 @@ pub async fn update_user(
     })
     .await?;
     if !active {
-        state.sessions.forget_user(&user.id);
+        state.logins_ended(&user.id, None);
     }
     tracing::info!(user.id = %user.id, is_active = active, admin.id = %admin.id, "user activation changed");
     Ok(web::Json(UserResponse::private(

@@ -246,8 +246,11 @@ pub async fn refresh(
     let ttl = state.config.refresh_ttl_secs;
     match db::run(&pool, move |conn| service::refresh(conn, &token, ttl)).await? {
         RefreshOutcome::Rotated(issued) => Ok(web::Json(auth_response(&keys, &state, &issued)?)),
-        RefreshOutcome::Reused { session_id } => {
-            state.sessions.forget_session(&session_id);
+        RefreshOutcome::Reused {
+            user_id,
+            session_id,
+        } => {
+            state.logins_ended(&user_id, Some(&session_id));
             tracing::warn!("a spent refresh token was presented; its login is revoked");
             Err(UsersError::RefreshTokenReused.into())
         }
@@ -273,8 +276,9 @@ pub async fn logout(
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
-    if let Some(session) = db::run(&pool, move |conn| service::logout(conn, &token)).await? {
-        state.sessions.forget_session(&session);
+    if let Some((user, session)) = db::run(&pool, move |conn| service::logout(conn, &token)).await?
+    {
+        state.logins_ended(&user, Some(&session));
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -333,11 +337,12 @@ pub async fn delete_session(
 ) -> Result<HttpResponse, ApiError> {
     let session = UserId::parse(&path).ok_or(UsersError::NotFound("session"))?;
     let forget = session.to_string();
+    let owner = user.id.to_string();
     db::run(&pool, move |conn| {
         service::revoke_session(conn, &user.id, session.as_str())
     })
     .await?;
-    state.sessions.forget_session(&forget);
+    state.logins_ended(&owner, Some(&forget));
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -105,7 +105,7 @@ pub async fn change_password(
         service::set_password(conn, &user.id, &hash)
     })
     .await?;
-    state.sessions.forget_user(&id);
+    state.logins_ended(&id, None);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,4 +6,5 @@ mod limits;
 mod location;
 mod metrics;
 mod passwords;
+mod sockets;
 mod tokens;
