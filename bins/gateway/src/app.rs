@@ -247,7 +247,11 @@ fn serve(
     let origins = settings.cors.origins();
     let production = settings.app.env == AppEnv::Production;
 
-    spawn_housekeeping(pool.clone());
+    spawn_housekeeping(
+        pool.clone(),
+        Retention::of(&settings),
+        Duration::from_secs(settings.retention.purge_interval_secs.max(1)),
+    );
     quickfix_ratings::spawn_reveal_task(
         pool,
         bus.get_ref().clone(),
@@ -320,16 +324,69 @@ fn serve(
     Ok(server.run())
 }
 
-/// Periodic upkeep that must not wait for a request: expired idempotency keys.
-fn spawn_housekeeping(pool: DbPool) {
+/// How long each kind of data is kept (`retention.*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Notifications.
+    pub notifications: chrono::Duration,
+    /// Ended or expired logins with their refresh tokens.
+    pub sessions: chrono::Duration,
+    /// The refresh-token lifetime (when a login unused expires).
+    pub refresh_ttl: chrono::Duration,
+    /// Idempotency records.
+    pub idempotency: chrono::Duration,
+}
+
+impl Retention {
+    /// The retention the settings ask for.
+    pub fn of(settings: &Settings) -> Self {
+        let secs = |s: i64| chrono::Duration::seconds(s.max(0));
+        let refresh_ttl = secs(settings.auth.refresh_ttl_secs);
+        Self {
+            notifications: secs(settings.retention.notifications_secs),
+            sessions: match settings.retention.sessions_secs {
+                0 => refresh_ttl,
+                other => secs(other),
+            },
+            refresh_ttl,
+            idempotency: secs(settings.retention.idempotency_secs),
+        }
+    }
+}
+
+/// One pass of the retention purge: each crate deletes its own expired
+/// rows in bounded batches. Safe with several instances at once (each
+/// batch deletes what is still there); answers the rows each kind lost.
+pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<[usize; 3], DbError> {
+    let idempotency = db::run(pool, move |conn| {
+        db::purge_in_batches(conn, |conn, batch| {
+            idempotency::purge_older_than(conn, retention.idempotency, batch)
+        })
+    })
+    .await?;
+    let notifications = db::run(pool, move |conn| {
+        quickfix_messaging::service::purge_notifications(conn, retention.notifications)
+    })
+    .await?;
+    let sessions = db::run(pool, move |conn| {
+        quickfix_users::service::purge_sessions(conn, retention.sessions, retention.refresh_ttl)
+    })
+    .await?;
+    Ok([idempotency, notifications, sessions])
+}
+
+/// Periodic upkeep that must not wait for a request: the retention purge.
+fn spawn_housekeeping(pool: DbPool, retention: Retention, every: Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match db::run(&pool, idempotency::purge_expired).await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
-                Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+            match purge_expired(&pool, retention).await {
+                Ok([0, 0, 0]) => {}
+                Ok([idempotency, notifications, sessions]) => {
+                    tracing::info!(idempotency, notifications, sessions, "expired data purged");
+                }
+                Err(err) => tracing::warn!(error = %err, "retention purge failed"),
             }
         }
     });

@@ -181,3 +181,9 @@ pub fn prune_locations(conn: &mut DbConn, booking_id: &str, keep: i64) -> QueryR
     diesel::delete(booking_locations::table.filter(booking_locations::id.eq_any(stale)))
         .execute(conn)
 }
+
+/// Deletes every position of a booking (it ended: its trail has no purpose).
+pub fn delete_locations(conn: &mut DbConn, booking_id: &str) -> QueryResult<usize> {
+    diesel::delete(booking_locations::table.filter(booking_locations::booking_id.eq(booking_id)))
+        .execute(conn)
+}

@@ -246,6 +246,10 @@ pub fn apply(
             Status::Cancelled => quickfix_jobs::cancel_booked_job_in(conn, &job)?,
             Status::Confirmed | Status::InProgress => {}
         }
+        if !is_live(to) {
+            // Where the provider was is nobody's business once it is over.
+            repo::delete_locations(conn, id.as_str())?;
+        }
         repo::find_booking(conn, id.as_str())?.ok_or(BookingsError::NotFound("booking"))
     })
 }
@@ -314,7 +318,13 @@ pub fn record_location(
     })
 }
 
-/// The latest position and recent trail (oldest first); parties only.
+/// Whether a booking in this state shares live location.
+fn is_live(status: Status) -> bool {
+    matches!(status, Status::Confirmed | Status::InProgress)
+}
+
+/// The latest position and recent trail (oldest first); parties only, and
+/// only while the booking is live: an ended booking's trail is deleted.
 pub fn track(
     conn: &mut DbConn,
     user: &AuthUser,
@@ -324,6 +334,9 @@ pub fn track(
     let booking = get_booking(conn, user, id)?;
     if !matches!(party_of(&booking, user), Party::Customer | Party::Provider) {
         return Err(BookingsError::NotFound("booking"));
+    }
+    if !Status::parse(&booking.status).is_some_and(is_live) {
+        return Ok(Vec::new());
     }
     let mut points = repo::recent_locations(conn, id.as_str(), policy.trail)?;
     points.reverse();

@@ -441,3 +441,26 @@ pub fn lock_conversation_of(
 pub fn count_messages(conn: &mut DbConn) -> QueryResult<i64> {
     messages::table.count().get_result(conn)
 }
+
+/// Deletes at most about `batch` notifications created before `cutoff`,
+/// oldest first (ties at the batch's last time go too).
+pub fn purge_notifications(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    batch: i64,
+) -> QueryResult<usize> {
+    let boundary: Option<NaiveDateTime> = notifications::table
+        .filter(notifications::created_at.lt(cutoff))
+        .order(notifications::created_at.asc())
+        .offset(batch.max(1) - 1)
+        .select(notifications::created_at)
+        .first(conn)
+        .optional()?;
+    let upto = boundary.map_or(cutoff, |at| at + chrono::Duration::microseconds(1));
+    diesel::delete(
+        notifications::table
+            .filter(notifications::created_at.lt(cutoff))
+            .filter(notifications::created_at.lt(upto)),
+    )
+    .execute(conn)
+}

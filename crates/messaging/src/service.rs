@@ -587,3 +587,15 @@ pub fn mark_all_notifications_read(
 pub fn count_messages(conn: &mut DbConn) -> Result<i64, quickfix_shared::db::DbError> {
     Ok(repo::count_messages(conn)?)
 }
+
+/// Deletes the notifications older than `retention`, in bounded batches;
+/// answers how many went.
+pub fn purge_notifications(
+    conn: &mut DbConn,
+    retention: chrono::Duration,
+) -> Result<usize, quickfix_shared::db::DbError> {
+    let cutoff = db::now() - retention;
+    db::purge_in_batches(conn, |conn, batch| {
+        Ok(repo::purge_notifications(conn, cutoff, batch)?)
+    })
+}

@@ -290,11 +290,32 @@ fn finish(
     Ok(())
 }
 
-/// Deletes keys older than the retention period; returns how many.
-pub fn purge_expired(conn: &mut DbConn) -> Result<usize, DbError> {
+/// Deletes at most `batch` records older than `retention` (the purge runs
+/// it again until fewer come back, so no statement holds locks for long);
+/// safe with several instances purging at once.
+pub fn purge_older_than(
+    conn: &mut DbConn,
+    retention: chrono::Duration,
+    batch: i64,
+) -> Result<usize, DbError> {
     use idempotency_keys::dsl as k;
-    let cutoff = db::now() - RETENTION;
-    Ok(diesel::delete(k::idempotency_keys.filter(k::created_at.lt(cutoff))).execute(conn)?)
+    let cutoff = db::now() - retention;
+    // The batch ends at the `batch`-th oldest record's time (ties may add
+    // a few), found on the created_at index.
+    let boundary: Option<chrono::NaiveDateTime> = k::idempotency_keys
+        .filter(k::created_at.lt(cutoff))
+        .order(k::created_at.asc())
+        .offset(batch.max(1) - 1)
+        .select(k::created_at)
+        .first(conn)
+        .optional()?;
+    let upto = boundary.map_or(cutoff, |at| at + chrono::Duration::microseconds(1));
+    Ok(diesel::delete(
+        k::idempotency_keys
+            .filter(k::created_at.lt(cutoff))
+            .filter(k::created_at.lt(upto)),
+    )
+    .execute(conn)?)
 }
 
 #[cfg(test)]

@@ -527,3 +527,29 @@ pub fn list_favorites(
         .limit(limit)
         .load(conn)
 }
+
+/// Deletes at most `batch` logins that were revoked before `revoked_before`
+/// or last used before `idle_before`, with their refresh tokens (run it in
+/// a write transaction).
+pub fn purge_sessions(
+    conn: &mut DbConn,
+    revoked_before: NaiveDateTime,
+    idle_before: NaiveDateTime,
+    batch: i64,
+) -> QueryResult<usize> {
+    let over: Vec<String> = login_sessions::table
+        .filter(
+            login_sessions::revoked_at
+                .lt(revoked_before)
+                .or(login_sessions::last_used_at.lt(idle_before)),
+        )
+        .limit(batch)
+        .select(login_sessions::id)
+        .load(conn)?;
+    if over.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(&over)))
+        .execute(conn)?;
+    diesel::delete(login_sessions::table.filter(login_sessions::id.eq_any(&over))).execute(conn)
+}

@@ -882,6 +882,29 @@ pub fn avatar_key(url: &str) -> Option<String> {
     storage::is_safe_key(&key).then_some(key)
 }
 
+/// Deletes the logins that ended (revoked) or expired (unused for the
+/// refresh lifetime) more than `retention` ago, with their refresh tokens,
+/// in bounded batches. A live login keeps its used tokens: reuse detection
+/// needs them.
+pub fn purge_sessions(
+    conn: &mut DbConn,
+    retention: Duration,
+    refresh_ttl: Duration,
+) -> Result<usize, DbError> {
+    let at = now();
+    let (revoked_before, idle_before) = (at - retention, at - refresh_ttl - retention);
+    db::purge_in_batches(conn, |conn, batch| {
+        db::write_transaction(conn, |conn| {
+            Ok(repo::purge_sessions(
+                conn,
+                revoked_before,
+                idle_before,
+                batch,
+            )?)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

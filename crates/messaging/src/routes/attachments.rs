@@ -409,6 +409,24 @@ fn holding_place(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_download_keeps_its_transfer_place_until_its_bytes_are_written() {
+        use futures_util::StreamExt;
+        let places = Arc::new(tokio::sync::Semaphore::new(1));
+        let place = Arc::clone(&places).acquire_owned().await.expect("a place");
+        let mut body = Box::pin(holding_place(vec![1, 2, 3], place));
+        assert_eq!(places.available_permits(), 0);
+        let chunk = body.next().await.expect("one chunk").expect("bytes");
+        assert_eq!(&chunk[..], &[1, 2, 3]);
+        assert_eq!(
+            places.available_permits(),
+            0,
+            "held while the chunk is written"
+        );
+        assert!(body.next().await.is_none());
+        assert_eq!(places.available_permits(), 1, "given back at the end");
+    }
+
     #[test]
     fn filenames_lose_paths_and_dangerous_characters() {
         assert_eq!(sanitize_filename(Some("../../etc/passwd"), "pdf"), "passwd");

@@ -509,6 +509,27 @@ pub fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// Rows one statement of a retention purge deletes at most; the purge
+/// repeats until a batch comes back short, so no lock is held for long.
+pub const PURGE_BATCH: i64 = 1000;
+
+/// Runs one purge in batches of [`PURGE_BATCH`] until it comes back short
+/// and answers how many rows went; each batch is its own statement, so
+/// several instances purging at once only share the work.
+pub fn purge_in_batches(
+    conn: &mut DbConn,
+    mut batch: impl FnMut(&mut DbConn, i64) -> Result<usize, DbError>,
+) -> Result<usize, DbError> {
+    let mut total = 0;
+    loop {
+        let purged = batch(conn, PURGE_BATCH)?;
+        total += purged;
+        if purged < PURGE_BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
 /// The current time as stored: naive UTC cut to microseconds, which is what
 /// PostgreSQL keeps, so values and keyset cursors compare exactly alike on
 /// both backends.

@@ -6,5 +6,7 @@ mod limits;
 mod location;
 mod metrics;
 mod passwords;
+mod retention;
 mod sockets;
 mod tokens;
+mod uploads;
