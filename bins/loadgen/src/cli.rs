@@ -103,6 +103,10 @@ pub enum WorkloadArg {
     Messages,
     /// `jobs-list` alone, then alongside a flood of logins.
     LoginFlood,
+    /// Logins alone, then beside one account's flood of password changes.
+    PasswordFlood,
+    /// Logouts with an open socket: time until the socket closes.
+    SessionEnd,
     /// Many idle WebSockets; the server's RSS.
     IdleWs,
     /// A freshly started idle server: RSS and time to `/ready`.
@@ -120,6 +124,8 @@ impl WorkloadArg {
                 WorkloadArg::Offers,
                 WorkloadArg::Messages,
                 WorkloadArg::LoginFlood,
+                WorkloadArg::PasswordFlood,
+                WorkloadArg::SessionEnd,
                 WorkloadArg::IdleWs,
             ],
             one => vec![one],
@@ -160,6 +166,8 @@ impl fmt::Display for WorkloadArg {
             WorkloadArg::Offers => "offers",
             WorkloadArg::Messages => "messages",
             WorkloadArg::LoginFlood => "login-flood",
+            WorkloadArg::PasswordFlood => "password-flood",
+            WorkloadArg::SessionEnd => "session-end",
             WorkloadArg::IdleWs => "idle-ws",
             WorkloadArg::Idle => "idle",
         };

@@ -117,6 +117,8 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
             WorkloadArg::Offers => workloads::offers(&ctx, current).await,
             WorkloadArg::Messages => workloads::messages(&ctx, current).await,
             WorkloadArg::LoginFlood => workloads::login_flood(&ctx, current).await,
+            WorkloadArg::PasswordFlood => workloads::password_flood(&ctx, current).await,
+            WorkloadArg::SessionEnd => workloads::session_end(&ctx, current).await,
             WorkloadArg::IdleWs => workloads::idle_ws(&ctx, current).await,
             WorkloadArg::Idle | WorkloadArg::All => Vec::new(),
         };

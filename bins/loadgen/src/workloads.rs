@@ -572,3 +572,130 @@ async fn start_once(
     let _ = child.kill().await;
     Ok((ready, idle_kib))
 }
+
+/// Login loops that stand for "other users" in `password-flood`.
+const LOGIN_LOOPS: usize = 4;
+/// Concurrent password changes of the one flooding account.
+const FLOOD_CONNECTIONS: usize = 64;
+
+/// Logins of providers alone, then beside a flood of wrong-password
+/// changes from one customer account (rate limits off, so the hashing
+/// queue's fairness alone decides); the ratio of the logins' p99s is the
+/// figure (target < 2x).
+pub async fn password_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
+    let login_loop = |clock: Clock| {
+        let api = ctx.api.clone();
+        let url: Arc<str> = api.url("/api/v1/auth/login").into();
+        let emails: Arc<Vec<String>> =
+            Arc::new(seed.providers.iter().map(|u| u.email.clone()).collect());
+        closed_loop(LOGIN_LOOPS, clock.unpaced(), move |task, seq| {
+            let email = &emails[(task + seq as usize) % emails.len()];
+            let request = api
+                .http()
+                .post(&*url)
+                .json(&json!({"email": email, "password": PASSWORD}));
+            async move { check(request.send().await, StatusCode::OK).await }
+        })
+    };
+    let meter = ctx.meter();
+    let alone = login_loop(ctx.clock()).await;
+    let alone_row = row_of("password-flood: logins alone", &alone, &meter);
+
+    let Some(flooder) = seed.customers.first() else {
+        return vec![Row::skipped("password-flood", "no customer was seeded")];
+    };
+    let meter = ctx.meter();
+    let clock = ctx.clock();
+    let api = ctx.api.clone();
+    let url: Arc<str> = api.url("/api/v1/users/me/password").into();
+    let token: Arc<str> = flooder.access_token.clone().into();
+    let flood = closed_loop(FLOOD_CONNECTIONS, clock.unpaced(), move |_, _| {
+        let request = api
+            .http()
+            .put(&*url)
+            .bearer_auth(&*token)
+            .json(&json!({"current_password": "not-the-password", "new_password": "whatever-it-is"}));
+        async move {
+            match check(request.send().await, StatusCode::FORBIDDEN).await {
+                // Refused at once by the full queue: the point of the bound.
+                Outcome::Error(kind) if kind == "503" => Outcome::Ok,
+                other => other,
+            }
+        }
+    });
+    let (flood, with) = tokio::join!(flood, login_loop(clock));
+    let mut with_row = row_of("password-flood: logins + flood", &with, &meter);
+    let ratio = match (alone_row.p99_ms, with_row.p99_ms) {
+        (Some(a), Some(w)) if a > 0.0 => format!("p99 ratio {:.2}x (target < 2x)", w / a),
+        _ => "no ratio".to_owned(),
+    };
+    append_note(&mut with_row, &ratio);
+    let mut flood_row = row_of("password-flood: the flood", &flood, &meter);
+    flood_row.note = format!(
+        "{FLOOD_CONNECTIONS} connections of one account; 403 and 503 both count"
+    );
+    vec![alone_row, with_row, flood_row]
+}
+
+/// Logouts whose login has an open socket: the time from sending the
+/// logout to the socket's close frame (4401), one login at a time.
+pub async fn session_end(ctx: &Context, seed: &Seed) -> Vec<Row> {
+    const ROUNDS: usize = 30;
+    let api = &ctx.api;
+    let mut record = Recorder::new();
+    for round in 0..ROUNDS {
+        let Some(user) = seed.providers.get(round % seed.providers.len().max(1)) else {
+            return vec![Row::skipped("session-end", "no provider was seeded")];
+        };
+        let body = json!({"email": user.email, "password": PASSWORD});
+        let login = match api
+            .post_expect("/api/v1/auth/login", None, &body, &[StatusCode::OK])
+            .await
+        {
+            Ok(login) => login,
+            Err(err) => {
+                record.error(err.to_string());
+                continue;
+            }
+        };
+        let (Some(access), Some(refresh)) = (
+            login["access_token"].as_str(),
+            login["refresh_token"].as_str(),
+        ) else {
+            record.error("no tokens");
+            continue;
+        };
+        let mut socket = match open_socket(api, access).await {
+            Ok(socket) => socket,
+            Err(err) => {
+                record.error(ws_error_kind(&err));
+                continue;
+            }
+        };
+        let sent = Instant::now();
+        let logout = api
+            .post("/api/v1/auth/logout", None, &json!({"refresh_token": refresh}))
+            .await;
+        if !matches!(logout, Ok((StatusCode::NO_CONTENT, _))) {
+            record.error("logout");
+            continue;
+        }
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(frame) = socket.next().await {
+                if let Ok(Message::Close(close)) = frame {
+                    return close.map(|c| u16::from(c.code));
+                }
+            }
+            None
+        })
+        .await;
+        match closed {
+            Ok(Some(4401)) => record.ok(sent.elapsed()),
+            Ok(other) => record.error(format!("closed with {other:?}")),
+            Err(_) => record.error("not closed within 10 s"),
+        }
+    }
+    let mut row = Row::from_record("session-end: logout to socket close", &record, None);
+    row.note = "one instance; target < 1 s (the two-instance path through Redis is tested in CI)".to_owned();
+    vec![row]
+}
