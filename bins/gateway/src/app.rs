@@ -302,6 +302,9 @@ fn serve(
                 let limiter = Arc::clone(&ip_limiter);
                 // The contract's global limit: every request of one client IP.
                 move |req, srv| {
+                    if !limiter.is_enabled() {
+                        return Either::Left(srv.call(req));
+                    }
                     let ip = client_ip(req.request());
                     match limiter.check(&format!("ip:{ip}"), per_ip) {
                         Ok(()) => Either::Left(srv.call(req)),

@@ -51,6 +51,11 @@ impl RateLimiter {
         }
     }
 
+    /// Whether limits apply at all.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Counts a hit on `key`; 429 `rate_limited` when the limit is exceeded.
     pub fn check(&self, key: &str, limit: Limit) -> Result<(), ApiError> {
         self.spend(key, 1, u64::from(limit.max), limit.window, true)

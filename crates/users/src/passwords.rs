@@ -13,7 +13,7 @@
 //! most [`PLACES_PER_KEY`] of its computations are in the shared queue at
 //! once, at most [`LINE_PER_KEY`] wait in its line, and anything beyond is
 //! refused at once with 503 and `Retry-After`. A flood from one account
-//! therefore holds two places, and other users' logins wait behind those
+//! therefore holds one place, and other users' logins wait behind that
 //! only; a full queue is a 503, never an unbounded wait.
 
 use std::collections::HashMap;
@@ -32,7 +32,7 @@ const SCHEME: &str = "$qf1$";
 /// Hashes that may wait for a core, all keys together.
 pub const QUEUE_PLACES: usize = 64;
 /// Computations of one key that may be in the shared queue at once.
-pub const PLACES_PER_KEY: usize = 2;
+pub const PLACES_PER_KEY: usize = 1;
 /// Computations of one key that may wait in its line (the rest: 503).
 pub const LINE_PER_KEY: usize = 16;
 /// What a refused caller is told to wait, in seconds.
@@ -164,6 +164,17 @@ impl Drop for InQueue<'_> {
     }
 }
 
+/// 503 at once when `key`'s line is full, before the caller spends a
+/// database round trip on a check that would be refused anyway.
+pub fn ensure_room(key: &str) -> Result<(), UsersError> {
+    let queue = Queue::global();
+    let places = queue.places();
+    match places.lines.get(key) {
+        Some((_, standing)) if *standing >= LINE_PER_KEY => Err(UsersError::Busy(RETRY_AFTER_SECS)),
+        _ => Ok(()),
+    }
+}
+
 /// Hashes a password in the current scheme; `key` names whose place in the
 /// queue it takes (an account id or email, or `register:<ip>`).
 pub async fn hash_password(key: &str, password: String, cost: u32) -> Result<String, UsersError> {
@@ -256,7 +267,7 @@ mod tests {
         assert_eq!(
             queue.places().total,
             PLACES_PER_KEY,
-            "the flood holds two places"
+            "the flood holds its one place"
         );
         let refused = flood.iter().filter(|task| task.is_finished()).count();
         assert_eq!(refused, 4, "past its line the flood is refused at once");

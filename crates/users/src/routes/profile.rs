@@ -90,9 +90,10 @@ pub async fn change_password(
         &format!("password-check:{}", user.id),
         state.config.password_checks_limit(),
     )?;
+    let key = format!("account:{}", user.id);
+    passwords::ensure_room(&key)?;
     let id = user.id.clone();
     let current = db::run(&pool, move |conn| service::get_user(conn, &id)).await?;
-    let key = format!("account:{}", user.id);
     let checked =
         passwords::verify_password(&key, request.current_password, current.password_hash).await?;
     if !checked.matches {
