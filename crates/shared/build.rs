@@ -1,4 +1,4 @@
-//! Rebuilds the embedded migrations whenever a migration folder changes.
+//! Rebuilds the embedded migrations whenever this crate's migration folder changes.
 fn main() {
-    println!("cargo:rerun-if-changed=../../migrations");
+    println!("cargo:rerun-if-changed=../../migrations/shared");
 }

@@ -37,7 +37,7 @@ impl TestApp {
 
     /// A gateway with test settings adjusted by `customize`.
     pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> Self {
-        let db = TestDatabase::new();
+        let db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
         let uploads = tempfile::tempdir().expect("an upload directory");
         let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
         customize(&mut settings);
@@ -341,7 +341,7 @@ impl TestApp {
     pub async fn spawn_with_bus(
         customize: impl FnOnce(&mut Settings),
     ) -> (Self, quickfix_shared::events::SharedEventBus) {
-        let db = TestDatabase::new();
+        let db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
         let uploads = tempfile::tempdir().expect("an upload directory");
         let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
         customize(&mut settings);

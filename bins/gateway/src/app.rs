@@ -64,6 +64,16 @@ pub enum StartupError {
     Settings(#[from] crate::settings::SettingsError),
 }
 
+/// Every crate's migrations; each crate keeps its own in `migrations/<crate>/`.
+pub const MIGRATIONS: &[db::CrateMigrations] = &[
+    db::MIGRATIONS,
+    quickfix_users::MIGRATIONS,
+    quickfix_jobs::MIGRATIONS,
+    quickfix_bookings::MIGRATIONS,
+    quickfix_ratings::MIGRATIONS,
+    quickfix_messaging::MIGRATIONS,
+];
+
 /// Registers every route: the service endpoints at the root and each domain
 /// crate under `/api/v1`. The OpenAPI document is built from this too.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -84,7 +94,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
 /// Builds the pool and applies pending migrations.
 pub async fn prepare_database(settings: &Settings) -> Result<(DbPool, Vec<String>), StartupError> {
     let pool = db::build_pool(&settings.database.url, &settings.database.pool_options())?;
-    let applied = db::run(&pool, db::run_migrations).await?;
+    let applied = db::run(&pool, |conn| db::run_migrations(conn, MIGRATIONS)).await?;
     Ok((pool, applied))
 }
 

@@ -22,6 +22,14 @@ pub use service::{BookingFacts, LocationPolicy, booking_facts, count_by_status};
 
 use crate::dto::{LocationResponse, LocationUpdateRequest};
 
+/// This crate's tables (`bookings`, `booking_events`, `booking_locations`), from `migrations/bookings/`.
+pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
+    owner: "bookings",
+    common: diesel_migrations::embed_migrations!("../../migrations/bookings/common"),
+    sqlite: None,
+    postgres: None,
+};
+
 /// The crate's state, shared by its handlers as app data.
 #[derive(Debug, Clone)]
 pub struct BookingsState {

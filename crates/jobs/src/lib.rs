@@ -14,6 +14,14 @@ pub use service::{
     AcceptedOffer, accept_offer_in, cancel_booked_job_in, complete_job_in, count_jobs_by_status,
 };
 
+/// This crate's tables (`categories`, `jobs`, `offers`), from `migrations/jobs/`.
+pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
+    owner: "jobs",
+    common: diesel_migrations::embed_migrations!("../../migrations/jobs/common"),
+    sqlite: None,
+    postgres: None,
+};
+
 /// The crate's state, shared by its handlers as app data.
 #[derive(Debug, Clone)]
 pub struct JobsState {

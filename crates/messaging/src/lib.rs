@@ -27,6 +27,14 @@ pub use routes::configure;
 use crate::realtime::frames::{self, server};
 use crate::service::SentMessage;
 
+/// This crate's tables (`conversations`, `conversation_members`, `messages`, `attachments`, `notifications`), from `migrations/messaging/`.
+pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
+    owner: "messaging",
+    common: diesel_migrations::embed_migrations!("../../migrations/messaging/common"),
+    sqlite: None,
+    postgres: None,
+};
+
 /// What the messaging crate needs from configuration.
 #[derive(Debug, Clone)]
 pub struct MessagingConfig {

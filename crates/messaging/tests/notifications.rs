@@ -16,7 +16,11 @@ fn notification(user: &UserId, event_id: &str) -> NewNotification {
 
 #[test]
 fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
-    let db = TestDatabase::new();
+    let db = TestDatabase::new(&[
+        quickfix_shared::db::MIGRATIONS,
+        quickfix_users::MIGRATIONS,
+        quickfix_messaging::MIGRATIONS,
+    ]);
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
     let (alice, bob) = (UserId::generate(), UserId::generate());
@@ -67,7 +71,11 @@ fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
 
 #[test]
 fn a_batch_larger_than_one_statement_is_stored_whole() {
-    let db = TestDatabase::new();
+    let db = TestDatabase::new(&[
+        quickfix_shared::db::MIGRATIONS,
+        quickfix_users::MIGRATIONS,
+        quickfix_messaging::MIGRATIONS,
+    ]);
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
     let user = UserId::generate();

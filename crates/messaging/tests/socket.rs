@@ -65,7 +65,11 @@ fn quick() -> MessagingConfig {
 
 #[tokio::test]
 async fn a_silent_socket_is_pinged_and_then_closed_as_idle() {
-    let db = TestDatabase::new();
+    let db = TestDatabase::new(&[
+        quickfix_shared::db::MIGRATIONS,
+        quickfix_users::MIGRATIONS,
+        quickfix_messaging::MIGRATIONS,
+    ]);
     let url = serve(quick(), &db).await;
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     // Not reading means not answering pings either.
@@ -85,7 +89,11 @@ async fn a_silent_socket_is_pinged_and_then_closed_as_idle() {
 
 #[tokio::test]
 async fn a_socket_that_answers_pings_stays_open() {
-    let db = TestDatabase::new();
+    let db = TestDatabase::new(&[
+        quickfix_shared::db::MIGRATIONS,
+        quickfix_users::MIGRATIONS,
+        quickfix_messaging::MIGRATIONS,
+    ]);
     let url = serve(quick(), &db).await;
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let until = tokio::time::Instant::now() + Duration::from_millis(1000);

@@ -20,6 +20,14 @@ pub use service::overall_average;
 
 use crate::models::Rating;
 
+/// This crate's tables (`ratings`, `rating_pairs`), from `migrations/ratings/`.
+pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
+    owner: "ratings",
+    common: diesel_migrations::embed_migrations!("../../migrations/ratings/common"),
+    sqlite: None,
+    postgres: None,
+};
+
 /// The crate's state, shared by its handlers as app data.
 #[derive(Debug, Clone)]
 pub struct RatingsState {

@@ -30,15 +30,16 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A new, empty, migrated database on the backend the environment picks.
-    pub fn new() -> Self {
+    /// A new database on the backend the environment picks, with these
+    /// crates' tables (a crate's tests migrate only what they use).
+    pub fn new(migrations: &[db::CrateMigrations]) -> Self {
         let db = match std::env::var(POSTGRES_ENV) {
             Ok(server) if !server.is_empty() => Self::postgres(&server),
             _ => Self::sqlite(),
         };
         let pool = db.pool();
         let mut conn = pool.get().expect("a test database connection");
-        db::run_migrations(&mut conn).expect("migrations apply");
+        db::run_migrations(&mut conn, migrations).expect("migrations apply");
         db
     }
 
@@ -84,12 +85,6 @@ impl TestDatabase {
             },
         )
         .expect("a supported url")
-    }
-}
-
-impl Default for TestDatabase {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

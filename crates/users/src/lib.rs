@@ -25,6 +25,14 @@ pub use routes::configure;
 pub use service::{UserSummary, count_by_role, set_rating_aggregate, user_summaries, user_summary};
 pub use sessions::SessionCache;
 
+/// This crate's tables (`users`, `login_sessions`, `refresh_tokens`, `provider_services`, `favorites`), from `migrations/users/`.
+pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
+    owner: "users",
+    common: diesel_migrations::embed_migrations!("../../migrations/users/common"),
+    sqlite: None,
+    postgres: None,
+};
+
 /// What the users crate needs from configuration.
 #[derive(Debug, Clone)]
 pub struct UsersConfig {

@@ -10,43 +10,80 @@ use quickfix_shared::db;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::testing::TestDatabase;
 
-fn migration_names(backend: &str) -> BTreeSet<String> {
-    let dir = format!("{}/../migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
+/// The crate folders under `migrations/`, each with the migration folders
+/// of its sets (`common/`, and `sqlite/` or `postgres/` where SQL differs).
+fn crate_migrations() -> Vec<(String, String, String)> {
+    let root = format!("{}/../migrations", env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for owner in std::fs::read_dir(&root).unwrap() {
+        let owner = owner.unwrap();
+        for set in std::fs::read_dir(owner.path()).unwrap() {
+            let set = set.unwrap();
+            for migration in std::fs::read_dir(set.path()).unwrap() {
+                found.push((
+                    owner.file_name().to_string_lossy().into_owned(),
+                    set.file_name().to_string_lossy().into_owned(),
+                    migration
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned(),
+                ));
+            }
+        }
+    }
+    found
 }
 
 #[test]
-fn both_backends_have_the_same_migrations() {
-    let sqlite = migration_names("sqlite");
-    assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, migration_names("postgres"));
-    for name in &sqlite {
-        for backend in ["sqlite", "postgres"] {
-            for file in ["up.sql", "down.sql"] {
-                let path = format!(
-                    "{}/../migrations/{backend}/{name}/{file}",
-                    env!("CARGO_MANIFEST_DIR")
-                );
-                assert!(std::path::Path::new(&path).exists(), "{path} is missing");
-            }
+fn each_crate_owns_a_migration_folder_and_versions_never_collide() {
+    let found = crate_migrations();
+    let owners: BTreeSet<&str> = found.iter().map(|(owner, _, _)| owner.as_str()).collect();
+    let mounted: BTreeSet<&str> = quickfix_gateway::app::MIGRATIONS
+        .iter()
+        .map(|set| set.owner)
+        .collect();
+    assert_eq!(owners, mounted, "every folder is run, every crate has one");
+    let mut sets_of_version: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for (owner, set, name) in &found {
+        assert!(
+            ["common", "sqlite", "postgres"].contains(&set.as_str()),
+            "{owner}/{set}: sets are common, sqlite or postgres"
+        );
+        let version = name.split('_').next().unwrap().replace('-', "");
+        sets_of_version.entry(version).or_default().push(set);
+        for file in ["up.sql", "down.sql"] {
+            let path = format!(
+                "{}/../migrations/{owner}/{set}/{name}/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            assert!(std::path::Path::new(&path).exists(), "{path} is missing");
         }
+    }
+    for (version, mut sets) in sets_of_version {
+        sets.sort_unstable();
+        assert!(
+            sets == ["common"] || sets == ["postgres", "sqlite"],
+            "version {version} must be one common migration or one per backend: {sets:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn migrating_twice_applies_nothing_the_second_time() {
-    let test_db = TestDatabase::new();
+    let test_db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let pool = test_db.pool();
-    let applied = db::run(&pool, db::run_migrations).await.unwrap();
+    let applied = db::run(&pool, |conn| {
+        db::run_migrations(conn, quickfix_gateway::app::MIGRATIONS)
+    })
+    .await
+    .unwrap();
     assert!(applied.is_empty(), "already migrated: {applied:?}");
 }
 
 #[tokio::test]
 async fn an_idempotent_request_runs_once_and_replays_its_answer() {
-    let test_db = TestDatabase::new();
+    let test_db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let pool = test_db.pool();
     let runs = Arc::new(AtomicUsize::new(0));
     let key = IdempotencyKey(Some("key-1".into()));
@@ -85,7 +122,7 @@ async fn an_idempotent_request_runs_once_and_replays_its_answer() {
 
 #[tokio::test]
 async fn concurrent_duplicates_of_an_idempotent_request_do_the_work_once() {
-    let test_db = TestDatabase::new();
+    let test_db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let pool = test_db.pool();
     let runs = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -111,7 +148,7 @@ async fn concurrent_duplicates_of_an_idempotent_request_do_the_work_once() {
 
 #[tokio::test]
 async fn server_errors_are_not_kept_so_a_retry_does_the_work() {
-    let test_db = TestDatabase::new();
+    let test_db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let pool = test_db.pool();
     let key = IdempotencyKey(Some("flaky".into()));
     let failed = idempotency::run_once(&pool, &key, "u", "r".into(), || async {

@@ -118,7 +118,7 @@ impl Outage {
 
 #[tokio::test]
 async fn ready_is_503_while_postgres_is_away_and_200_when_it_returns() {
-    let probe = quickfix_shared::testing::TestDatabase::new();
+    let probe = quickfix_shared::testing::TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     if !probe.is_postgres() {
         eprintln!("skipped: needs QUICKFIX_TEST_POSTGRES_URL");
         return;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::migration::{Migration, MigrationSource};
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -18,10 +19,43 @@ pub use conn::{DbConn, MultiBackend};
 
 use crate::error::ApiError;
 
-/// Migrations of the PostgreSQL backend, embedded in the binary.
-pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
-/// Migrations of the SQLite backend, embedded in the binary.
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+/// One crate's migrations, kept in its own folder under the top-level
+/// `migrations/<crate>/`: `common/` holds what both backends run; `sqlite/`
+/// and `postgres/` only the migrations whose SQL must differ. A crate that
+/// leaves the monolith takes its folder along.
+pub struct CrateMigrations {
+    /// The owning crate (for logs).
+    pub owner: &'static str,
+    /// Migrations both backends run.
+    pub common: EmbeddedMigrations,
+    /// Migrations only SQLite runs.
+    pub sqlite: Option<EmbeddedMigrations>,
+    /// Migrations only PostgreSQL runs.
+    pub postgres: Option<EmbeddedMigrations>,
+}
+
+/// The tables of this crate (`idempotency_keys`).
+pub const MIGRATIONS: CrateMigrations = CrateMigrations {
+    owner: "shared",
+    common: embed_migrations!("../../migrations/shared/common"),
+    sqlite: None,
+    postgres: None,
+};
+
+/// Several crates' migrations for one backend as one source, in version
+/// order (versions are unique across crates: they are timestamps).
+struct Merged<'a>(Vec<&'a EmbeddedMigrations>);
+
+impl<DB: diesel::backend::Backend> MigrationSource<DB> for Merged<'_> {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<DB>>>> {
+        let mut all = Vec::new();
+        for set in &self.0 {
+            all.extend(MigrationSource::<DB>::migrations(*set)?);
+        }
+        all.sort_by(|a, b| a.name().version().cmp(&b.name().version()));
+        Ok(all)
+    }
+}
 
 /// The pool every crate shares: r2d2's pool behind a first-come,
 /// first-served queue.
@@ -379,16 +413,24 @@ pub fn backend(conn: &DbConn) -> Backend {
     }
 }
 
-/// Applies the pending migrations of the connection's backend and returns
-/// their versions. On PostgreSQL an advisory lock keeps two instances
-/// starting together from migrating at once.
-pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+/// Applies the crates' pending migrations for the connection's backend, in
+/// version order, and returns their versions. On PostgreSQL an advisory
+/// lock keeps two instances starting together from migrating at once.
+pub fn run_migrations(
+    conn: &mut DbConn,
+    crates: &[CrateMigrations],
+) -> Result<Vec<String>, DbError> {
     const MIGRATION_LOCK: i64 = 0x5155_4943_4b46_4958; // "QUICKFIX"
-    let migrations = match conn {
-        DbConn::Pg(_) => PG_MIGRATIONS,
-        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
-    };
     let is_pg = matches!(conn, DbConn::Pg(_));
+    let migrations = Merged(
+        crates
+            .iter()
+            .flat_map(|set| {
+                let own = if is_pg { &set.postgres } else { &set.sqlite };
+                std::iter::once(&set.common).chain(own.as_ref())
+            })
+            .collect(),
+    );
     if is_pg {
         conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
     }

@@ -30,7 +30,7 @@ async fn a_token_claiming_another_role_than_the_accounts_is_401() {
 
 #[tokio::test]
 async fn the_gateway_will_not_listen_beyond_loopback_with_the_development_secret() {
-    let db = quickfix_shared::testing::TestDatabase::new();
+    let db = quickfix_shared::testing::TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let uploads = tempfile::tempdir().unwrap();
     let mut settings =
         quickfix_tests::test_settings(db.url(), &uploads.path().display().to_string());

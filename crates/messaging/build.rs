@@ -1,0 +1,4 @@
+//! Rebuilds the embedded migrations whenever this crate's folder changes.
+fn main() {
+    println!("cargo:rerun-if-changed=../../migrations/messaging");
+}

@@ -1,3 +1,0 @@
-DROP TABLE offers;
-DROP TABLE jobs;
-DROP TABLE categories;

@@ -1,3 +1,0 @@
-DROP TABLE booking_locations;
-DROP TABLE booking_events;
-DROP TABLE bookings;

@@ -1,2 +1,0 @@
-DROP TABLE rating_pairs;
-DROP TABLE ratings;

@@ -1,3 +1,0 @@
-DROP INDEX login_sessions_last_used;
-DROP INDEX login_sessions_revoked;
-DROP INDEX notifications_created;

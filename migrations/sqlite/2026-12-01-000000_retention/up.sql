@@ -1,4 +1,0 @@
--- What the retention purge filters on: old notifications, ended logins.
-CREATE INDEX notifications_created ON notifications (created_at);
-CREATE INDEX login_sessions_revoked ON login_sessions (revoked_at);
-CREATE INDEX login_sessions_last_used ON login_sessions (last_used_at);
