@@ -65,6 +65,13 @@ pub struct Job {
     pub updated_at: NaiveDateTime,
 }
 
+impl Job {
+    /// The stored state, typed (`None` only for a row no release wrote).
+    pub fn state(&self) -> Option<crate::dto::JobStatus> {
+        crate::dto::JobStatus::parse(&self.status)
+    }
+}
+
 /// An `offers` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offers)]

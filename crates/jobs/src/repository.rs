@@ -7,6 +7,7 @@ use quickfix_shared::db::{DbConn, MultiBackend, contains_pattern};
 use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
+use crate::dto::{JobStatus, OfferStatus};
 use crate::models::{Category, Job, Offer};
 use crate::schema::{categories, jobs, offers};
 
@@ -76,9 +77,13 @@ pub struct JobChangeset {
 
 /// Applies a change to an open job; 0 rows when it is not open.
 pub fn update_open_job(conn: &mut DbConn, id: &str, change: &JobChangeset) -> QueryResult<usize> {
-    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
-        .set(change)
-        .execute(conn)
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq(JobStatus::Open.as_str())),
+    )
+    .set(change)
+    .execute(conn)
 }
 
 /// Moves a job from one state to another; 0 rows when it was not in `from`.
@@ -86,12 +91,12 @@ pub fn update_open_job(conn: &mut DbConn, id: &str, change: &JobChangeset) -> Qu
 pub fn transition_job(
     conn: &mut DbConn,
     id: &str,
-    from: &str,
-    to: &str,
+    from: JobStatus,
+    to: JobStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(jobs::table.find(id).filter(jobs::status.eq(from)))
-        .set((jobs::status.eq(to), jobs::updated_at.eq(now)))
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq(from.as_str())))
+        .set((jobs::status.eq(to.as_str()), jobs::updated_at.eq(now)))
         .execute(conn)
 }
 
@@ -108,11 +113,11 @@ pub fn book_job(
     diesel::update(
         jobs::table
             .find(id)
-            .filter(jobs::status.eq("open"))
+            .filter(jobs::status.eq(JobStatus::Open.as_str()))
             .filter(jobs::customer_id.eq(customer)),
     )
     .set((
-        jobs::status.eq("booked"),
+        jobs::status.eq(JobStatus::Booked.as_str()),
         jobs::accepted_offer_id.eq(offer_id),
         jobs::accepted_provider_id.eq(provider_id),
         jobs::updated_at.eq(now),
@@ -129,14 +134,18 @@ pub fn bump_open_job(
     delta: i32,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Job>> {
-    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
-        .set((
-            jobs::offer_count.eq(jobs::offer_count + delta),
-            jobs::updated_at.eq(now),
-        ))
-        .returning(<Job as Selectable<MultiBackend>>::construct_selection())
-        .get_result(conn)
-        .optional()
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq(JobStatus::Open.as_str())),
+    )
+    .set((
+        jobs::offer_count.eq(jobs::offer_count + delta),
+        jobs::updated_at.eq(now),
+    ))
+    .returning(<Job as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
 }
 
 /// Adds `delta` to an open job's offer count; 0 rows when it is not open.
@@ -148,12 +157,16 @@ pub fn bump_offer_count_if_open(
     delta: i32,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(jobs::table.find(id).filter(jobs::status.eq("open")))
-        .set((
-            jobs::offer_count.eq(jobs::offer_count + delta),
-            jobs::updated_at.eq(now),
-        ))
-        .execute(conn)
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq(JobStatus::Open.as_str())),
+    )
+    .set((
+        jobs::offer_count.eq(jobs::offer_count + delta),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// Filters of a job list.
@@ -162,7 +175,7 @@ pub struct JobFilter {
     /// Only this customer's jobs.
     pub customer_id: Option<String>,
     /// Only this state.
-    pub status: Option<String>,
+    pub status: Option<JobStatus>,
     /// Category slug.
     pub category: Option<String>,
     /// Lower-cased words in title or description.
@@ -186,8 +199,8 @@ pub fn list_jobs(
     if let Some(customer) = &filter.customer_id {
         query = query.filter(jobs::customer_id.eq(customer.clone()));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(jobs::status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(jobs::status.eq(status.as_str()));
     }
     if let Some(category) = &filter.category {
         query = query.filter(jobs::category.eq(category.clone()));
@@ -292,19 +305,19 @@ pub fn settle_pending_offer(
     job_id: &str,
     offer_id: &str,
     provider_id: Option<&str>,
-    to: &str,
+    to: OfferStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut query = diesel::update(offers::table)
         .filter(offers::id.eq(offer_id.to_owned()))
         .filter(offers::job_id.eq(job_id.to_owned()))
-        .filter(offers::status.eq("pending"))
+        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
         .into_boxed();
     if let Some(provider) = provider_id {
         query = query.filter(offers::provider_id.eq(provider.to_owned()));
     }
     query
-        .set((offers::status.eq(to), offers::updated_at.eq(now)))
+        .set((offers::status.eq(to.as_str()), offers::updated_at.eq(now)))
         .execute(conn)
 }
 
@@ -316,15 +329,18 @@ pub fn reject_pending_offers(
 ) -> QueryResult<Vec<String>> {
     let providers = offers::table
         .filter(offers::job_id.eq(job_id))
-        .filter(offers::status.eq("pending"))
+        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
         .select(offers::provider_id)
         .load(conn)?;
     diesel::update(
         offers::table
             .filter(offers::job_id.eq(job_id))
-            .filter(offers::status.eq("pending")),
+            .filter(offers::status.eq(OfferStatus::Pending.as_str())),
     )
-    .set((offers::status.eq("rejected"), offers::updated_at.eq(now)))
+    .set((
+        offers::status.eq(OfferStatus::Rejected.as_str()),
+        offers::updated_at.eq(now),
+    ))
     .execute(conn)?;
     Ok(providers)
 }
@@ -333,7 +349,7 @@ pub fn reject_pending_offers(
 pub fn accepted_prices(conn: &mut DbConn, category: &str, limit: i64) -> QueryResult<Vec<i64>> {
     offers::table
         .filter(offers::category.eq(category))
-        .filter(offers::status.eq("accepted"))
+        .filter(offers::status.eq(OfferStatus::Accepted.as_str()))
         .order(offers::updated_at.desc())
         .limit(limit)
         .select(offers::price_cents)

@@ -17,7 +17,7 @@ use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 
 use crate::dto::{
     CreateCategoryRequest, CreateJobRequest, CreateOfferRequest, EstimateRequest, EstimateSource,
-    PriceRange, UpdateJobRequest,
+    JobStatus, OfferStatus, PriceRange, UpdateJobRequest,
 };
 use crate::error::JobsError;
 use crate::models::{Category, Job, Offer};
@@ -133,7 +133,7 @@ pub fn create_job(
         description: request.description.clone(),
         search_text: search_text(request.title.trim(), &request.description),
         category: request.category.clone(),
-        status: "open".to_owned(),
+        status: JobStatus::Open.as_str().to_owned(),
         budget_cents: request.budget_cents,
         address: request.location.address.trim().to_owned(),
         lat: request.location.lat,
@@ -162,7 +162,10 @@ pub fn sees_precise_location(job: &Job, viewer: &AuthUser) -> bool {
 /// Whether the viewer may see a job at all: open jobs are public to every
 /// user; other states only to the owner, admins and providers who offered.
 fn can_see(conn: &mut DbConn, job: &Job, viewer: &AuthUser) -> Result<bool, JobsError> {
-    if job.status == "open" || viewer.role == Role::Admin || job.customer_id == viewer.id.as_str() {
+    if job.state() == Some(JobStatus::Open)
+        || viewer.role == Role::Admin
+        || job.customer_id == viewer.id.as_str()
+    {
         return Ok(true);
     }
     Ok(viewer.role == Role::Provider && repo::has_offered(conn, &job.id, viewer.id.as_str())?)
@@ -190,7 +193,7 @@ pub struct JobQuery {
     /// Lowest budget.
     pub min_budget_cents: Option<i64>,
     /// State.
-    pub status: Option<String>,
+    pub status: Option<JobStatus>,
 }
 
 /// The smallest `radius_km` for a caller who sees coarse locations only.
@@ -228,7 +231,7 @@ pub fn list_jobs(
     let widen = if coarse_only { COARSE_SHIFT_KM } else { 0.0 };
     let mut filter = JobFilter {
         customer_id: None,
-        status: query.status.clone(),
+        status: query.status,
         category: query.category.clone(),
         q: query.q.as_ref().map(|q| q.trim().to_lowercase()),
         min_budget_cents: query.min_budget_cents,
@@ -238,13 +241,13 @@ pub fn list_jobs(
     };
     match viewer.role {
         Role::Provider => {
-            if filter.status.as_deref().is_some_and(|s| s != "open") {
+            if filter.status.is_some_and(|s| s != JobStatus::Open) {
                 return Err(JobsError::invalid(
                     "status",
                     "providers list open jobs only",
                 ));
             }
-            filter.status = Some("open".to_owned());
+            filter.status = Some(JobStatus::Open);
         }
         Role::Customer => filter.customer_id = Some(viewer.id.to_string()),
         Role::Admin => {}
@@ -289,7 +292,7 @@ pub fn update_job(
         if job.customer_id != viewer.id.as_str() {
             return Err(JobsError::Forbidden("only the job's owner may change it"));
         }
-        if job.status != "open" {
+        if job.state() != Some(JobStatus::Open) {
             return Err(JobsError::JobNotOpen);
         }
         let mut errors = Vec::new();
@@ -391,7 +394,8 @@ pub fn cancel_job(
             ));
         }
         let at = now();
-        if repo::transition_job(conn, id.as_str(), "open", "cancelled", at)? == 0 {
+        if repo::transition_job(conn, id.as_str(), JobStatus::Open, JobStatus::Cancelled, at)? == 0
+        {
             return Err(JobsError::JobNotOpen);
         }
         let provider_ids = repo::reject_pending_offers(conn, id.as_str(), at)?;
@@ -428,7 +432,7 @@ pub fn create_offer(
             price_cents: request.price_cents,
             message: request.message.clone(),
             eta: request.eta.map(db::stored_time),
-            status: "pending".to_owned(),
+            status: OfferStatus::Pending.as_str().to_owned(),
             created_at: at,
             updated_at: at,
         };
@@ -487,14 +491,14 @@ pub fn withdraw_offer(
             job_id.as_str(),
             offer_id.as_str(),
             Some(provider.id.as_str()),
-            "withdrawn",
+            OfferStatus::Withdrawn,
             at,
         )?;
         if settled == 0 {
             return Err(JobsError::OfferNotPending);
         }
         let offer = Offer {
-            status: "withdrawn".to_owned(),
+            status: OfferStatus::Withdrawn.as_str().to_owned(),
             updated_at: at,
             ..offer
         };
@@ -550,7 +554,7 @@ pub fn accept_offer_in(
         job_id.as_str(),
         offer_id.as_str(),
         None,
-        "accepted",
+        OfferStatus::Accepted,
         at,
     )? == 0
     {
@@ -559,7 +563,7 @@ pub fn accept_offer_in(
     let rejected_provider_ids = repo::reject_pending_offers(conn, job_id.as_str(), at)?;
     let job = repo::find_job(conn, job_id.as_str())?.ok_or(JobsError::NotFound("job"))?;
     let offer = Offer {
-        status: "accepted".to_owned(),
+        status: OfferStatus::Accepted.as_str().to_owned(),
         updated_at: at,
         ..offer
     };
@@ -572,7 +576,13 @@ pub fn accept_offer_in(
 
 /// Inside the caller's transaction: a booked job's work is done.
 pub fn complete_job_in(conn: &mut DbConn, job_id: &JobId) -> Result<(), JobsError> {
-    match repo::transition_job(conn, job_id.as_str(), "booked", "completed", now())? {
+    match repo::transition_job(
+        conn,
+        job_id.as_str(),
+        JobStatus::Booked,
+        JobStatus::Completed,
+        now(),
+    )? {
         0 => Err(JobsError::JobNotOpen),
         _ => Ok(()),
     }
@@ -581,7 +591,13 @@ pub fn complete_job_in(conn: &mut DbConn, job_id: &JobId) -> Result<(), JobsErro
 /// Inside the caller's transaction: a booked job's booking was cancelled,
 /// so the job is cancelled too (a job is booked at most once).
 pub fn cancel_booked_job_in(conn: &mut DbConn, job_id: &JobId) -> Result<(), JobsError> {
-    match repo::transition_job(conn, job_id.as_str(), "booked", "cancelled", now())? {
+    match repo::transition_job(
+        conn,
+        job_id.as_str(),
+        JobStatus::Booked,
+        JobStatus::Cancelled,
+        now(),
+    )? {
         0 => Err(JobsError::JobNotOpen),
         _ => Ok(()),
     }
@@ -767,7 +783,7 @@ mod tests {
             description: String::new(),
             search_text: String::new(),
             category: "other".into(),
-            status: "booked".into(),
+            status: JobStatus::Booked.as_str().into(),
             budget_cents: None,
             address: "x".into(),
             lat: 1.23456,

@@ -488,7 +488,7 @@ impl CatalogServiceResponse {
             description: row.description.clone(),
             category: row.category.clone(),
             price_cents: row.price_cents,
-            unit: if row.unit == "hour" {
+            unit: if row.unit == PriceUnit::Hour.as_str() {
                 PriceUnit::Hour
             } else {
                 PriceUnit::Job

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use quickfix_shared::auth::Role;
 use quickfix_shared::db::{DbConn, MultiBackend, contains_pattern};
 use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
@@ -113,9 +114,13 @@ pub fn set_active(
 
 /// Marks a provider verified; 0 rows when it is not a provider.
 pub fn set_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::role.eq("provider")))
-        .set((users::verified.eq(true), users::updated_at.eq(now)))
-        .execute(conn)
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::role.eq(Role::Provider.as_str())),
+    )
+    .set((users::verified.eq(true), users::updated_at.eq(now)))
+    .execute(conn)
 }
 
 /// Stores a user's rating aggregate.
@@ -208,7 +213,7 @@ pub fn list_providers(
 ) -> QueryResult<Vec<User>> {
     let mut query = users::table
         .select(User::as_select())
-        .filter(users::role.eq("provider"))
+        .filter(users::role.eq(Role::Provider.as_str()))
         .filter(users::is_active.eq(true))
         .into_boxed::<MultiBackend>();
     if let Some(category) = &filter.category {

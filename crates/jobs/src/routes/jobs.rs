@@ -111,7 +111,7 @@ pub async fn list_jobs(
         q: query.q,
         near,
         min_budget_cents: query.min_budget_cents,
-        status: query.status.map(|s| s.as_str().to_owned()),
+        status: query.status,
     };
     let viewer = user.clone();
     let page = db::run(&pool, move |conn| {
