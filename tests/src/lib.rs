@@ -298,7 +298,7 @@ struct Launched {
     handle: ServerHandle,
     port: u16,
     pool: DbPool,
-    bus: quickfix_shared::events::SharedEventBus,
+    relay: quickfix_shared::outbox::SharedRelay,
 }
 
 /// Sends the gateway's logs to the test output when `QUICKFIX_TEST_LOG`
@@ -321,7 +321,7 @@ async fn launch(settings: Settings) -> Launched {
         handle: application.handle(),
         port: application.port(),
         pool: application.pool().clone(),
-        bus: std::sync::Arc::clone(application.bus()),
+        relay: std::sync::Arc::clone(application.relay()),
     };
     tokio::spawn(application.run_until_stopped());
     launched
@@ -336,11 +336,12 @@ fn http_client() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// A gateway with test settings adjusted by `customize`, with the event
-    /// bus it publishes on (to publish other crates' domain events in tests).
-    pub async fn spawn_with_bus(
+    /// A gateway with test settings adjusted by `customize`, with the outbox
+    /// relay it delivers domain events with (to emit other crates' events in
+    /// tests).
+    pub async fn spawn_with_relay(
         customize: impl FnOnce(&mut Settings),
-    ) -> (Self, quickfix_shared::events::SharedEventBus) {
+    ) -> (Self, quickfix_shared::outbox::SharedRelay) {
         let db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
         let uploads = tempfile::tempdir().expect("an upload directory");
         let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
@@ -356,7 +357,7 @@ impl TestApp {
             _uploads: uploads,
             db,
         };
-        (app, launched.bus)
+        (app, launched.relay)
     }
 
     /// A second gateway instance on this one's database and upload

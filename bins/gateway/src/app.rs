@@ -15,9 +15,9 @@ use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_ratings::RatingsState;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
-use quickfix_shared::events::{InProcessBus, SharedEventBus};
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
+use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{Limit, RateLimiter, TrustedProxies, client_ip};
 use quickfix_shared::request_id::RequestIdMiddleware;
@@ -103,7 +103,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
-    bus: SharedEventBus,
+    relay: SharedRelay,
 }
 
 impl Application {
@@ -117,14 +117,14 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
-        let bus = InProcessBus::shared();
+        let relay = Relay::new(pool.clone());
         let hub = Hub::start(settings.redis.url.as_deref()).await?;
-        let server = serve(listener, settings, pool.clone(), Arc::clone(&bus), hub)?;
+        let server = serve(listener, settings, pool.clone(), Arc::clone(&relay), hub)?;
         Ok(Self {
             port,
             server,
             pool,
-            bus,
+            relay,
         })
     }
 
@@ -138,9 +138,9 @@ impl Application {
         &self.pool
     }
 
-    /// The domain event bus the server publishes on.
-    pub fn bus(&self) -> &SharedEventBus {
-        &self.bus
+    /// The outbox relay the server stores and delivers domain events with.
+    pub fn relay(&self) -> &SharedRelay {
+        &self.relay
     }
 
     /// A handle that stops the server gracefully.
@@ -159,7 +159,7 @@ fn serve(
     listener: TcpListener,
     settings: Settings,
     pool: DbPool,
-    bus: SharedEventBus,
+    relay: SharedRelay,
     hub: Hub,
 ) -> Result<Server, StartupError> {
     let document = openapi::document();
@@ -238,17 +238,17 @@ fn serve(
             },
             Arc::clone(&storage),
             hub.clone(),
-            Arc::clone(&bus),
+            Arc::clone(&relay),
         )
         .with_quotas(quotas)
         .with_location_sink(Arc::new(BookingsLocationSink::new(
-            pool.clone(),
-            Arc::clone(&bus),
+            Arc::clone(&relay),
             bookings.get_ref().clone(),
         ))),
     );
-    quickfix_messaging::spawn_notifier(pool.clone(), Arc::clone(&bus), hub);
-    let bus: web::Data<SharedEventBus> = web::Data::new(bus);
+    relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
+    relay.spawn();
+    let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));
     let gate: web::Data<SharedAccountGate> =
         web::Data::new(SessionGate::new(pool.clone(), Arc::clone(&sessions)));
     let pool_data = web::Data::new(pool.clone());
@@ -263,8 +263,7 @@ fn serve(
         Duration::from_secs(settings.retention.purge_interval_secs.max(1)),
     );
     quickfix_ratings::spawn_reveal_task(
-        pool,
-        bus.get_ref().clone(),
+        Arc::clone(&relay),
         reveal_after,
         Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
     );
@@ -274,7 +273,7 @@ fn serve(
             .into_utoipa_app()
             .app_data(pool_data.clone())
             .app_data(keys.clone())
-            .app_data(bus.clone())
+            .app_data(relay_data.clone())
             .app_data(users.clone())
             .app_data(jobs.clone())
             .app_data(bookings.clone())

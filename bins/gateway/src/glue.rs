@@ -6,28 +6,26 @@ use quickfix_bookings::BookingsState;
 use quickfix_bookings::dto::LocationUpdateRequest;
 use quickfix_messaging::{Hub, LocationFuture, LocationSink, LocationUpdate};
 use quickfix_shared::auth::{AuthUser, LoginEndings};
-use quickfix_shared::db::DbPool;
-use quickfix_shared::events::SharedEventBus;
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::SharedRelay;
 
 /// Hands `location.update` socket frames to the bookings crate, the same
 /// door `POST /bookings/{id}/location` uses.
 pub struct BookingsLocationSink {
-    pool: DbPool,
-    bus: SharedEventBus,
+    relay: SharedRelay,
     state: BookingsState,
 }
 
 impl BookingsLocationSink {
     /// A sink storing through the bookings crate.
-    pub fn new(pool: DbPool, bus: SharedEventBus, state: BookingsState) -> Self {
-        Self { pool, bus, state }
+    pub fn new(relay: SharedRelay, state: BookingsState) -> Self {
+        Self { relay, state }
     }
 }
 
 impl LocationSink for BookingsLocationSink {
     fn update(&self, provider: &AuthUser, update: LocationUpdate) -> LocationFuture {
-        let (pool, bus, state) = (self.pool.clone(), self.bus.clone(), self.state.clone());
+        let (relay, state) = (self.relay.clone(), self.state.clone());
         let provider = provider.clone();
         Box::pin(async move {
             let request = LocationUpdateRequest {
@@ -36,16 +34,9 @@ impl LocationSink for BookingsLocationSink {
                 heading: None,
                 speed: None,
             };
-            quickfix_bookings::record_location(
-                &pool,
-                &bus,
-                &state,
-                provider,
-                update.booking_id,
-                request,
-            )
-            .await
-            .map(drop)
+            quickfix_bookings::record_location(&relay, &state, provider, update.booking_id, request)
+                .await
+                .map(drop)
         })
     }
 }

@@ -11,9 +11,9 @@ pub mod service;
 
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
-use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::ids::BookingId;
+use quickfix_shared::outbox::SharedRelay;
 use serde_json::json;
 
 pub use error::BookingsError;
@@ -42,8 +42,7 @@ pub struct BookingsState {
 /// Records a provider's position and publishes `booking.location`: the one
 /// door for positions, used by the REST route and by the real-time layer.
 pub async fn record_location(
-    pool: &DbPool,
-    bus: &SharedEventBus,
+    relay: &SharedRelay,
     state: &BookingsState,
     user: AuthUser,
     id: BookingId,
@@ -54,23 +53,27 @@ pub async fn record_location(
         .validate()
         .map_err(quickfix_shared::extract::validation_error)?;
     let policy = state.location;
-    let (booking, point) = db::run(pool, move |conn| {
-        service::record_location(conn, &user, &id, &update, policy)
-    })
-    .await?;
-    let location = LocationResponse::from(&point);
-    bus.publish(DomainEvent::new(
-        "booking.location",
-        json!({
-            "booking_id": booking.id,
-            "customer_id": booking.customer_id,
-            "provider_id": booking.provider_id,
-            "lat": location.lat,
-            "lng": location.lng,
-            "heading": location.heading,
-            "speed": location.speed,
-            "at": location.at,
-        }),
-    ));
+    let location = relay
+        .run(move |conn| {
+            let (booking, point) = service::record_location(conn, &user, &id, &update, policy)?;
+            let location = LocationResponse::from(&point);
+            let event = DomainEvent::new(
+                "booking.location",
+                json!({
+                    "booking_id": booking.id,
+                    "customer_id": booking.customer_id,
+                    "provider_id": booking.provider_id,
+                    "lat": location.lat,
+                    "lng": location.lng,
+                    "heading": location.heading,
+                    "speed": location.speed,
+                    "at": location.at,
+                }),
+            )
+            .about("booking", booking.id.clone())
+            .by(user.id.to_string());
+            Ok::<_, BookingsError>((location, vec![event]))
+        })
+        .await?;
     Ok(location)
 }

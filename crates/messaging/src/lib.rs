@@ -13,17 +13,20 @@ pub mod service;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::ApiError;
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::ids::{ConversationId, MessageId, UserId};
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::storage::SharedStorage;
 use tokio::sync::Semaphore;
 
-pub use notifier::spawn_notifier;
+pub use notifier::Notifier;
 pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};
 pub use realtime::{Fanout, Hub, RealtimeError};
 pub use routes::configure;
 
+use crate::error::MessagingError;
 use crate::realtime::frames::{self, server};
 use crate::service::SentMessage;
 
@@ -64,8 +67,8 @@ pub struct MessagingState {
     pub storage: SharedStorage,
     /// The sockets of this instance and the fan-out to the others.
     pub hub: Hub,
-    /// The domain event bus (`message.created` is published on it).
-    pub bus: SharedEventBus,
+    /// The outbox relay (`message.created` is stored and delivered by it).
+    pub relay: SharedRelay,
     /// The per-user quotas on messages, conversations and uploads.
     pub quotas: Arc<Quotas>,
     /// Attachment transfers that may hold their file in memory at once
@@ -85,13 +88,13 @@ impl MessagingState {
         config: MessagingConfig,
         storage: SharedStorage,
         hub: Hub,
-        bus: SharedEventBus,
+        relay: SharedRelay,
     ) -> Self {
         Self {
             config,
             storage,
             hub,
-            bus,
+            relay,
             quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
             transfers: Arc::new(Semaphore::new(CONCURRENT_TRANSFERS)),
             location: None,
@@ -117,9 +120,9 @@ impl MessagingState {
 }
 
 /// Pushes a new message to every socket of its participants (but the one it
-/// came from) and publishes `message.created`. REST and socket sends both
-/// come through here, so both are pushed alike.
-pub(crate) fn announce_message(state: &MessagingState, sent: &SentMessage, except: Option<&str>) {
+/// came from). REST and socket sends both come through here, so both are
+/// pushed alike.
+fn announce_message(state: &MessagingState, sent: &SentMessage, except: Option<&str>) {
     if !sent.fresh {
         return;
     }
@@ -133,13 +136,45 @@ pub(crate) fn announce_message(state: &MessagingState, sent: &SentMessage, excep
         ),
         except,
     );
-    state.bus.publish(DomainEvent::new(
-        "message.created",
-        serde_json::json!({
-            "message": sent.message,
-            "recipient_ids": sent.recipients,
-        }),
-    ));
+}
+
+/// Stores a message with its `message.created` event (in one transaction),
+/// pushes it to the participants' sockets (but `except`, the one it came
+/// from) and answers once the event's consumers (the recipients'
+/// notifications) ran. REST, socket and attachment sends all come here.
+pub(crate) async fn send_message(
+    state: &MessagingState,
+    sender: &UserId,
+    new: service::NewMessage,
+    except: Option<&str>,
+) -> Result<SentMessage, ApiError> {
+    let sender = sender.clone();
+    let (sent, events) = state
+        .relay
+        .commit(move |conn| {
+            let sent = service::send_message(conn, &sender, new)?;
+            let events = if sent.fresh {
+                vec![
+                    DomainEvent::new(
+                        "message.created",
+                        serde_json::json!({
+                            "message": sent.message,
+                            "recipient_ids": sent.recipients,
+                        }),
+                    )
+                    .about("message", sent.message.id.clone())
+                    .by(sender.to_string()),
+                ]
+            } else {
+                Vec::new()
+            };
+            Ok::<_, MessagingError>((sent, events))
+        })
+        .await
+        .map_err(ApiError::from)?;
+    announce_message(state, &sent, except);
+    state.relay.deliver(events).await;
+    Ok(sent)
 }
 
 /// Relays a moved read marker to the participants' sockets (but the one it

@@ -1,56 +1,50 @@
 //! Notifications from domain events, and the pushes those events cause.
 //!
-//! One task per process listens on the event bus. Notifications are stored
-//! where the event is published (once, whatever the number of instances:
-//! each instance's bus carries its own events) and pushed through the hub's
-//! fan-out to the user's sockets on every instance.
+//! An outbox consumer: the relay hands it each stored event at least once
+//! (in process, before the request that caused the event answers; the
+//! sweeper brings what a crash or a failure left). Notifications are stored
+//! once per (user, event) and pushed through the hub's fan-out to the
+//! user's sockets on every instance.
 
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::Consumer;
 use serde_json::Value;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::realtime::Hub;
 use crate::realtime::frames::{self, server};
 use crate::service::{self, NewNotification};
 
-/// Starts the task that turns domain events into notifications and pushes
-/// (`notification`, `booking.updated`, `location` frames). It subscribes
-/// before returning, so no event published afterwards is missed.
-///
-/// Events that queue up while the task works are taken together: their
-/// pushes go out at once and their notifications are stored in one
-/// transaction, so a burst costs one database round of work, not one per
-/// event.
-pub fn spawn_notifier(pool: DbPool, bus: SharedEventBus, hub: Hub) -> tokio::task::JoinHandle<()> {
-    let mut events = bus.subscribe();
-    tokio::spawn(async move {
-        loop {
-            let mut batch = match events.recv().await {
-                Ok(event) => vec![event],
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "the notifier fell behind the event bus");
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
-            };
-            while batch.len() < EVENTS_PER_BATCH {
-                match events.try_recv() {
-                    Ok(event) => batch.push(event),
-                    Err(TryRecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the notifier fell behind the event bus");
-                    }
-                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                }
-            }
-            handle(&pool, &hub, batch).await;
-        }
-    })
+/// The consumer that turns domain events into notifications and pushes
+/// (`notification`, `booking.updated`, `location` frames). The outbox relay
+/// hands it each event at least once; a notification's unique
+/// (user, event) key makes a repeat harmless.
+pub struct Notifier {
+    pool: DbPool,
+    hub: Hub,
 }
 
-/// The most events handled together.
-const EVENTS_PER_BATCH: usize = 256;
+impl Notifier {
+    /// A notifier storing through `pool` and pushing through `hub`.
+    pub fn new(pool: DbPool, hub: Hub) -> Arc<Self> {
+        Arc::new(Self { pool, hub })
+    }
+}
+
+impl Consumer for Notifier {
+    fn name(&self) -> &'static str {
+        "messaging.notifications"
+    }
+
+    fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
+        let (pool, hub) = (self.pool.clone(), self.hub.clone());
+        Box::pin(async move { handle(&pool, &hub, events).await })
+    }
+}
 
 /// What an event asks for.
 #[derive(Debug, Default, PartialEq)]
@@ -151,7 +145,7 @@ fn plan(event: &DomainEvent) -> Plan {
     }
 }
 
-async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) {
+async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) -> Result<(), String> {
     let mut notifications = Vec::new();
     for event in events {
         let plan = plan(&event);
@@ -166,7 +160,7 @@ async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) {
         }));
     }
     if notifications.is_empty() {
-        return;
+        return Ok(());
     }
     let count = notifications.len();
     let created = db::run(pool, move |conn| {
@@ -187,9 +181,11 @@ async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) {
                     None,
                 );
             }
+            Ok(())
         }
         Err(err) => {
             tracing::warn!(error = %err, notifications = count, "notifications were not stored");
+            Err(err.to_string())
         }
     }
 }

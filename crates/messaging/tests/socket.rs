@@ -12,8 +12,8 @@ use actix_web::{App, HttpServer, web};
 use futures_util::{SinkExt, StreamExt};
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_shared::auth::{JwtKeys, Role};
-use quickfix_shared::events::InProcessBus;
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::Relay;
 use quickfix_shared::storage::LocalStorage;
 use quickfix_shared::testing::TestDatabase;
 use tokio_tungstenite::tungstenite::Message;
@@ -33,7 +33,7 @@ async fn serve(config: MessagingConfig, db: &TestDatabase) -> String {
             std::env::temp_dir().join("qf-messaging-socket-test"),
         )),
         Hub::in_process(),
-        InProcessBus::shared(),
+        Relay::new(db.pool()),
     ));
     let server = HttpServer::new(move || {
         App::new()

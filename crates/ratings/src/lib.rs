@@ -11,8 +11,8 @@ pub mod service;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
+use quickfix_shared::outbox::SharedRelay;
 use serde_json::json;
 
 pub use routes::configure;
@@ -35,46 +35,54 @@ pub struct RatingsState {
     pub reveal_after: Duration,
 }
 
-/// Publishes `rating.created` for each newly revealed rating.
-pub fn publish_revealed(bus: &SharedEventBus, revealed: &[Rating]) {
-    for rating in revealed {
-        bus.publish(DomainEvent::new(
-            "rating.created",
-            json!({
-                "rating_id": rating.id,
-                "booking_id": rating.booking_id,
-                "rater_id": rating.rater_id,
-                "rated_user_id": rating.rated_id,
-                "stars": rating.stars,
-            }),
-        ));
-    }
+/// The `rating.created` event of each newly revealed rating, stored in the
+/// transaction that reveals it.
+pub fn revealed_events(revealed: &[Rating]) -> Vec<DomainEvent> {
+    revealed
+        .iter()
+        .map(|rating| {
+            DomainEvent::new(
+                "rating.created",
+                json!({
+                    "rating_id": rating.id,
+                    "booking_id": rating.booking_id,
+                    "rater_id": rating.rater_id,
+                    "rated_user_id": rating.rated_id,
+                    "stars": rating.stars,
+                }),
+            )
+            .about("rating", rating.id.clone())
+        })
+        .collect()
+}
+
+/// Reveals the ratings whose period has passed by `at`, with their events;
+/// answers how many.
+pub async fn reveal_due(
+    relay: &SharedRelay,
+    at: chrono::NaiveDateTime,
+    reveal_after: Duration,
+) -> Result<usize, error::RatingsError> {
+    relay
+        .run(move |conn| {
+            let revealed = service::reveal_due(conn, at, reveal_after)?;
+            let events = revealed_events(&revealed);
+            Ok::<_, error::RatingsError>((revealed.len(), events))
+        })
+        .await
 }
 
 /// Starts the task that reveals ratings whose reveal period has passed,
 /// every `every`, so revealing by time never waits for a request.
-pub fn spawn_reveal_task(
-    pool: DbPool,
-    bus: SharedEventBus,
-    reveal_after: Duration,
-    every: StdDuration,
-) {
+pub fn spawn_reveal_task(relay: SharedRelay, reveal_after: Duration, every: StdDuration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let revealed = db::run(&pool, move |conn| {
-                service::reveal_due(conn, service::now(), reveal_after)
-            })
-            .await;
-            match revealed {
-                Ok(revealed) if revealed.is_empty() => {}
+            match reveal_due(&relay, service::now(), reveal_after).await {
+                Ok(0) => {}
                 Ok(revealed) => {
-                    tracing::info!(
-                        revealed = revealed.len(),
-                        "ratings revealed after the reveal period"
-                    );
-                    publish_revealed(&bus, &revealed);
+                    tracing::info!(revealed, "ratings revealed after the reveal period");
                 }
                 Err(err) => tracing::warn!(error = %err, "rating reveal pass failed"),
             }

@@ -5,19 +5,19 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AdminUser, AuthUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::SharedEventBus;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{BookingId, RatingId, UserId};
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{CreateRatingRequest, RatingResponse, UserRatingsResponse};
 use crate::error::RatingsError;
-use crate::{RatingsState, publish_revealed, service};
+use crate::{RatingsState, revealed_events, service};
 
 /// Registers every route of the crate (paths relative to `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -55,7 +55,7 @@ pub async fn create_rating(
     user: AuthUser,
     pool: web::Data<DbPool>,
     state: web::Data<RatingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     key: IdempotencyKey,
     path: web::Path<String>,
     body: ValidJson<CreateRatingRequest>,
@@ -70,18 +70,20 @@ pub async fn create_rating(
     let scope = user.id.to_string();
     let reveal_after = state.reveal_after;
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let rated = db::run(&pool, move |conn| {
-            service::rate(
-                conn,
-                &user,
-                &booking,
-                &request,
-                reveal_after,
-                service::now(),
-            )
-        })
-        .await?;
-        publish_revealed(&bus, &rated.revealed);
+        let rated = relay
+            .run(move |conn| {
+                let rated = service::rate(
+                    conn,
+                    &user,
+                    &booking,
+                    &request,
+                    reveal_after,
+                    service::now(),
+                )?;
+                let events = revealed_events(&rated.revealed);
+                Ok::<_, RatingsError>((rated, events))
+            })
+            .await?;
         Ok((StatusCode::CREATED, RatingResponse::from(&rated.rating)))
     })
     .await

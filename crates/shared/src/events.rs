@@ -21,8 +21,24 @@ pub struct DomainEvent {
     pub kind: String,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+    /// Who did it, when a user did.
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    /// What it happened to.
+    #[serde(default)]
+    pub subject: Subject,
     /// The event's data; its shape is fixed per kind by the publishing crate.
+    #[serde(rename = "data")]
     pub payload: serde_json::Value,
+}
+
+/// The object an event is about: `{kind: "booking", id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// The object's kind: `job`, `offer`, `booking`, `message`, `rating`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
 }
 
 impl DomainEvent {
@@ -31,9 +47,26 @@ impl DomainEvent {
         Self {
             id: uuid::Uuid::now_v7().to_string(),
             kind: kind.into(),
-            occurred_at: Utc::now(),
+            occurred_at: crate::db::now().and_utc(),
+            actor_id: None,
+            subject: Subject::default(),
             payload,
         }
+    }
+
+    /// The same event about `kind` `id`.
+    pub fn about(mut self, kind: &str, id: impl Into<String>) -> Self {
+        self.subject = Subject {
+            kind: kind.to_owned(),
+            id: id.into(),
+        };
+        self
+    }
+
+    /// The same event done by `actor`.
+    pub fn by(mut self, actor: impl Into<String>) -> Self {
+        self.actor_id = Some(actor.into());
+        self
     }
 }
 

@@ -9,6 +9,7 @@ pub mod geo;
 pub mod idempotency;
 pub mod ids;
 pub mod openapi;
+pub mod outbox;
 pub mod pagination;
 pub mod quota;
 pub mod ratelimit;

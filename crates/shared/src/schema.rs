@@ -13,3 +13,39 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// The transactional outbox: every domain event, in `seq` order.
+    outbox_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        actor_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    /// The events each consumer has handled.
+    outbox_handled (consumer, event_id) {
+        consumer -> Text,
+        event_id -> Text,
+        handled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Events a consumer gave up on after its retries.
+    outbox_parked (consumer, event_id) {
+        consumer -> Text,
+        event_id -> Text,
+        attempts -> Integer,
+        last_error -> Text,
+        parked_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(outbox_events, outbox_handled, outbox_parked);

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
@@ -713,43 +714,48 @@ async fn await_notifications(app: &TestApp, user: &Session, count: usize) -> Val
     panic!("{count} notifications did not arrive");
 }
 
-fn publish(bus: &SharedEventBus, kind: &str, payload: Value) {
-    bus.publish(DomainEvent::new(kind, payload));
+async fn publish(relay: &SharedRelay, kind: &str, payload: Value) {
+    relay
+        .emit(vec![DomainEvent::new(kind, payload)])
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn domain_events_become_notifications_for_the_right_user() {
-    let (app, bus) = TestApp::spawn_with_bus(|_| {}).await;
+    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
     let booking = uuid::Uuid::now_v7().to_string();
     publish(
-        &bus,
+        &relay,
         "offer.created",
         json!({"offer_id": uuid::Uuid::now_v7().to_string(), "job_id": uuid::Uuid::now_v7().to_string(),
                "job_title": "Leaking tap", "customer_id": customer.id, "provider_id": provider.id, "price_cents": 5000}),
-    );
+    ).await;
     publish(
-        &bus,
+        &relay,
         "offer.accepted",
         json!({"offer_id": "o", "job_id": "j", "booking_id": booking, "customer_id": customer.id, "provider_id": provider.id}),
-    );
+    ).await;
     publish(
-        &bus,
+        &relay,
         "booking.updated",
         json!({"booking": {"id": booking, "status": "in_progress"}, "actor_id": provider.id,
                "customer_id": customer.id, "provider_id": provider.id}),
-    );
+    )
+    .await;
     publish(
-        &bus,
+        &relay,
         "rating.created",
         json!({"rating_id": "r", "booking_id": booking, "rater_id": customer.id, "rated_user_id": provider.id, "stars": 5}),
-    );
+    ).await;
     publish(
-        &bus,
+        &relay,
         "job.cancelled",
         json!({"job_id": "j", "customer_id": customer.id}),
-    );
+    )
+    .await;
 
     let for_customer = await_notifications(&app, &customer, 2).await;
     let kinds: Vec<&str> = for_customer["items"]
@@ -790,16 +796,16 @@ async fn domain_events_become_notifications_for_the_right_user() {
 
 #[tokio::test]
 async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
-    let (app, bus) = TestApp::spawn_with_bus(|_| {}).await;
+    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
     let customer = TestUser::customer().register(&app).await;
     let other = TestUser::customer().register(&app).await;
     for n in 0..3 {
         publish(
-            &bus,
+            &relay,
             "offer.created",
             json!({"offer_id": format!("o{n}"), "job_id": "j", "job_title": "t", "customer_id": customer.id,
                    "provider_id": other.id, "price_cents": 1}),
-        );
+        ).await;
     }
     let page = await_notifications(&app, &customer, 3).await;
     let first = page["items"][0]["id"].as_str().unwrap().to_owned();

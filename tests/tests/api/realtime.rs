@@ -269,17 +269,17 @@ async fn bad_frames_are_answered_with_error_frames_and_the_socket_stays_open() {
 }
 
 #[tokio::test]
-async fn booking_changes_locations_and_notifications_from_the_bus_are_pushed() {
-    let (app, bus) = TestApp::spawn_with_bus(|_| {}).await;
+async fn booking_changes_locations_and_notifications_from_the_outbox_are_pushed() {
+    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
     let mut customer_socket = socket(&app, &customer).await;
     let mut provider_socket = socket(&app, &provider).await;
     let booking = json!({"id": uuid::Uuid::now_v7().to_string(), "status": "in_progress"});
-    bus.publish(DomainEvent::new(
+    relay.emit(vec![DomainEvent::new(
         "booking.updated",
         json!({"booking": booking, "actor_id": provider.id, "customer_id": customer.id, "provider_id": provider.id}),
-    ));
+    )]).await.unwrap();
     for client in [&mut customer_socket, &mut provider_socket] {
         assert_eq!(
             client.expect("booking.updated").await["data"]["booking"],
@@ -290,11 +290,11 @@ async fn booking_changes_locations_and_notifications_from_the_bus_are_pushed() {
     assert_eq!(pushed["data"]["notification"]["kind"], "booking.updated");
     provider_socket.expect_none("notification", QUIET).await;
 
-    bus.publish(DomainEvent::new(
+    relay.emit(vec![DomainEvent::new(
         "booking.location",
         json!({"booking_id": booking["id"], "customer_id": customer.id, "provider_id": provider.id,
                "lat": 38.71, "lng": -9.14, "heading": null, "speed": null, "at": "2026-11-21T10:00:00Z"}),
-    ));
+    )]).await.unwrap();
     let location = customer_socket.expect("location").await;
     assert_eq!(
         location["data"],
@@ -413,7 +413,7 @@ async fn an_event_on_one_instance_reaches_sockets_on_another_through_redis() {
     let prefix = format!("qf-test-{}", uuid::Uuid::now_v7().simple());
     let redis_url = format!("{}/?channel_prefix={prefix}", server.trim_end_matches('/'));
     let url = redis_url.clone();
-    let (instance_a, bus) = TestApp::spawn_with_bus(move |s| s.redis.url = Some(url)).await;
+    let (instance_a, relay) = TestApp::spawn_with_relay(move |s| s.redis.url = Some(url)).await;
     let url = redis_url.clone();
     let instance_b = instance_a
         .spawn_sibling(move |s| s.redis.url = Some(url))
@@ -451,10 +451,10 @@ async fn an_event_on_one_instance_reaches_sockets_on_another_through_redis() {
     );
     on_b.expect_none("message.created", QUIET).await;
 
-    bus.publish(DomainEvent::new(
+    relay.emit(vec![DomainEvent::new(
         "booking.updated",
         json!({"booking": {"id": "b-1"}, "actor_id": customer.id, "customer_id": customer.id, "provider_id": provider.id}),
-    ));
+    )]).await.unwrap();
     assert_eq!(
         on_b.expect("booking.updated").await["data"]["booking"]["id"],
         "b-1"

@@ -4,16 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::CustomerUser;
-use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::db::DbPool;
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::openapi::{
     Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use serde_json::json;
 
-use super::publish_updated;
+use super::updated_event;
 use crate::BookingsState;
 use crate::dto::BookingResponse;
 use crate::error::BookingsError;
@@ -48,7 +49,7 @@ pub async fn accept_offer(
     user: CustomerUser,
     pool: web::Data<DbPool>,
     state: web::Data<BookingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     key: IdempotencyKey,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -63,22 +64,28 @@ pub async fn accept_offer(
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
         let customer = user.0.clone();
-        let done = db::run(&pool, move |conn| {
-            service::accept_offer(conn, &customer, &job_id, &offer_id)
-        })
-        .await?;
+        let currency = state.currency.clone();
+        let done = relay
+            .run(move |conn| {
+                let done = service::accept_offer(conn, &customer, &job_id, &offer_id)?;
+                let booking = &done.booking;
+                let accepted = DomainEvent::new(
+                    "offer.accepted",
+                    json!({
+                        "offer_id": booking.offer_id,
+                        "job_id": booking.job_id,
+                        "booking_id": booking.id,
+                        "customer_id": booking.customer_id,
+                        "provider_id": booking.provider_id,
+                    }),
+                )
+                .about("offer", booking.offer_id.clone())
+                .by(customer.id.to_string());
+                let updated = updated_event(booking, &currency, customer.id.as_str());
+                Ok::<_, BookingsError>((done, vec![accepted, updated]))
+            })
+            .await?;
         let booking = &done.booking;
-        bus.publish(DomainEvent::new(
-            "offer.accepted",
-            json!({
-                "offer_id": booking.offer_id,
-                "job_id": booking.job_id,
-                "booking_id": booking.id,
-                "customer_id": booking.customer_id,
-                "provider_id": booking.provider_id,
-            }),
-        ));
-        publish_updated(&bus, booking, &state.currency, user.id.as_str());
         tracing::info!(booking.id = %booking.id, job.id = %booking.job_id, "offer accepted");
         Ok((
             StatusCode::CREATED,

@@ -4,15 +4,15 @@ use actix_web::{get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::SharedEventBus;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::BookingId;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams, page_of};
 
-use super::publish_updated;
+use super::updated_event;
 use crate::BookingsState;
 use crate::dto::{BookingEventResponse, BookingResponse, CancelBookingRequest, ListBookingsQuery};
 use crate::error::BookingsError;
@@ -84,20 +84,22 @@ pub async fn get_booking(
 
 async fn act(
     user: AuthUser,
-    pool: &DbPool,
     state: &BookingsState,
-    bus: &SharedEventBus,
+    relay: &SharedRelay,
     raw_id: &str,
     action: Action,
     reason: Option<String>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let id = booking_id(raw_id)?;
     let actor = user.id.to_string();
-    let booking = db::run(pool, move |conn| {
-        service::apply(conn, &user, &id, action, reason)
-    })
-    .await?;
-    publish_updated(bus, &booking, &state.currency, &actor);
+    let currency = state.currency.clone();
+    let booking = relay
+        .run(move |conn| {
+            let booking = service::apply(conn, &user, &id, action, reason)?;
+            let event = updated_event(&booking, &currency, &actor);
+            Ok::<_, BookingsError>((booking, vec![event]))
+        })
+        .await?;
     Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
 }
 
@@ -119,12 +121,11 @@ async fn act(
 #[post("/bookings/{id}/start")]
 pub async fn start_booking(
     user: AuthUser,
-    pool: web::Data<DbPool>,
     state: web::Data<BookingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
-    act(user, &pool, &state, &bus, &path, Action::Start, None).await
+    act(user, &state, &relay, &path, Action::Start, None).await
 }
 
 /// Completes the work (the provider): `in_progress` -> `completed`; the job
@@ -146,12 +147,11 @@ pub async fn start_booking(
 #[post("/bookings/{id}/complete")]
 pub async fn complete_booking(
     user: AuthUser,
-    pool: web::Data<DbPool>,
     state: web::Data<BookingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
-    act(user, &pool, &state, &bus, &path, Action::Complete, None).await
+    act(user, &state, &relay, &path, Action::Complete, None).await
 }
 
 /// Cancels a booking with a reason: a party from `confirmed`, an admin also
@@ -176,23 +176,13 @@ pub async fn complete_booking(
 #[post("/bookings/{id}/cancel")]
 pub async fn cancel_booking(
     user: AuthUser,
-    pool: web::Data<DbPool>,
     state: web::Data<BookingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
     body: ValidJson<CancelBookingRequest>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let reason = body.into_inner().reason.trim().to_owned();
-    act(
-        user,
-        &pool,
-        &state,
-        &bus,
-        &path,
-        Action::Cancel,
-        Some(reason),
-    )
-    .await
+    act(user, &state, &relay, &path, Action::Cancel, Some(reason)).await
 }
 
 /// The booking's timeline: every transition with actor, time and reason,

@@ -5,13 +5,13 @@ use actix_web::{HttpResponse, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::SharedEventBus;
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::ids::BookingId;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized,
     ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 
 use crate::BookingsState;
 use crate::dto::{LocationResponse, LocationUpdateRequest, TrackResponse};
@@ -42,14 +42,13 @@ use crate::service;
 #[post("/bookings/{id}/location")]
 pub async fn update_location(
     user: AuthUser,
-    pool: web::Data<DbPool>,
     state: web::Data<BookingsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
     body: ValidJson<LocationUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = BookingId::parse(&path).ok_or(BookingsError::NotFound("booking"))?;
-    let point = crate::record_location(&pool, &bus, &state, user, id, body.into_inner()).await?;
+    let point = crate::record_location(&relay, &state, user, id, body.into_inner()).await?;
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(point))
 }
 

@@ -4,7 +4,7 @@ mod accept;
 mod bookings;
 mod location;
 
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
 use serde_json::json;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -25,9 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(location::get_location);
 }
 
-/// Publishes `booking.updated` after a committed change.
-fn publish_updated(bus: &SharedEventBus, booking: &Booking, currency: &str, actor: &str) {
-    bus.publish(DomainEvent::new(
+/// The `booking.updated` event of a change, stored with it.
+fn updated_event(booking: &Booking, currency: &str, actor: &str) -> DomainEvent {
+    DomainEvent::new(
         "booking.updated",
         json!({
             "booking": BookingResponse::of(booking, currency),
@@ -35,5 +35,7 @@ fn publish_updated(bus: &SharedEventBus, booking: &Booking, currency: &str, acto
             "customer_id": booking.customer_id,
             "provider_id": booking.provider_id,
         }),
-    ));
+    )
+    .about("booking", booking.id.clone())
+    .by(actor)
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, CustomerUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::geo;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
@@ -14,6 +14,7 @@ use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
     UnsupportedMediaType, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, page_of};
 use serde_json::json;
 
@@ -207,21 +208,28 @@ pub async fn update_job(
 #[post("/jobs/{id}/cancel")]
 pub async fn cancel_job(
     user: AuthUser,
-    pool: web::Data<DbPool>,
     state: web::Data<JobsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
-    let cancelled = db::run(&pool, move |conn| service::cancel_job(conn, &user, &id)).await?;
-    bus.publish(DomainEvent::new(
-        "job.cancelled",
-        json!({
-            "job_id": cancelled.job.id,
-            "customer_id": cancelled.job.customer_id,
-            "provider_ids": cancelled.provider_ids,
-        }),
-    ));
+    let actor = user.id.to_string();
+    let cancelled = relay
+        .run(move |conn| {
+            let cancelled = service::cancel_job(conn, &user, &id)?;
+            let event = DomainEvent::new(
+                "job.cancelled",
+                json!({
+                    "job_id": cancelled.job.id,
+                    "customer_id": cancelled.job.customer_id,
+                    "provider_ids": cancelled.provider_ids,
+                }),
+            )
+            .about("job", cancelled.job.id.clone())
+            .by(actor);
+            Ok::<_, JobsError>((cancelled, vec![event]))
+        })
+        .await?;
     Ok(web::Json(JobResponse::of(
         &cancelled.job,
         &state.currency,

@@ -6,13 +6,14 @@ use actix_web::{HttpResponse, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, ProviderUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::{DomainEvent, SharedEventBus};
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
 use serde_json::json;
 
@@ -58,7 +59,7 @@ pub async fn create_offer(
     user: ProviderUser,
     pool: web::Data<DbPool>,
     state: web::Data<JobsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     key: IdempotencyKey,
     path: web::Path<String>,
     body: ValidJson<CreateOfferRequest>,
@@ -73,21 +74,25 @@ pub async fn create_offer(
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
         let provider = user.0.clone();
-        let (offer, job) = db::run(&pool, move |conn| {
-            service::create_offer(conn, &provider, &job_id, &request)
-        })
-        .await?;
-        bus.publish(DomainEvent::new(
-            "offer.created",
-            json!({
-                "offer_id": offer.id,
-                "job_id": job.id,
-                "job_title": job.title,
-                "customer_id": job.customer_id,
-                "provider_id": offer.provider_id,
-                "price_cents": offer.price_cents,
-            }),
-        ));
+        let (offer, _job) = relay
+            .run(move |conn| {
+                let (offer, job) = service::create_offer(conn, &provider, &job_id, &request)?;
+                let event = DomainEvent::new(
+                    "offer.created",
+                    json!({
+                        "offer_id": offer.id,
+                        "job_id": job.id,
+                        "job_title": job.title,
+                        "customer_id": job.customer_id,
+                        "provider_id": offer.provider_id,
+                        "price_cents": offer.price_cents,
+                    }),
+                )
+                .about("offer", offer.id.clone())
+                .by(provider.id.to_string());
+                Ok::<_, JobsError>(((offer, job), vec![event]))
+            })
+            .await?;
         Ok((
             StatusCode::CREATED,
             OfferResponse::of(&offer, &state.currency),
@@ -153,27 +158,30 @@ pub async fn list_offers(
 #[post("/jobs/{id}/offers/{offer_id}/withdraw")]
 pub async fn withdraw_offer(
     user: ProviderUser,
-    pool: web::Data<DbPool>,
     state: web::Data<JobsState>,
-    bus: web::Data<SharedEventBus>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<OfferResponse>, ApiError> {
     let (job, offer) = path.into_inner();
     let (job_id, offer_id) = ids(&job, Some(&offer))?;
     let offer_id = offer_id.ok_or(JobsError::NotFound("offer"))?;
     let provider = user.0.clone();
-    let (offer, job) = db::run(&pool, move |conn| {
-        service::withdraw_offer(conn, &provider, &job_id, &offer_id)
-    })
-    .await?;
-    bus.publish(DomainEvent::new(
-        "offer.withdrawn",
-        json!({
-            "offer_id": offer.id,
-            "job_id": job.id,
-            "customer_id": job.customer_id,
-            "provider_id": offer.provider_id,
-        }),
-    ));
+    let offer = relay
+        .run(move |conn| {
+            let (offer, job) = service::withdraw_offer(conn, &provider, &job_id, &offer_id)?;
+            let event = DomainEvent::new(
+                "offer.withdrawn",
+                json!({
+                    "offer_id": offer.id,
+                    "job_id": job.id,
+                    "customer_id": job.customer_id,
+                    "provider_id": offer.provider_id,
+                }),
+            )
+            .about("offer", offer.id.clone())
+            .by(provider.id.to_string());
+            Ok::<_, JobsError>((offer, vec![event]))
+        })
+        .await?;
     Ok(web::Json(OfferResponse::of(&offer, &state.currency)))
 }

@@ -19,7 +19,7 @@ use super::frames::{self, RawFrame, client, server};
 use super::location::LocationUpdate;
 use super::{CLOSE_SESSION_ENDED, CLOSE_TOO_MANY_SOCKETS, Connection, Kick};
 use crate::service::{self, NewMessage};
-use crate::{MessagingState, announce_message, announce_read};
+use crate::{MessagingState, announce_read, send_message};
 
 /// The largest frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -252,11 +252,9 @@ impl Socket {
             client_msg_id: Some(send.client_msg_id.clone()),
             attachment: None,
         };
-        let sent = db::run(&self.ctx.pool, move |conn| {
-            service::send_message(conn, &user, new)
-        })
-        .await
-        .map_err(|err| FrameError::Api(err.into()))?;
+        let sent = send_message(&self.ctx.state, &user, new, Some(&self.id))
+            .await
+            .map_err(FrameError::Api)?;
         let ack = frames::encode(
             server::MESSAGE_ACK,
             frames::MessageAck {
@@ -270,7 +268,6 @@ impl Socket {
                 "the acknowledgement was not sent".into(),
             ));
         }
-        announce_message(&self.ctx.state, &sent, Some(&self.id));
         Ok(None)
     }
 

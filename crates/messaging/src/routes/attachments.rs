@@ -21,10 +21,10 @@ use tokio::sync::OwnedSemaphorePermit;
 use validator::ValidateLength;
 
 use super::messages::conversation_id;
+use crate::MessagingState;
 use crate::dto::{AttachmentUpload, MAX_BODY_CHARS, MessageResponse, message_text};
 use crate::error::MessagingError;
 use crate::service::{self, NewAttachment, NewMessage};
-use crate::{MessagingState, announce_message};
 
 /// The content types an attachment may be.
 const ALLOWED_TYPES: &[&str] = &[
@@ -248,7 +248,6 @@ pub async fn upload_attachment(
     ]);
     let scope = user.id.to_string();
     let file = upload.file;
-    let db_pool = pool.clone();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async move {
         let storage_key = storage::new_key("attachments", sniffed.extension);
         let size = i64::try_from(file.len()).map_err(ApiError::internal)?;
@@ -270,19 +269,14 @@ pub async fn upload_attachment(
                 size,
             }),
         };
-        let sent = match db::run(&db_pool, move |conn| {
-            service::send_message(conn, &sender, new)
-        })
-        .await
-        {
+        let sent = match crate::send_message(&state, &sender, new, None).await {
             Ok(sent) => sent,
             Err(err) => {
                 let store = state.storage.clone();
                 let _ = db::blocking(move || store.delete(&storage_key)).await;
-                return Err(ApiError::from(err));
+                return Err(err);
             }
         };
-        announce_message(&state, &sent, None);
         Ok((StatusCode::CREATED, sent.message))
     })
     .await

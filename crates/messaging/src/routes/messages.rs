@@ -17,7 +17,7 @@ use quickfix_shared::pagination::Page;
 use crate::dto::{ListMessagesQuery, MarkReadRequest, MessageResponse, SendMessageRequest};
 use crate::error::MessagingError;
 use crate::service::{self, MessagesQuery, NewMessage};
-use crate::{MessagingState, announce_message, announce_read};
+use crate::{MessagingState, announce_read, send_message as store_and_push};
 
 /// A conversation id from the path; one that is not a UUID names nothing.
 pub(super) fn conversation_id(raw: &str) -> Result<ConversationId, MessagingError> {
@@ -117,8 +117,7 @@ pub async fn send_message(
             client_msg_id: None,
             attachment: None,
         };
-        let sent = db::run(&pool, move |conn| service::send_message(conn, &sender, new)).await?;
-        announce_message(&state, &sent, None);
+        let sent = store_and_push(&state, &sender, new, None).await?;
         Ok((StatusCode::CREATED, sent.message))
     })
     .await

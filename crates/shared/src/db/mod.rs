@@ -34,12 +34,12 @@ pub struct CrateMigrations {
     pub postgres: Option<EmbeddedMigrations>,
 }
 
-/// The tables of this crate (`idempotency_keys`).
+/// The tables of this crate (`idempotency_keys` and the outbox's).
 pub const MIGRATIONS: CrateMigrations = CrateMigrations {
     owner: "shared",
     common: embed_migrations!("../../migrations/shared/common"),
-    sqlite: None,
-    postgres: None,
+    sqlite: Some(embed_migrations!("../../migrations/shared/sqlite")),
+    postgres: Some(embed_migrations!("../../migrations/shared/postgres")),
 };
 
 /// Several crates' migrations for one backend as one source, in version

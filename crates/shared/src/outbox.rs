@@ -1,0 +1,529 @@
+//! The transactional outbox and its relay: domain events are written in the
+//! transaction of the change that causes them, and delivered at least once
+//! to every consumer, each of which handles an event id once.
+//!
+//! - [`Relay::run`] runs a change in a write transaction, stores the events
+//!   it returns in `outbox_events` before the commit, then hands them to
+//!   the in-process consumers before the handler answers (so the caller's
+//!   next request sees their effects).
+//! - Consumers are idempotent by event id: what they handled is marked in
+//!   `outbox_handled` (in batches, a moment later; a crash before the mark
+//!   means the event comes again, and the consumer's own unique keys make
+//!   that harmless).
+//! - A sweeper finds events no consumer mark covers once they are a few
+//!   seconds old (a crash between commit and delivery, a failed delivery),
+//!   delivers them in `seq` order, retries failures with backoff, and parks
+//!   an event after [`MAX_ATTEMPTS`] tries (`outbox_parked`, admins see it
+//!   at `GET /api/v1/admin/events`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::db::{self, DbConn, DbError, DbPool};
+use crate::events::{DomainEvent, Subject};
+use crate::pagination::Cursor;
+use crate::schema::{outbox_events, outbox_handled, outbox_parked};
+
+/// Tries before an event is parked for a consumer.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// How old an unmarked event must be before the sweeper takes it (the
+/// in-process delivery of a fresh event is still under way before that).
+const SWEEP_AFTER: TimeDelta = TimeDelta::seconds(2);
+/// How far back a transaction may still commit an event below the newest
+/// `seq` (PostgreSQL hands out sequence numbers before commit).
+const GAP_WINDOW: TimeDelta = TimeDelta::seconds(30);
+/// Events a sweep hands a consumer at once.
+const SWEEP_BATCH: i64 = 256;
+/// How often the sweeper looks.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// How often handled marks are written.
+const MARK_EVERY: Duration = Duration::from_millis(200);
+
+/// Something that reacts to domain events (notifications, socket pushes,
+/// aggregates, another crate's mirror). It must be idempotent by event id:
+/// an event may come again after a crash or a failure.
+pub trait Consumer: Send + Sync + 'static {
+    /// A stable name: the key of its marks.
+    fn name(&self) -> &'static str;
+    /// Handles events in order; `Err` retries them later.
+    fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>>;
+}
+
+/// The relay as shared in app data.
+pub type SharedRelay = Arc<Relay>;
+
+/// Delivers stored events to the registered consumers.
+pub struct Relay {
+    pool: DbPool,
+    consumers: RwLock<Vec<Arc<dyn Consumer>>>,
+    marks: Mutex<Vec<(&'static str, String)>>,
+    failures: Mutex<HashMap<(&'static str, String), Failure>>,
+    floors: Mutex<HashMap<&'static str, i64>>,
+}
+
+#[derive(Debug, Clone)]
+struct Failure {
+    attempts: u32,
+    retry_at: NaiveDateTime,
+    last_error: String,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay").finish_non_exhaustive()
+    }
+}
+
+impl Relay {
+    /// A relay over `pool` with no consumers yet.
+    pub fn new(pool: DbPool) -> SharedRelay {
+        Arc::new(Self {
+            pool,
+            consumers: RwLock::new(Vec::new()),
+            marks: Mutex::new(Vec::new()),
+            failures: Mutex::new(HashMap::new()),
+            floors: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Adds a consumer; it gets every event delivered from now on, and the
+    /// sweeper brings it every stored event it has not handled.
+    pub fn register(&self, consumer: Arc<dyn Consumer>) {
+        self.consumers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(consumer);
+    }
+
+    fn consumers(&self) -> Vec<Arc<dyn Consumer>> {
+        self.consumers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `work` in a write transaction, stores the events it returns in
+    /// the same transaction, and after the commit hands them to the
+    /// consumers before answering its value.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<(T, Vec<DomainEvent>), E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let (value, events) = self.commit(work).await?;
+        self.deliver(events).await;
+        Ok(value)
+    }
+
+    /// [`Relay::run`] without the delivery: the caller does something
+    /// first (pushes the message itself) and then calls
+    /// [`Relay::deliver`] with the events.
+    pub async fn commit<T, E, F>(&self, work: F) -> Result<(T, Vec<DomainEvent>), E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<(T, Vec<DomainEvent>), E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (value, events) = work(conn)?;
+                for event in &events {
+                    record(conn, event)?;
+                }
+                Ok::<_, E>((value, events))
+            })
+        })
+        .await
+    }
+
+    /// Stores events that stand alone (no other change) and delivers them.
+    pub async fn emit(&self, events: Vec<DomainEvent>) -> Result<(), DbError> {
+        self.run(move |_| Ok::<_, DbError>(((), events))).await
+    }
+
+    /// Hands committed events to every consumer now. A consumer that fails
+    /// gets them again from the sweeper.
+    pub async fn deliver(&self, events: Vec<DomainEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        for consumer in self.consumers() {
+            match consumer.handle(events.clone()).await {
+                Ok(()) => {
+                    let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+                    marks.extend(events.iter().map(|e| (consumer.name(), e.id.clone())));
+                }
+                Err(err) => tracing::warn!(
+                    consumer = consumer.name(),
+                    error = %err,
+                    "a consumer failed; the sweeper retries"
+                ),
+            }
+        }
+    }
+
+    /// Writes the handled marks gathered since the last call.
+    pub async fn flush_marks(&self) -> Result<(), DbError> {
+        let marks = std::mem::take(&mut *self.marks.lock().unwrap_or_else(PoisonError::into_inner));
+        if marks.is_empty() {
+            return Ok(());
+        }
+        db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let at = db::now();
+                for (consumer, event_id) in &marks {
+                    mark_handled(conn, consumer, event_id, at)?;
+                }
+                Ok::<_, DbError>(())
+            })
+        })
+        .await
+    }
+
+    /// One pass of the sweeper for every consumer; answers how many events
+    /// it delivered.
+    pub async fn sweep(&self) -> Result<usize, DbError> {
+        self.flush_marks().await?;
+        let mut delivered = 0;
+        for consumer in self.consumers() {
+            delivered += self.sweep_one(&consumer).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn sweep_one(&self, consumer: &Arc<dyn Consumer>) -> Result<usize, DbError> {
+        let name = consumer.name();
+        let floor = self
+            .floors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .copied()
+            .unwrap_or(0);
+        let events = db::run(&self.pool, move |conn| unhandled(conn, name, floor)).await?;
+        if events.is_empty() {
+            let new_floor = db::run(&self.pool, settled_floor).await?;
+            if let Some(new_floor) = new_floor.filter(|f| *f > floor) {
+                self.floors
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(name, new_floor);
+            }
+            return Ok(0);
+        }
+        let now = db::now();
+        let mut delivered = 0;
+        // One at a time here: a poison event must not hold the others back.
+        for event in events {
+            let key = (name, event.id.clone());
+            let due = self
+                .failures
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&key)
+                .is_none_or(|f| f.retry_at <= now);
+            if !due {
+                continue;
+            }
+            let id = event.id.clone();
+            match consumer.handle(vec![event]).await {
+                Ok(()) => {
+                    self.failures
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&key);
+                    db::run(&self.pool, move |conn| {
+                        mark_handled(conn, name, &id, db::now())
+                    })
+                    .await?;
+                    delivered += 1;
+                }
+                Err(err) => self.failed(name, id, err).await?,
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// Counts a failure; the [`MAX_ATTEMPTS`]-th parks the event.
+    async fn failed(&self, consumer: &'static str, id: String, err: String) -> Result<(), DbError> {
+        let failure = {
+            let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = failures
+                .entry((consumer, id.clone()))
+                .or_insert_with(|| Failure {
+                    attempts: 0,
+                    retry_at: db::now(),
+                    last_error: String::new(),
+                });
+            entry.attempts += 1;
+            let backoff = TimeDelta::seconds(1 << entry.attempts.min(10));
+            entry.retry_at = db::now() + backoff;
+            entry.last_error = err;
+            entry.clone()
+        };
+        tracing::warn!(
+            consumer,
+            event.id = %id,
+            attempts = failure.attempts,
+            error = %failure.last_error,
+            "an event failed"
+        );
+        if failure.attempts < MAX_ATTEMPTS {
+            return Ok(());
+        }
+        self.failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&(consumer, id.clone()));
+        tracing::error!(consumer, event.id = %id, "an event is parked after its retries");
+        db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let at = db::now();
+                diesel::insert_into(outbox_parked::table)
+                    .values((
+                        outbox_parked::consumer.eq(consumer),
+                        outbox_parked::event_id.eq(&id),
+                        outbox_parked::attempts.eq(failure.attempts as i32),
+                        outbox_parked::last_error.eq(&failure.last_error),
+                        outbox_parked::parked_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                mark_handled(conn, consumer, &id, at)?;
+                Ok::<_, DbError>(())
+            })
+        })
+        .await
+    }
+
+    /// Starts the task that writes marks and sweeps, for the process's life.
+    pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let relay = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut marks = tokio::time::interval(MARK_EVERY);
+            let mut sweeps = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tokio::select! {
+                    _ = marks.tick() => {
+                        if let Err(err) = relay.flush_marks().await {
+                            tracing::warn!(error = %err, "handled marks were not written; the events may come again");
+                        }
+                    }
+                    _ = sweeps.tick() => match relay.sweep().await {
+                        Ok(0) => {}
+                        Ok(delivered) => tracing::info!(delivered, "the sweeper delivered stored events"),
+                        Err(err) => tracing::warn!(error = %err, "the outbox sweep failed"),
+                    },
+                }
+            }
+        })
+    }
+}
+
+/// Stores an event in the outbox; call it inside the transaction of the
+/// change the event reports.
+pub fn record(conn: &mut DbConn, event: &DomainEvent) -> QueryResult<()> {
+    diesel::insert_into(outbox_events::table)
+        .values((
+            outbox_events::id.eq(&event.id),
+            outbox_events::kind.eq(&event.kind),
+            outbox_events::subject_kind.eq(&event.subject.kind),
+            outbox_events::subject_id.eq(&event.subject.id),
+            outbox_events::actor_id.eq(event.actor_id.as_deref()),
+            outbox_events::occurred_at.eq(event.occurred_at.naive_utc()),
+            outbox_events::data.eq(event.payload.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn mark_handled(
+    conn: &mut DbConn,
+    consumer: &str,
+    event_id: &str,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let done: bool = diesel::select(diesel::dsl::exists(
+        outbox_handled::table.find((consumer.to_owned(), event_id.to_owned())),
+    ))
+    .get_result(conn)?;
+    if !done {
+        diesel::insert_into(outbox_handled::table)
+            .values((
+                outbox_handled::consumer.eq(consumer),
+                outbox_handled::event_id.eq(event_id),
+                outbox_handled::handled_at.eq(at),
+            ))
+            .execute(conn)
+            .or_else(|err| {
+                if crate::error::is_unique_violation(&err) {
+                    Ok(0)
+                } else {
+                    Err(err)
+                }
+            })?;
+    }
+    Ok(())
+}
+
+/// A stored event row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_events)]
+struct StoredEvent {
+    id: String,
+    kind: String,
+    subject_kind: String,
+    subject_id: String,
+    actor_id: Option<String>,
+    occurred_at: NaiveDateTime,
+    data: String,
+}
+
+impl From<StoredEvent> for DomainEvent {
+    fn from(row: StoredEvent) -> Self {
+        DomainEvent {
+            id: row.id,
+            kind: row.kind,
+            occurred_at: row.occurred_at.and_utc(),
+            actor_id: row.actor_id,
+            subject: Subject {
+                kind: row.subject_kind,
+                id: row.subject_id,
+            },
+            payload: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Events above `floor`, older than [`SWEEP_AFTER`], that `consumer` has
+/// not handled, oldest first.
+fn unhandled(
+    conn: &mut DbConn,
+    consumer: &'static str,
+    floor: i64,
+) -> Result<Vec<DomainEvent>, DbError> {
+    let rows: Vec<StoredEvent> = outbox_events::table
+        .filter(outbox_events::seq.gt(floor))
+        .filter(outbox_events::occurred_at.lt(db::now() - SWEEP_AFTER))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            outbox_handled::table
+                .filter(outbox_handled::consumer.eq(consumer))
+                .filter(outbox_handled::event_id.eq(outbox_events::id)),
+        )))
+        .order(outbox_events::seq.asc())
+        .limit(SWEEP_BATCH)
+        .select(StoredEvent::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(DomainEvent::from).collect())
+}
+
+/// The highest `seq` below which no transaction can still commit an event.
+fn settled_floor(conn: &mut DbConn) -> Result<Option<i64>, DbError> {
+    Ok(outbox_events::table
+        .filter(outbox_events::occurred_at.lt(db::now() - GAP_WINDOW))
+        .select(diesel::dsl::max(outbox_events::seq))
+        .first::<Option<i64>>(conn)?)
+}
+
+/// An event as admins read it, with the consumers that parked it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoggedEvent {
+    /// The event.
+    #[serde(flatten)]
+    pub event: DomainEvent,
+    /// Consumers that gave up on it.
+    pub parked: Vec<ParkedDelivery>,
+}
+
+/// A consumer's given-up delivery of an event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ParkedDelivery {
+    /// The consumer.
+    pub consumer: String,
+    /// Its tries.
+    pub attempts: i32,
+    /// The last failure.
+    pub last_error: String,
+    /// When it gave up.
+    pub parked_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What admins filter the log by.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only events about this object.
+    pub subject_id: Option<String>,
+}
+
+/// The event log, newest first, after `cursor`, at most `limit` rows (the
+/// caller asks one more to know whether a next page exists).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &LogFilter,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<(LoggedEvent, NaiveDateTime)>, DbError> {
+    let mut query = outbox_events::table.into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(outbox_events::kind.eq(kind.clone()));
+    }
+    if let Some(subject) = &filter.subject_id {
+        query = query.filter(outbox_events::subject_id.eq(subject.clone()));
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(
+            outbox_events::occurred_at
+                .lt(cursor.at)
+                .or(outbox_events::occurred_at
+                    .eq(cursor.at)
+                    .and(outbox_events::id.lt(cursor.id.clone()))),
+        );
+    }
+    let rows: Vec<StoredEvent> = query
+        .order((outbox_events::occurred_at.desc(), outbox_events::id.desc()))
+        .limit(limit)
+        .select(StoredEvent::as_select())
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let parked: Vec<(String, String, i32, String, NaiveDateTime)> = outbox_parked::table
+        .filter(outbox_parked::event_id.eq_any(&ids))
+        .select((
+            outbox_parked::event_id,
+            outbox_parked::consumer,
+            outbox_parked::attempts,
+            outbox_parked::last_error,
+            outbox_parked::parked_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let at = row.occurred_at;
+            let parked = parked
+                .iter()
+                .filter(|p| p.0 == row.id)
+                .map(|p| ParkedDelivery {
+                    consumer: p.1.clone(),
+                    attempts: p.2,
+                    last_error: p.3.clone(),
+                    parked_at: p.4.and_utc(),
+                })
+                .collect();
+            (
+                LoggedEvent {
+                    event: DomainEvent::from(row),
+                    parked,
+                },
+                at,
+            )
+        })
+        .collect())
+}
