@@ -32,8 +32,8 @@ use crate::glue::{BookingsLocationSink, SocketsOfEndedLogins};
 use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
-use crate::stats;
 use crate::telemetry::{Metrics, RequestTelemetry};
+use crate::{event_log, stats};
 
 /// The largest avatar image (the contract's 2 MiB).
 const AVATAR_LIMIT_BYTES: usize = 2 * 1024 * 1024;
@@ -87,7 +87,8 @@ pub fn mount(cfg: &mut ServiceConfig) {
                 .configure(quickfix_bookings::configure)
                 .configure(quickfix_ratings::configure)
                 .configure(quickfix_messaging::configure)
-                .service(stats::get_stats),
+                .service(stats::get_stats)
+                .service(event_log::list_events),
         );
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod event_log;
 pub mod fallback;
 pub mod glue;
 pub mod openapi;

@@ -1,16 +1,9 @@
-//! The domain event bus. Crates publish what happened (after their
-//! transaction commits); subscribers such as notifications and the real-time
-//! layer react. The in-process bus is the default; a Redis-backed one can
-//! stand behind the same trait when several gateway instances run.
-
-use std::sync::Arc;
+//! Domain events: what happened in a domain, as the outbox stores it and
+//! its consumers (notifications, pushes, other domains) receive it. See
+//! `crate::outbox` for how an event is stored and delivered.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
-
-/// Events a slow subscriber may lag behind before it misses some.
-pub const BUS_CAPACITY: usize = 4096;
 
 /// Something that happened in a domain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,72 +63,27 @@ impl DomainEvent {
     }
 }
 
-/// Publishes domain events to every subscriber.
-pub trait EventBus: Send + Sync + 'static {
-    /// Publishes an event; never blocks and never fails the caller.
-    fn publish(&self, event: DomainEvent);
-    /// A receiver of every event published from now on.
-    fn subscribe(&self) -> broadcast::Receiver<DomainEvent>;
-}
-
-/// The bus as shared in app data.
-pub type SharedEventBus = Arc<dyn EventBus>;
-
-/// An event bus within one process.
-#[derive(Debug, Clone)]
-pub struct InProcessBus {
-    sender: broadcast::Sender<DomainEvent>,
-}
-
-impl InProcessBus {
-    /// A bus with the default capacity.
-    pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(BUS_CAPACITY);
-        Self { sender }
-    }
-
-    /// The bus behind the shared trait object.
-    pub fn shared() -> SharedEventBus {
-        Arc::new(Self::new())
-    }
-}
-
-impl Default for InProcessBus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl EventBus for InProcessBus {
-    fn publish(&self, event: DomainEvent) {
-        tracing::debug!(event.kind = %event.kind, event.id = %event.id, "domain event");
-        // No subscriber is not an error: nobody needed to hear it.
-        let _ = self.sender.send(event);
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
-        self.sender.subscribe()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn subscribers_receive_what_is_published_after_they_subscribe() {
-        let bus = InProcessBus::new();
-        bus.publish(DomainEvent::new("before", serde_json::json!({})));
-        let mut first = bus.subscribe();
-        let mut second = bus.subscribe();
-        bus.publish(DomainEvent::new(
-            "offer.created",
-            serde_json::json!({"job_id": "j"}),
-        ));
-        for rx in [&mut first, &mut second] {
-            let event = rx.recv().await.expect("delivered");
-            assert_eq!(event.kind, "offer.created");
-            assert_eq!(event.payload["job_id"], "j");
-        }
+    #[test]
+    fn events_serialise_as_the_contract_shows_them() {
+        let event = DomainEvent::new(
+            "booking.updated",
+            serde_json::json!({"booking": {"id": "b"}}),
+        )
+        .about("booking", "b")
+        .by("u");
+        let wire = serde_json::to_value(&event).expect("serialised");
+        assert_eq!(wire["kind"], "booking.updated");
+        assert_eq!(
+            wire["subject"],
+            serde_json::json!({"kind": "booking", "id": "b"})
+        );
+        assert_eq!(wire["actor_id"], "u");
+        assert_eq!(wire["data"]["booking"]["id"], "b");
+        let back: DomainEvent = serde_json::from_value(wire).expect("read back");
+        assert_eq!(back, event);
     }
 }

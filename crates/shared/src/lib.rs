@@ -17,7 +17,7 @@ pub mod request_id;
 mod schema;
 pub mod settings;
 pub mod storage;
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod text;
 

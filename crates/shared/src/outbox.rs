@@ -61,10 +61,29 @@ pub type SharedRelay = Arc<Relay>;
 /// Delivers stored events to the registered consumers.
 pub struct Relay {
     pool: DbPool,
+    timing: RelayTiming,
     consumers: RwLock<Vec<Arc<dyn Consumer>>>,
     marks: Mutex<Vec<(&'static str, String)>>,
     failures: Mutex<HashMap<(&'static str, String), Failure>>,
     floors: Mutex<HashMap<&'static str, i64>>,
+}
+
+/// How patient the sweeper is; tests shorten it.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayTiming {
+    /// How old an unmarked event must be before the sweeper takes it.
+    pub sweep_after: TimeDelta,
+    /// The first retry's delay; each further one doubles it.
+    pub backoff: TimeDelta,
+}
+
+impl Default for RelayTiming {
+    fn default() -> Self {
+        Self {
+            sweep_after: SWEEP_AFTER,
+            backoff: TimeDelta::seconds(1),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -83,8 +102,14 @@ impl std::fmt::Debug for Relay {
 impl Relay {
     /// A relay over `pool` with no consumers yet.
     pub fn new(pool: DbPool) -> SharedRelay {
+        Self::with_timing(pool, RelayTiming::default())
+    }
+
+    /// A relay with its own patience (tests shorten it).
+    pub fn with_timing(pool: DbPool, timing: RelayTiming) -> SharedRelay {
         Arc::new(Self {
             pool,
+            timing,
             consumers: RwLock::new(Vec::new()),
             marks: Mutex::new(Vec::new()),
             failures: Mutex::new(HashMap::new()),
@@ -207,7 +232,8 @@ impl Relay {
             .get(name)
             .copied()
             .unwrap_or(0);
-        let events = db::run(&self.pool, move |conn| unhandled(conn, name, floor)).await?;
+        let after = self.timing.sweep_after;
+        let events = db::run(&self.pool, move |conn| unhandled(conn, name, floor, after)).await?;
         if events.is_empty() {
             let new_floor = db::run(&self.pool, settled_floor).await?;
             if let Some(new_floor) = new_floor.filter(|f| *f > floor) {
@@ -263,7 +289,7 @@ impl Relay {
                     last_error: String::new(),
                 });
             entry.attempts += 1;
-            let backoff = TimeDelta::seconds(1 << entry.attempts.min(10));
+            let backoff = self.timing.backoff * (1 << (entry.attempts - 1).min(10));
             entry.retry_at = db::now() + backoff;
             entry.last_error = err;
             entry.clone()
@@ -401,16 +427,17 @@ impl From<StoredEvent> for DomainEvent {
     }
 }
 
-/// Events above `floor`, older than [`SWEEP_AFTER`], that `consumer` has
-/// not handled, oldest first.
+/// Events above `floor`, older than `after`, that `consumer` has not
+/// handled, oldest first.
 fn unhandled(
     conn: &mut DbConn,
     consumer: &'static str,
     floor: i64,
+    after: TimeDelta,
 ) -> Result<Vec<DomainEvent>, DbError> {
     let rows: Vec<StoredEvent> = outbox_events::table
         .filter(outbox_events::seq.gt(floor))
-        .filter(outbox_events::occurred_at.lt(db::now() - SWEEP_AFTER))
+        .filter(outbox_events::occurred_at.le(db::now() - after))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             outbox_handled::table
                 .filter(outbox_handled::consumer.eq(consumer))
@@ -526,4 +553,179 @@ pub fn list(
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// Records what it got; fails its first `fail_first` calls.
+    struct Recorder {
+        name: &'static str,
+        seen: Mutex<Vec<String>>,
+        calls: AtomicU32,
+        fail_first: u32,
+    }
+
+    impl Recorder {
+        fn new(name: &'static str, fail_first: u32) -> Arc<Self> {
+            Arc::new(Self {
+                name,
+                seen: Mutex::new(Vec::new()),
+                calls: AtomicU32::new(0),
+                fail_first,
+            })
+        }
+
+        fn seen(&self) -> Vec<String> {
+            self.seen.lock().expect("seen").clone()
+        }
+    }
+
+    impl Consumer for Recorder {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+
+        fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            if call < self.fail_first {
+                return Box::pin(std::future::ready(Err(format!("failure {call}"))));
+            }
+            self.seen
+                .lock()
+                .expect("seen")
+                .extend(events.into_iter().map(|e| e.id));
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    fn quick(db: &TestDatabase) -> SharedRelay {
+        Relay::with_timing(
+            db.pool(),
+            RelayTiming {
+                sweep_after: TimeDelta::zero(),
+                backoff: TimeDelta::milliseconds(1),
+            },
+        )
+    }
+
+    fn event(n: u32) -> DomainEvent {
+        DomainEvent::new("test.happened", serde_json::json!({ "n": n }))
+            .about("test", n.to_string())
+    }
+
+    async fn log(db: &TestDatabase) -> Vec<LoggedEvent> {
+        db::run(&db.pool(), |conn| {
+            list(conn, &LogFilter::default(), None, 10)
+        })
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|(event, _)| event)
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn events_are_stored_with_the_change_and_delivered_before_run_returns() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let consumer = Recorder::new("recorder", 0);
+        relay.register(consumer.clone());
+        let first = event(1);
+        let id = first.id.clone();
+        relay.emit(vec![first]).await.expect("stored");
+        assert_eq!(consumer.seen(), vec![id.clone()]);
+        relay.flush_marks().await.expect("marked");
+        assert_eq!(
+            relay.sweep().await.expect("swept"),
+            0,
+            "handled once, not again"
+        );
+        let logged = log(&db).await;
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].event.id, id);
+        assert_eq!(logged[0].event.subject.kind, "test");
+    }
+
+    #[tokio::test]
+    async fn a_failed_change_stores_no_event() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let consumer = Recorder::new("recorder", 0);
+        relay.register(consumer.clone());
+        let failed: Result<(), DbError> = relay
+            .run(|conn| {
+                record(conn, &event(1))?;
+                Err(DbError::Query(diesel::result::Error::RollbackTransaction))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(consumer.seen().is_empty());
+        assert_eq!(
+            relay.sweep().await.expect("swept"),
+            0,
+            "nothing was committed"
+        );
+        assert!(log(&db).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn events_committed_but_never_delivered_are_swept_in_order() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let events: Vec<DomainEvent> = (1..=5).map(event).collect();
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        // As a crash between the commit and the delivery leaves them.
+        db::run(&db.pool(), move |conn| {
+            for e in &events {
+                record(conn, e)?;
+            }
+            Ok::<_, DbError>(())
+        })
+        .await
+        .expect("committed");
+        let relay = quick(&db);
+        let consumer = Recorder::new("recorder", 0);
+        relay.register(consumer.clone());
+        assert_eq!(relay.sweep().await.expect("swept"), 5);
+        assert_eq!(consumer.seen(), ids, "in the order they were stored");
+        assert_eq!(relay.sweep().await.expect("swept"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failing_consumer_is_retried_and_a_poisoned_one_parks_the_event() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let flaky = Recorder::new("flaky", 2);
+        let broken = Recorder::new("broken", u32::MAX);
+        relay.register(flaky.clone());
+        relay.register(broken.clone());
+        let poison = event(7);
+        let id = poison.id.clone();
+        relay.emit(vec![poison]).await.expect("stored");
+        for _ in 0..(MAX_ATTEMPTS * 4) {
+            relay.sweep().await.expect("swept");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            flaky.seen(),
+            vec![id.clone()],
+            "delivered once it recovered"
+        );
+        let logged = log(&db).await;
+        let parked = &logged[0].parked;
+        assert_eq!(parked.len(), 1, "{parked:?}");
+        assert_eq!(parked[0].consumer, "broken");
+        assert_eq!(parked[0].attempts, MAX_ATTEMPTS as i32);
+        let calls = broken.calls.load(Ordering::SeqCst);
+        relay.sweep().await.expect("swept");
+        assert_eq!(
+            broken.calls.load(Ordering::SeqCst),
+            calls,
+            "a parked event rests"
+        );
+    }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod bookings;
 mod conventions;
 mod database;
+mod events;
 mod jobs;
 mod messaging;
 mod openapi;
