@@ -24,6 +24,7 @@ pub struct TestApp {
     /// The settings the gateway runs with.
     pub settings: Settings,
     pool: DbPool,
+    relay: quickfix_shared::outbox::SharedRelay,
     _uploads: tempfile::TempDir,
     /// The test's database; dropped (and deleted) after the server stops.
     pub db: TestDatabase,
@@ -53,6 +54,7 @@ impl TestApp {
         let port = application.port();
         let handle = application.handle();
         let pool = application.pool().clone();
+        let relay = std::sync::Arc::clone(application.relay());
         tokio::spawn(application.run_until_stopped());
         Self {
             handle,
@@ -65,9 +67,15 @@ impl TestApp {
                 .expect("an HTTP client"),
             settings,
             pool,
+            relay,
             _uploads: uploads,
             db,
         }
+    }
+
+    /// The outbox relay the gateway delivers domain events with.
+    pub fn relay(&self) -> &quickfix_shared::outbox::SharedRelay {
+        &self.relay
     }
 
     /// The pool the gateway uses, for assertions on stored state.
@@ -354,6 +362,7 @@ impl TestApp {
             client: http_client(),
             settings,
             pool: launched.pool,
+            relay: std::sync::Arc::clone(&launched.relay),
             _uploads: uploads,
             db,
         };

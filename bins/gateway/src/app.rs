@@ -247,6 +247,9 @@ fn serve(
             bookings.get_ref().clone(),
         ))),
     );
+    relay.register(quickfix_users::consumers::RatingAggregates::new(
+        pool.clone(),
+    ));
     relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
     relay.spawn();
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));

@@ -11,7 +11,9 @@ use quickfix_ratings::dto::CreateRatingRequest;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbPool};
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
+use quickfix_shared::outbox::Relay;
 use quickfix_users::dto::{Location, UpdateProfileRequest};
 use quickfix_users::service as users;
 
@@ -152,14 +154,30 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
     )
     .await?;
     let reveal_after = Duration::days(settings.ratings.reveal_after_days.max(0));
-    let report = db::run(pool, move |conn| {
-        db::write_transaction(conn, |conn| build(conn, &hash, reveal_after))
-    })
-    .await?;
+    // The ratings' events are stored with the data; the aggregates are
+    // applied before `seed` returns, the notifications by the server's
+    // relay when it runs.
+    let relay = Relay::new(pool.clone());
+    relay.register(quickfix_users::consumers::RatingAggregates::new(
+        pool.clone(),
+    ));
+    let report = relay
+        .run(move |conn| {
+            let mut events = Vec::new();
+            let report = build(conn, &hash, reveal_after, &mut events)?;
+            Ok::<_, ApiError>((report, events))
+        })
+        .await?;
+    relay.flush_marks().await?;
     Ok(report)
 }
 
-fn build(conn: &mut DbConn, hash: &str, reveal_after: Duration) -> Result<SeedReport, ApiError> {
+fn build(
+    conn: &mut DbConn,
+    hash: &str,
+    reveal_after: Duration,
+    events: &mut Vec<DomainEvent>,
+) -> Result<SeedReport, ApiError> {
     let mut report = SeedReport {
         logins: logins(),
         ..SeedReport::default()
@@ -348,7 +366,7 @@ fn build(conn: &mut DbConn, hash: &str, reveal_after: Duration) -> Result<SeedRe
         quickfix_bookings::service::apply(conn, &provider, &booking_id, Action::Complete, None)?;
         let now = quickfix_ratings::service::now();
         let stars = 3 + (j % 3) as u8;
-        quickfix_ratings::service::rate(
+        let rated = quickfix_ratings::service::rate(
             conn,
             &customer,
             &booking_id,
@@ -359,9 +377,10 @@ fn build(conn: &mut DbConn, hash: &str, reveal_after: Duration) -> Result<SeedRe
             reveal_after,
             now,
         )?;
+        events.extend(quickfix_ratings::revealed_events(&rated.revealed));
         report.ratings += 1;
         if j % 2 == 1 {
-            quickfix_ratings::service::rate(
+            let rated = quickfix_ratings::service::rate(
                 conn,
                 &provider,
                 &booking_id,
@@ -372,6 +391,7 @@ fn build(conn: &mut DbConn, hash: &str, reveal_after: Duration) -> Result<SeedRe
                 reveal_after,
                 now,
             )?;
+            events.extend(quickfix_ratings::revealed_events(&rated.revealed));
             report.ratings += 1;
         }
     }

@@ -18,8 +18,6 @@ use serde_json::json;
 pub use routes::configure;
 pub use service::overall_average;
 
-use crate::models::Rating;
-
 /// This crate's tables (`ratings`, `rating_pairs`), from `migrations/ratings/`.
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
     owner: "ratings",
@@ -35,25 +33,39 @@ pub struct RatingsState {
     pub reveal_after: Duration,
 }
 
-/// The `rating.created` event of each newly revealed rating, stored in the
-/// transaction that reveals it.
-pub fn revealed_events(revealed: &[Rating]) -> Vec<DomainEvent> {
-    revealed
-        .iter()
-        .map(|rating| {
-            DomainEvent::new(
-                "rating.created",
-                json!({
-                    "rating_id": rating.id,
-                    "booking_id": rating.booking_id,
-                    "rater_id": rating.rater_id,
-                    "rated_user_id": rating.rated_id,
-                    "stars": rating.stars,
-                }),
-            )
-            .about("rating", rating.id.clone())
-        })
+/// The events of a reveal, stored in its transaction: `rating.created` for
+/// each rating revealed, `rating.aggregate_changed` for each rated user.
+pub fn revealed_events(revealed: &service::Revealed) -> Vec<DomainEvent> {
+    let created = revealed.ratings.iter().map(|rating| {
+        DomainEvent::new(
+            "rating.created",
+            json!({
+                "rating_id": rating.id,
+                "booking_id": rating.booking_id,
+                "rater_id": rating.rater_id,
+                "rated_user_id": rating.rated_id,
+                "stars": rating.stars,
+            }),
+        )
+        .about("rating", rating.id.clone())
+    });
+    created
+        .chain(revealed.aggregates.iter().map(aggregate_event))
         .collect()
+}
+
+/// The `rating.aggregate_changed` event of a user's new aggregate.
+pub fn aggregate_event(change: &service::AggregateChange) -> DomainEvent {
+    DomainEvent::new(
+        "rating.aggregate_changed",
+        json!({
+            "user_id": change.user_id,
+            "avg": change.avg,
+            "count": change.count,
+            "version": change.version,
+        }),
+    )
+    .about("user", change.user_id.clone())
 }
 
 /// Reveals the ratings whose period has passed by `at`, with their events;
@@ -67,7 +79,7 @@ pub async fn reveal_due(
         .run(move |conn| {
             let revealed = service::reveal_due(conn, at, reveal_after)?;
             let events = revealed_events(&revealed);
-            Ok::<_, error::RatingsError>((revealed.len(), events))
+            Ok::<_, error::RatingsError>((revealed.ratings.len(), events))
         })
         .await
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AdminUser, AuthUser};
 use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::DomainEvent;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{BookingId, RatingId, UserId};
@@ -13,11 +14,12 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
+use serde_json::json;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{CreateRatingRequest, RatingResponse, UserRatingsResponse};
 use crate::error::RatingsError;
-use crate::{RatingsState, revealed_events, service};
+use crate::{RatingsState, aggregate_event, revealed_events, service};
 
 /// Registers every route of the crate (paths relative to `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -171,12 +173,21 @@ pub async fn list_user_ratings(
 #[delete("/ratings/{id}")]
 pub async fn delete_rating(
     admin: AdminUser,
-    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = RatingId::parse(&path).ok_or(RatingsError::NotFound("rating"))?;
     let rating = id.to_string();
-    db::run(&pool, move |conn| service::delete_rating(conn, &id)).await?;
+    let actor = admin.id.to_string();
+    relay
+        .run(move |conn| {
+            let change = service::delete_rating(conn, &id)?;
+            let deleted = DomainEvent::new("rating.deleted", json!({"rating_id": id.to_string()}))
+                .about("rating", id.to_string())
+                .by(actor);
+            Ok::<_, RatingsError>(((), vec![deleted, aggregate_event(&change)]))
+        })
+        .await?;
     tracing::info!(rating.id = %rating, admin.id = %admin.id, "rating deleted");
     Ok(HttpResponse::NoContent().finish())
 }

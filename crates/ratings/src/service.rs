@@ -41,14 +41,30 @@ impl Stars {
     }
 }
 
-/// Recomputes a user's aggregate from their revealed ratings and stores it
-/// on their profile through the users crate.
-fn refresh_aggregate(conn: &mut DbConn, rated_id: &str) -> Result<(), RatingsError> {
+/// A user's rating aggregate after a change, for the profile that shows it
+/// (the users crate applies it from the `rating.aggregate_changed` event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateChange {
+    /// The rated user.
+    pub user_id: String,
+    /// The average of their revealed ratings; `None` without any.
+    pub avg: Option<f64>,
+    /// How many revealed ratings they have.
+    pub count: i32,
+    /// Orders changes of one user: later changes carry higher versions.
+    pub version: i64,
+}
+
+/// Recomputes a user's aggregate from their revealed ratings.
+fn refresh_aggregate(conn: &mut DbConn, rated_id: &str) -> Result<AggregateChange, RatingsError> {
     let (sum, count) = repo::revealed_totals(conn, rated_id)?;
     let avg = (count > 0).then(|| round2(sum as f64 / count as f64));
-    let count = i32::try_from(count).unwrap_or(i32::MAX);
-    quickfix_users::set_rating_aggregate(conn, &UserId::from_db(rated_id.to_owned()), avg, count)?;
-    Ok(())
+    Ok(AggregateChange {
+        user_id: rated_id.to_owned(),
+        avg,
+        count: i32::try_from(count).unwrap_or(i32::MAX),
+        version: db::now().and_utc().timestamp_micros(),
+    })
 }
 
 fn round2(value: f64) -> f64 {
@@ -61,7 +77,7 @@ fn reveal_all(
     conn: &mut DbConn,
     hidden: Vec<Rating>,
     at: NaiveDateTime,
-) -> Result<Vec<Rating>, RatingsError> {
+) -> Result<Revealed, RatingsError> {
     let mut revealed = Vec::new();
     for rating in hidden {
         if repo::reveal(conn, &rating.id, at)? == 1 {
@@ -72,10 +88,23 @@ fn reveal_all(
         }
     }
     let rated: BTreeSet<String> = revealed.iter().map(|r| r.rated_id.clone()).collect();
-    for user in rated {
-        refresh_aggregate(conn, &user)?;
-    }
-    Ok(revealed)
+    let aggregates = rated
+        .iter()
+        .map(|user| refresh_aggregate(conn, user))
+        .collect::<Result<_, _>>()?;
+    Ok(Revealed {
+        ratings: revealed,
+        aggregates,
+    })
+}
+
+/// Ratings a change revealed and the aggregates that moved with them.
+#[derive(Debug, Clone, Default)]
+pub struct Revealed {
+    /// The ratings revealed.
+    pub ratings: Vec<Rating>,
+    /// The rated users' new aggregates.
+    pub aggregates: Vec<AggregateChange>,
 }
 
 /// A new rating and the ratings it caused to be revealed.
@@ -83,8 +112,9 @@ fn reveal_all(
 pub struct Rated {
     /// The caller's rating as stored.
     pub rating: Rating,
-    /// Ratings revealed by this one (both, when it was the second).
-    pub revealed: Vec<Rating>,
+    /// Ratings revealed by this one (both, when it was the second), with
+    /// the aggregates they moved.
+    pub revealed: Revealed,
 }
 
 /// Rates the other party of a completed booking, once. When the other party
@@ -145,9 +175,10 @@ pub fn rate(
                 now,
             )?
         } else {
-            Vec::new()
+            Revealed::default()
         };
         let rating = revealed
+            .ratings
             .iter()
             .find(|r| r.id == rating.id)
             .cloned()
@@ -163,7 +194,7 @@ pub fn reveal_due(
     conn: &mut DbConn,
     now: NaiveDateTime,
     reveal_after: Duration,
-) -> Result<Vec<Rating>, RatingsError> {
+) -> Result<Revealed, RatingsError> {
     db::write_transaction(conn, |conn| {
         let due = repo::due_for_reveal(conn, now - reveal_after, REVEAL_BATCH)?;
         reveal_all(conn, due, now)
@@ -223,7 +254,7 @@ pub fn summary(conn: &mut DbConn, rated_id: &str) -> Result<RatingSummary, Ratin
 }
 
 /// Deletes a rating (admins) and recomputes the rated user's aggregate.
-pub fn delete_rating(conn: &mut DbConn, id: &RatingId) -> Result<(), RatingsError> {
+pub fn delete_rating(conn: &mut DbConn, id: &RatingId) -> Result<AggregateChange, RatingsError> {
     db::write_transaction(conn, |conn| {
         let rating =
             repo::find_rating(conn, id.as_str())?.ok_or(RatingsError::NotFound("rating"))?;

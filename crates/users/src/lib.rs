@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod consumers;
 pub mod dto;
 pub mod error;
 pub mod models;
@@ -22,7 +23,7 @@ use quickfix_shared::storage::SharedStorage;
 use tokio::sync::OnceCell;
 
 pub use routes::configure;
-pub use service::{UserSummary, count_by_role, set_rating_aggregate, user_summaries, user_summary};
+pub use service::{UserSummary, count_by_role, user_summaries, user_summary};
 pub use sessions::SessionCache;
 
 /// This crate's tables (`users`, `login_sessions`, `refresh_tokens`, `provider_services`, `favorites`), from `migrations/users/`.

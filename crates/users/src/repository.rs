@@ -124,10 +124,26 @@ pub fn set_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryRes
 }
 
 /// Stores a user's rating aggregate.
-pub fn set_rating(conn: &mut DbConn, id: &str, avg: Option<f64>, count: i32) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((users::rating_avg.eq(avg), users::rating_count.eq(count)))
-        .execute(conn)
+/// Stores a rating aggregate unless a newer one (a higher `version`) is
+/// there already; 0 rows when it was stale.
+pub fn set_rating(
+    conn: &mut DbConn,
+    id: &str,
+    avg: Option<f64>,
+    count: i32,
+    version: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::rating_version.lt(version)),
+    )
+    .set((
+        users::rating_avg.eq(avg),
+        users::rating_count.eq(count),
+        users::rating_version.eq(version),
+    ))
+    .execute(conn)
 }
 
 /// Counts users per role.

@@ -27,6 +27,7 @@ diesel::table! {
         lng -> Nullable<Double>,
         rating_avg -> Nullable<Double>,
         rating_count -> Integer,
+        rating_version -> BigInt,
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -858,15 +858,17 @@ pub fn user_summaries(
         .collect())
 }
 
-/// Stores a user's rating aggregate; the ratings crate calls this in the
-/// transaction that reveals or deletes a rating.
+/// Applies a user's rating aggregate from the ratings crate's
+/// `rating.aggregate_changed` event; a stale one (lower version) changes
+/// nothing, so late and repeated events are harmless.
 pub fn set_rating_aggregate(
     conn: &mut DbConn,
     id: &UserId,
     avg: Option<f64>,
     count: i32,
+    version: i64,
 ) -> Result<(), DbError> {
-    repo::set_rating(conn, id.as_str(), avg, count)?;
+    repo::set_rating(conn, id.as_str(), avg, count, version)?;
     Ok(())
 }
 

@@ -121,3 +121,23 @@ async fn an_event_committed_before_a_crash_is_delivered_after_the_restart() {
     let notes = json(app.get_as(&session.token, "/api/v1/notifications").await).await;
     assert_eq!(notes["items"].as_array().unwrap().len(), 1, "and only once");
 }
+
+#[tokio::test]
+async fn rating_aggregates_apply_in_version_order_whatever_order_they_arrive_in() {
+    let app = TestApp::spawn().await;
+    let provider = TestUser::provider().register(&app).await;
+    let change = |avg: f64, count: i32, version: i64| {
+        DomainEvent::new(
+            "rating.aggregate_changed",
+            serde_json::json!({"user_id": provider.id, "avg": avg, "count": count, "version": version}),
+        )
+        .about("user", provider.id.clone())
+    };
+    let newer = change(4.5, 2, 200);
+    app.relay().emit(vec![newer.clone()]).await.unwrap();
+    app.relay().emit(vec![change(1.0, 1, 100)]).await.unwrap();
+    app.relay().deliver(vec![newer]).await;
+    let profile = json(app.get(&format!("/api/v1/providers/{}", provider.id)).await).await;
+    assert_eq!(profile["rating_avg"], 4.5, "{profile}");
+    assert_eq!(profile["rating_count"], 2);
+}

@@ -1,6 +1,5 @@
 //! Double-blind ratings, their reveal, aggregates and admin statistics.
 
-use quickfix_shared::db;
 use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json};
 use reqwest::Method;
 use serde_json::json;
@@ -34,16 +33,13 @@ async fn profile(app: &TestApp, viewer: &Session, user: &Session) -> serde_json:
 
 /// Runs the reveal task with a clock `days` ahead.
 async fn reveal_as_if_later(app: &TestApp, days: i64) -> usize {
-    db::run(app.pool(), move |conn| {
-        quickfix_ratings::service::reveal_due(
-            conn,
-            quickfix_ratings::service::now() + chrono::Duration::days(days),
-            chrono::Duration::days(7),
-        )
-    })
+    quickfix_ratings::reveal_due(
+        app.relay(),
+        quickfix_ratings::service::now() + chrono::Duration::days(days),
+        chrono::Duration::days(7),
+    )
     .await
     .unwrap()
-    .len()
 }
 
 #[tokio::test]
