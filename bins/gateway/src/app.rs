@@ -250,6 +250,7 @@ fn serve(
     relay.register(quickfix_users::consumers::RatingAggregates::new(
         pool.clone(),
     ));
+    relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
     relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
     relay.spawn();
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));

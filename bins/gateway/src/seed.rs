@@ -161,10 +161,12 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
     relay.register(quickfix_users::consumers::RatingAggregates::new(
         pool.clone(),
     ));
+    relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
+    let currency = settings.app.currency.clone();
     let report = relay
         .run(move |conn| {
             let mut events = Vec::new();
-            let report = build(conn, &hash, reveal_after, &mut events)?;
+            let report = build(conn, &hash, reveal_after, &currency, &mut events)?;
             Ok::<_, ApiError>((report, events))
         })
         .await?;
@@ -176,6 +178,7 @@ fn build(
     conn: &mut DbConn,
     hash: &str,
     reveal_after: Duration,
+    currency: &str,
     events: &mut Vec<DomainEvent>,
 ) -> Result<SeedReport, ApiError> {
     let mut report = SeedReport {
@@ -349,21 +352,29 @@ fn build(
                 policy,
             )?;
         }
+        let mut apply = |conn: &mut DbConn, by: &AuthUser, action, reason| {
+            let booking = quickfix_bookings::service::apply(conn, by, &booking_id, action, reason)?;
+            events.push(quickfix_bookings::booking_updated(
+                &booking,
+                currency,
+                by.id.as_str(),
+            ));
+            Ok::<_, ApiError>(())
+        };
         if stage == 3 {
-            quickfix_bookings::service::apply(
+            apply(
                 conn,
                 &customer,
-                &booking_id,
                 Action::Cancel,
                 Some("Plans changed".to_owned()),
             )?;
             continue;
         }
-        quickfix_bookings::service::apply(conn, &provider, &booking_id, Action::Start, None)?;
+        apply(conn, &provider, Action::Start, None)?;
         if stage == 4 {
             continue;
         }
-        quickfix_bookings::service::apply(conn, &provider, &booking_id, Action::Complete, None)?;
+        apply(conn, &provider, Action::Complete, None)?;
         let now = quickfix_ratings::service::now();
         let stars = 3 + (j % 3) as u8;
         let rated = quickfix_ratings::service::rate(

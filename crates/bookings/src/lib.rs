@@ -77,3 +77,20 @@ pub async fn record_location(
         .await?;
     Ok(location)
 }
+
+/// The `booking.updated` event of a booking's creation or transition, to
+/// store in the change's transaction (the jobs crate mirrors a booking's
+/// end from it; messaging notifies and pushes it).
+pub fn booking_updated(booking: &models::Booking, currency: &str, actor: &str) -> DomainEvent {
+    DomainEvent::new(
+        "booking.updated",
+        json!({
+            "booking": dto::BookingResponse::of(booking, currency),
+            "actor_id": actor,
+            "customer_id": booking.customer_id,
+            "provider_id": booking.provider_id,
+        }),
+    )
+    .about("booking", booking.id.clone())
+    .by(actor)
+}

@@ -240,12 +240,8 @@ pub fn apply(
             reason,
             at,
         )?;
-        let job = JobId::from_db(booking.job_id.clone());
-        match to {
-            Status::Completed => quickfix_jobs::complete_job_in(conn, &job)?,
-            Status::Cancelled => quickfix_jobs::cancel_booked_job_in(conn, &job)?,
-            Status::Confirmed | Status::InProgress => {}
-        }
+        // The job mirrors the end from the `booking.updated` event the
+        // caller stores with this change (the jobs crate consumes it).
         if !is_live(to) {
             // Where the provider was is nobody's business once it is over.
             repo::delete_locations(conn, id.as_str())?;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod consumers;
 pub mod dto;
 pub mod error;
 pub mod models;
@@ -10,9 +11,7 @@ pub mod service;
 
 pub use error::JobsError;
 pub use routes::configure;
-pub use service::{
-    AcceptedOffer, accept_offer_in, cancel_booked_job_in, complete_job_in, count_jobs_by_status,
-};
+pub use service::{AcceptedOffer, accept_offer_in, count_jobs_by_status};
 
 /// This crate's tables (`categories`, `jobs`, `offers`), from `migrations/jobs/`.
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {

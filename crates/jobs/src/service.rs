@@ -574,33 +574,16 @@ pub fn accept_offer_in(
     })
 }
 
-/// Inside the caller's transaction: a booked job's work is done.
-pub fn complete_job_in(conn: &mut DbConn, job_id: &JobId) -> Result<(), JobsError> {
-    match repo::transition_job(
-        conn,
-        job_id.as_str(),
-        JobStatus::Booked,
-        JobStatus::Completed,
-        now(),
-    )? {
-        0 => Err(JobsError::JobNotOpen),
-        _ => Ok(()),
-    }
-}
-
-/// Inside the caller's transaction: a booked job's booking was cancelled,
-/// so the job is cancelled too (a job is booked at most once).
-pub fn cancel_booked_job_in(conn: &mut DbConn, job_id: &JobId) -> Result<(), JobsError> {
-    match repo::transition_job(
-        conn,
-        job_id.as_str(),
-        JobStatus::Booked,
-        JobStatus::Cancelled,
-        now(),
-    )? {
-        0 => Err(JobsError::JobNotOpen),
-        _ => Ok(()),
-    }
+/// Mirrors the end of a job's booking on the job (`booked` to `completed`
+/// or `cancelled`); a job in another state is left alone, so a repeated
+/// event changes nothing.
+pub fn mirror_booking_end(
+    conn: &mut DbConn,
+    job_id: &JobId,
+    to: JobStatus,
+) -> Result<(), JobsError> {
+    repo::transition_job(conn, job_id.as_str(), JobStatus::Booked, to, now())?;
+    Ok(())
 }
 
 /// Jobs per state, for admin statistics.

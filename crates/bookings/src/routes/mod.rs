@@ -5,10 +5,8 @@ mod bookings;
 mod location;
 
 use quickfix_shared::events::DomainEvent;
-use serde_json::json;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::dto::BookingResponse;
 use crate::models::Booking;
 
 /// Registers every route of the crate (paths relative to `/api/v1`),
@@ -27,15 +25,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The `booking.updated` event of a change, stored with it.
 fn updated_event(booking: &Booking, currency: &str, actor: &str) -> DomainEvent {
-    DomainEvent::new(
-        "booking.updated",
-        json!({
-            "booking": BookingResponse::of(booking, currency),
-            "actor_id": actor,
-            "customer_id": booking.customer_id,
-            "provider_id": booking.provider_id,
-        }),
-    )
-    .about("booking", booking.id.clone())
-    .by(actor)
+    crate::booking_updated(booking, currency, actor)
 }
