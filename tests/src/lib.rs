@@ -60,11 +60,7 @@ impl TestApp {
             handle,
             address: format!("http://127.0.0.1:{port}"),
             port,
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("an HTTP client"),
+            client: http_client(),
             settings,
             pool,
             relay,
@@ -305,8 +301,6 @@ impl TestApp {
 struct Launched {
     handle: ServerHandle,
     port: u16,
-    pool: DbPool,
-    relay: quickfix_shared::outbox::SharedRelay,
 }
 
 /// Sends the gateway's logs to the test output when `QUICKFIX_TEST_LOG`
@@ -328,8 +322,6 @@ async fn launch(settings: Settings) -> Launched {
     let launched = Launched {
         handle: application.handle(),
         port: application.port(),
-        pool: application.pool().clone(),
-        relay: std::sync::Arc::clone(application.relay()),
     };
     tokio::spawn(application.run_until_stopped());
     launched
@@ -344,31 +336,6 @@ fn http_client() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// A gateway with test settings adjusted by `customize`, with the outbox
-    /// relay it delivers domain events with (to emit other crates' events in
-    /// tests).
-    pub async fn spawn_with_relay(
-        customize: impl FnOnce(&mut Settings),
-    ) -> (Self, quickfix_shared::outbox::SharedRelay) {
-        let db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
-        let uploads = tempfile::tempdir().expect("an upload directory");
-        let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
-        customize(&mut settings);
-        let launched = launch(settings.clone()).await;
-        let app = Self {
-            handle: launched.handle,
-            address: format!("http://127.0.0.1:{}", launched.port),
-            port: launched.port,
-            client: http_client(),
-            settings,
-            pool: launched.pool,
-            relay: std::sync::Arc::clone(&launched.relay),
-            _uploads: uploads,
-            db,
-        };
-        (app, launched.relay)
-    }
-
     /// A second gateway instance on this one's database and upload
     /// directory, with this one's settings adjusted by `customize`. Drop it
     /// before this one (declare it after).
@@ -641,4 +608,26 @@ pub fn tiny_png() -> Vec<u8> {
     bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1]);
     bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
     bytes
+}
+
+/// Two gateway instances on one database that fan out through the Redis
+/// named by `QUICKFIX_TEST_REDIS_URL` (on a channel prefix of their own);
+/// `None`, with a note, when the variable is unset (CI sets it). Drop the
+/// sibling first.
+pub async fn redis_pair() -> Option<(TestApp, Sibling)> {
+    let Some(server) = std::env::var("QUICKFIX_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        eprintln!("skipped: needs QUICKFIX_TEST_REDIS_URL (CI sets it)");
+        return None;
+    };
+    let prefix = format!("qf-test-{}", uuid::Uuid::now_v7().simple());
+    let redis_url = format!("{}/?channel_prefix={prefix}", server.trim_end_matches('/'));
+    let url = redis_url.clone();
+    let first = TestApp::spawn_with(move |s| s.redis.url = Some(url)).await;
+    let second = first
+        .spawn_sibling(move |s| s.redis.url = Some(redis_url))
+        .await;
+    Some((first, second))
 }

@@ -723,7 +723,8 @@ async fn publish(relay: &SharedRelay, kind: &str, payload: Value) {
 
 #[tokio::test]
 async fn domain_events_become_notifications_for_the_right_user() {
-    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
+    let app = TestApp::spawn().await;
+    let relay = app.relay().clone();
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
     let booking = uuid::Uuid::now_v7().to_string();
@@ -796,7 +797,8 @@ async fn domain_events_become_notifications_for_the_right_user() {
 
 #[tokio::test]
 async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
-    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
+    let app = TestApp::spawn().await;
+    let relay = app.relay().clone();
     let customer = TestUser::customer().register(&app).await;
     let other = TestUser::customer().register(&app).await;
     for n in 0..3 {

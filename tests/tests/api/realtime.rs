@@ -270,7 +270,8 @@ async fn bad_frames_are_answered_with_error_frames_and_the_socket_stays_open() {
 
 #[tokio::test]
 async fn booking_changes_locations_and_notifications_from_the_outbox_are_pushed() {
-    let (app, relay) = TestApp::spawn_with_relay(|_| {}).await;
+    let app = TestApp::spawn().await;
+    let relay = app.relay().clone();
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
     let mut customer_socket = socket(&app, &customer).await;
@@ -403,21 +404,10 @@ async fn catching_up_after_a_reconnect_loses_and_duplicates_nothing() {
 
 #[tokio::test]
 async fn an_event_on_one_instance_reaches_sockets_on_another_through_redis() {
-    let Some(server) = std::env::var("QUICKFIX_TEST_REDIS_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    else {
-        eprintln!("skipped: needs QUICKFIX_TEST_REDIS_URL (CI sets it)");
+    let Some((instance_a, instance_b)) = quickfix_tests::redis_pair().await else {
         return;
     };
-    let prefix = format!("qf-test-{}", uuid::Uuid::now_v7().simple());
-    let redis_url = format!("{}/?channel_prefix={prefix}", server.trim_end_matches('/'));
-    let url = redis_url.clone();
-    let (instance_a, relay) = TestApp::spawn_with_relay(move |s| s.redis.url = Some(url)).await;
-    let url = redis_url.clone();
-    let instance_b = instance_a
-        .spawn_sibling(move |s| s.redis.url = Some(url))
-        .await;
+    let relay = instance_a.relay().clone();
     let (customer, provider, id) = pair(&instance_a).await;
 
     let mut on_b = WsClient::connect(&instance_b.ws_url(&provider.token)).await;

@@ -124,21 +124,9 @@ async fn one_socket_more_than_the_quota_closes_the_users_oldest() {
 
 #[tokio::test]
 async fn a_logout_on_one_instance_closes_the_socket_on_another_through_redis() {
-    let Some(server) = std::env::var("QUICKFIX_TEST_REDIS_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    else {
-        eprintln!("skipped: needs QUICKFIX_TEST_REDIS_URL (CI sets it)");
+    let Some((instance_a, instance_b)) = quickfix_tests::redis_pair().await else {
         return;
     };
-    let prefix = format!("qf-test-{}", uuid::Uuid::now_v7().simple());
-    let redis_url = format!("{}/?channel_prefix={prefix}", server.trim_end_matches('/'));
-    let url = redis_url.clone();
-    let instance_a = TestApp::spawn_with(move |s| s.redis.url = Some(url)).await;
-    let url = redis_url.clone();
-    let instance_b = instance_a
-        .spawn_sibling(move |s| s.redis.url = Some(url))
-        .await;
     let ana = TestUser::customer().register(&instance_a).await;
     let mut on_b = socket(&instance_b.ws_url(&ana.token)).await;
     on_b.send("ping", json!({})).await;
