@@ -14,6 +14,7 @@ use quickfix_shared::events::DomainEvent;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::Consumer;
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::realtime::Hub;
 use crate::realtime::frames::{self, server};
@@ -23,15 +24,41 @@ use crate::service::{self, NewNotification};
 /// (`notification`, `booking.updated`, `location` frames). The outbox relay
 /// hands it each event at least once; a notification's unique
 /// (user, event) key makes a repeat harmless.
+///
+/// Concurrent requests' events are taken together by one worker: their
+/// notifications are stored in one transaction and each request is
+/// answered when its batch is stored (a group commit: one database round
+/// of work for a burst, not one per request).
 pub struct Notifier {
-    pool: DbPool,
-    hub: Hub,
+    queue: mpsc::Sender<(Vec<DomainEvent>, oneshot::Sender<Result<(), String>>)>,
 }
 
+/// Requests' batches the worker takes together at most.
+const BATCHES_PER_ROUND: usize = 256;
+
 impl Notifier {
-    /// A notifier storing through `pool` and pushing through `hub`.
+    /// A notifier storing through `pool` and pushing through `hub`; starts
+    /// its worker.
     pub fn new(pool: DbPool, hub: Hub) -> Arc<Self> {
-        Arc::new(Self { pool, hub })
+        let (queue, mut pending) =
+            mpsc::channel::<(Vec<DomainEvent>, oneshot::Sender<Result<(), String>>)>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = pending.recv().await {
+                let mut round = vec![first];
+                while round.len() < BATCHES_PER_ROUND {
+                    match pending.try_recv() {
+                        Ok(next) => round.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (events, waiters): (Vec<_>, Vec<_>) = round.into_iter().unzip();
+                let outcome = handle(&pool, &hub, events.into_iter().flatten().collect()).await;
+                for waiter in waiters {
+                    let _ = waiter.send(outcome.clone());
+                }
+            }
+        });
+        Arc::new(Self { queue })
     }
 }
 
@@ -41,8 +68,17 @@ impl Consumer for Notifier {
     }
 
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
-        let (pool, hub) = (self.pool.clone(), self.hub.clone());
-        Box::pin(async move { handle(&pool, &hub, events).await })
+        let queue = self.queue.clone();
+        Box::pin(async move {
+            let (done, stored) = oneshot::channel();
+            queue
+                .send((events, done))
+                .await
+                .map_err(|_| "the notifier has stopped".to_owned())?;
+            stored
+                .await
+                .map_err(|_| "the notifier dropped a batch".to_owned())?
+        })
     }
 }
 

@@ -201,13 +201,7 @@ impl Relay {
             return Ok(());
         }
         db::run(&self.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                let at = db::now();
-                for (consumer, event_id) in &marks {
-                    mark_handled(conn, consumer, event_id, at)?;
-                }
-                Ok::<_, DbError>(())
-            })
+            db::write_transaction(conn, |conn| mark_all_handled(conn, &marks, db::now()))
         })
         .await
     }
@@ -371,29 +365,58 @@ pub fn record(conn: &mut DbConn, event: &DomainEvent) -> QueryResult<()> {
 
 fn mark_handled(
     conn: &mut DbConn,
-    consumer: &str,
+    consumer: &'static str,
     event_id: &str,
     at: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let done: bool = diesel::select(diesel::dsl::exists(
-        outbox_handled::table.find((consumer.to_owned(), event_id.to_owned())),
-    ))
-    .get_result(conn)?;
-    if !done {
-        diesel::insert_into(outbox_handled::table)
-            .values((
-                outbox_handled::consumer.eq(consumer),
-                outbox_handled::event_id.eq(event_id),
-                outbox_handled::handled_at.eq(at),
-            ))
-            .execute(conn)
-            .or_else(|err| {
-                if crate::error::is_unique_violation(&err) {
-                    Ok(0)
-                } else {
-                    Err(err)
-                }
-            })?;
+    mark_all_handled(conn, &[(consumer, event_id.to_owned())], at)
+}
+
+/// A handled mark as stored.
+#[derive(Insertable)]
+#[diesel(table_name = outbox_handled)]
+struct Mark<'a> {
+    consumer: &'a str,
+    event_id: &'a str,
+    handled_at: NaiveDateTime,
+}
+
+/// Marks events handled, skipping marks already there: one statement on
+/// PostgreSQL, one `INSERT ... ON CONFLICT DO NOTHING` per mark on SQLite
+/// (in process, no round trip).
+fn mark_all_handled(
+    conn: &mut DbConn,
+    marks: &[(&'static str, String)],
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let rows: Vec<Mark<'_>> = marks
+        .iter()
+        .map(|(consumer, event_id)| Mark {
+            consumer,
+            event_id,
+            handled_at: at,
+        })
+        .collect();
+    let target = (outbox_handled::consumer, outbox_handled::event_id);
+    match conn {
+        DbConn::Pg(pg) => {
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(outbox_handled::table)
+                    .values(chunk)
+                    .on_conflict(target)
+                    .do_nothing()
+                    .execute(pg)?;
+            }
+        }
+        DbConn::Sqlite(sqlite) => {
+            for row in &rows {
+                diesel::insert_into(outbox_handled::table)
+                    .values(row)
+                    .on_conflict(target)
+                    .do_nothing()
+                    .execute(sqlite)?;
+            }
+        }
     }
     Ok(())
 }
