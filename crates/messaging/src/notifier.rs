@@ -30,8 +30,11 @@ use crate::service::{self, NewNotification};
 /// answered when its batch is stored (a group commit: one database round
 /// of work for a burst, not one per request).
 pub struct Notifier {
-    queue: mpsc::Sender<(Vec<DomainEvent>, oneshot::Sender<Result<(), String>>)>,
+    queue: mpsc::Sender<Batch>,
 }
+
+/// One request's events and where to say they are stored.
+type Batch = (Vec<DomainEvent>, oneshot::Sender<Result<(), String>>);
 
 /// Requests' batches the worker takes together at most.
 const BATCHES_PER_ROUND: usize = 256;
@@ -40,8 +43,7 @@ impl Notifier {
     /// A notifier storing through `pool` and pushing through `hub`; starts
     /// its worker.
     pub fn new(pool: DbPool, hub: Hub) -> Arc<Self> {
-        let (queue, mut pending) =
-            mpsc::channel::<(Vec<DomainEvent>, oneshot::Sender<Result<(), String>>)>(4096);
+        let (queue, mut pending) = mpsc::channel::<Batch>(4096);
         tokio::spawn(async move {
             while let Some(first) = pending.recv().await {
                 let mut round = vec![first];
