@@ -69,6 +69,12 @@ impl Consumer for Notifier {
         "messaging.notifications"
     }
 
+    /// Notifications and pushes go to others than the caller: the response
+    /// need not wait for them.
+    fn awaited(&self) -> bool {
+        false
+    }
+
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
         let queue = self.queue.clone();
         Box::pin(async move {

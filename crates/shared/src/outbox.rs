@@ -53,6 +53,15 @@ pub trait Consumer: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Handles events in order; `Err` retries them later.
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>>;
+
+    /// Whether the request that caused the events waits for this consumer
+    /// before it answers: yes where the caller's next request must see the
+    /// effect (a job's status, an aggregate); a consumer whose effects only
+    /// others see (the recipients' notifications) answers `false` and runs
+    /// beside the response.
+    fn awaited(&self) -> bool {
+        true
+    }
 }
 
 /// The relay as shared in app data.
@@ -136,7 +145,7 @@ impl Relay {
     /// Runs `work` in a write transaction, stores the events it returns in
     /// the same transaction, and after the commit hands them to the
     /// consumers before answering its value.
-    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    pub async fn run<T, E, F>(self: &Arc<Self>, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<(T, Vec<DomainEvent>), E> + Send + 'static,
         T: Send + 'static,
@@ -169,28 +178,39 @@ impl Relay {
     }
 
     /// Stores events that stand alone (no other change) and delivers them.
-    pub async fn emit(&self, events: Vec<DomainEvent>) -> Result<(), DbError> {
+    pub async fn emit(self: &Arc<Self>, events: Vec<DomainEvent>) -> Result<(), DbError> {
         self.run(move |_| Ok::<_, DbError>(((), events))).await
     }
 
-    /// Hands committed events to every consumer now. A consumer that fails
-    /// gets them again from the sweeper.
-    pub async fn deliver(&self, events: Vec<DomainEvent>) {
+    /// Hands committed events to every consumer now, waiting for those the
+    /// caller's next request depends on ([`Consumer::awaited`]). A consumer
+    /// that fails gets them again from the sweeper.
+    pub async fn deliver(self: &Arc<Self>, events: Vec<DomainEvent>) {
         if events.is_empty() {
             return;
         }
         for consumer in self.consumers() {
-            match consumer.handle(events.clone()).await {
-                Ok(()) => {
-                    let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
-                    marks.extend(events.iter().map(|e| (consumer.name(), e.id.clone())));
-                }
-                Err(err) => tracing::warn!(
-                    consumer = consumer.name(),
-                    error = %err,
-                    "a consumer failed; the sweeper retries"
-                ),
+            if consumer.awaited() {
+                self.hand(&consumer, events.clone()).await;
+            } else {
+                let (relay, events) = (Arc::clone(self), events.clone());
+                tokio::spawn(async move { relay.hand(&consumer, events).await });
             }
+        }
+    }
+
+    async fn hand(&self, consumer: &Arc<dyn Consumer>, events: Vec<DomainEvent>) {
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        match consumer.handle(events).await {
+            Ok(()) => {
+                let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+                marks.extend(ids.into_iter().map(|id| (consumer.name(), id)));
+            }
+            Err(err) => tracing::warn!(
+                consumer = consumer.name(),
+                error = %err,
+                "a consumer failed; the sweeper retries"
+            ),
         }
     }
 

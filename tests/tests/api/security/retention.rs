@@ -84,8 +84,18 @@ async fn the_purge_deletes_old_notifications_ended_logins_and_idempotency_record
         .await
         .unwrap();
     assert_eq!(first.status(), 201);
-    let notifications = json(app.get_as(&bob.token, "/api/v1/notifications").await).await;
-    assert_eq!(notifications["items"].as_array().unwrap().len(), 1);
+    // Notifications are stored beside the response (they are the
+    // recipient's, not the caller's): wait for Bob's.
+    let mut stored = 0;
+    for _ in 0..100 {
+        let notifications = json(app.get_as(&bob.token, "/api/v1/notifications").await).await;
+        stored = notifications["items"].as_array().unwrap().len();
+        if stored == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(stored, 1);
 
     // Bob's second login ends; Ana's login rotates once (its used token
     // must survive: presenting it again is how reuse is caught).
