@@ -9,23 +9,23 @@ fn field_of(problem: &serde_json::Value) -> &str {
     problem["errors"][0]["field"].as_str().unwrap_or_default()
 }
 
+/// Asserts a 422 and answers the field it names.
+async fn refused_field(response: reqwest::Response) -> String {
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    field_of(&problem).to_owned()
+}
+
 #[tokio::test]
 async fn a_nul_in_an_anonymous_query_is_422_naming_the_parameter() {
     let app = TestApp::spawn().await;
-    let problem = assert_problem(
-        app.get("/api/v1/providers?q=%00").await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "q");
-    let problem = assert_problem(
-        app.get("/api/v1/providers?q=tab%09here").await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "q");
+    assert_eq!(
+        refused_field(app.get("/api/v1/providers?q=%00").await).await,
+        "q"
+    );
+    assert_eq!(
+        refused_field(app.get("/api/v1/providers?q=tab%09here").await).await,
+        "q"
+    );
 }
 
 #[tokio::test]
@@ -47,53 +47,50 @@ async fn json_text_with_controls_is_422_naming_the_field_and_changes_nothing() {
     let customer = TestUser::customer().register(&app).await;
     let mut body = job_body("Leaky tap", "plumbing", 38.7, -9.1);
     body["title"] = json!("Leaky\u{0} tap");
-    let problem = assert_problem(
-        app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "title");
+    assert_eq!(
+        refused_field(
+            app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
+                .await
+        )
+        .await,
+        "title"
+    );
 
     body["title"] = json!("Leaky tap");
     body["location"]["address"] = json!("Rua\u{1b}[31m 1");
-    let problem = assert_problem(
-        app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "location.address");
+    assert_eq!(
+        refused_field(
+            app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
+                .await
+        )
+        .await,
+        "location.address"
+    );
 
     let mine = json(app.get_as(&customer.token, "/api/v1/jobs").await).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 0, "nothing stored");
 
-    let problem = assert_problem(
-        app.send_json_as(
-            &customer.token,
-            Method::PATCH,
-            "/api/v1/users/me",
-            &json!({"name": "Ana\u{0}"}),
+    assert_eq!(
+        refused_field(
+            app.send_json_as(
+                &customer.token,
+                Method::PATCH,
+                "/api/v1/users/me",
+                &json!({"name": "Ana\u{0}"}),
+            )
+            .await
         )
         .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "name");
-    let problem = assert_problem(
-        app.post_json(
+        "name"
+    );
+    assert_eq!(
+        refused_field(app.post_json(
             "/api/v1/auth/register",
             &json!({"email": "x@example.com", "password": "a-good-password", "role": "customer", "name": "line\nfeed"}),
         )
-        .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "name");
+        .await).await,
+        "name"
+    );
 }
 
 #[tokio::test]
@@ -106,14 +103,14 @@ async fn multi_line_fields_keep_tabs_and_line_feeds_and_store_crlf_as_lf() {
     assert_eq!(job["description"], "two walls\n\tand a door");
 
     body["description"] = json!("a lone \r is not a line end");
-    let problem = assert_problem(
-        app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(field_of(&problem), "description");
+    assert_eq!(
+        refused_field(
+            app.send_json_as(&customer.token, Method::POST, "/api/v1/jobs", &body)
+                .await
+        )
+        .await,
+        "description"
+    );
 }
 
 /// A raw NUL or other control byte in a part's headers is not HTTP and
