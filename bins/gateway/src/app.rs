@@ -381,14 +381,10 @@ pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<[usize
         })
     })
     .await?;
-    let notifications = db::run(pool, move |conn| {
-        quickfix_messaging::service::purge_notifications(conn, retention.notifications)
-    })
-    .await?;
-    let sessions = db::run(pool, move |conn| {
-        quickfix_users::service::purge_sessions(conn, retention.sessions, retention.refresh_ttl)
-    })
-    .await?;
+    let notifications =
+        quickfix_messaging::purge_notifications(pool, retention.notifications).await?;
+    let sessions =
+        quickfix_users::purge_sessions(pool, retention.sessions, retention.refresh_ttl).await?;
     Ok([idempotency, notifications, sessions])
 }
 

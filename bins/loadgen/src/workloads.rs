@@ -343,6 +343,36 @@ async fn read_pushes(mut socket: Socket, book: Arc<Mutex<PushBook>>) {
     }
 }
 
+/// `loops` closed loops of `POST /auth/login` as the seeded providers.
+fn login_loops(
+    ctx: &Context,
+    seed: &Seed,
+    loops: usize,
+    clock: Clock,
+) -> impl std::future::Future<Output = PhaseResult> + use<> {
+    let api = ctx.api.clone();
+    let url: Arc<str> = api.url("/api/v1/auth/login").into();
+    let emails: Arc<Vec<String>> =
+        Arc::new(seed.providers.iter().map(|u| u.email.clone()).collect());
+    closed_loop(loops, clock.unpaced(), move |task, seq| {
+        let email = &emails[(task + seq as usize) % emails.len()];
+        let request = api
+            .http()
+            .post(&*url)
+            .json(&json!({"email": email, "password": PASSWORD}));
+        async move { check(request.send().await, StatusCode::OK).await }
+    })
+}
+
+/// Notes on `with` how its p99 compares with `alone`'s (target < 2x).
+fn note_p99_ratio(alone: &Row, with: &mut Row) {
+    let ratio = match (alone.p99_ms, with.p99_ms) {
+        (Some(a), Some(w)) if a > 0.0 => format!("p99 ratio {:.2}x (target < 2x)", w / a),
+        _ => "no ratio".to_owned(),
+    };
+    append_note(with, &ratio);
+}
+
 /// `jobs-list` alone, then the same load beside a flood of logins (bcrypt at
 /// the server's cost); the ratio of the two p99s is the figure.
 pub async fn login_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
@@ -355,32 +385,13 @@ pub async fn login_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
     let meter = ctx.meter();
 
     let clock = ctx.clock();
-    let api = ctx.api.clone();
-    let url: Arc<str> = api.url("/api/v1/auth/login").into();
-    let emails: Arc<Vec<String>> =
-        Arc::new(seed.providers.iter().map(|u| u.email.clone()).collect());
-    let logins = closed_loop(
-        ctx.cli.login_connections as usize,
-        clock.unpaced(),
-        move |task, seq| {
-            let email = &emails[(task + seq as usize) % emails.len()];
-            let request = api
-                .http()
-                .post(&*url)
-                .json(&json!({"email": email, "password": PASSWORD}));
-            async move { check(request.send().await, StatusCode::OK).await }
-        },
-    );
+    let logins = login_loops(ctx, seed, ctx.cli.login_connections as usize, clock);
     let list = get_loop(ctx, seed, JOBS_PATH, ctx.connections(), clock);
     let (logins, with) = tokio::join!(logins, list);
 
     let mut with_row = row_of("login-flood: list + logins", &with, &meter);
     with_row.rss_after_kib = ctx.rss();
-    let ratio = match (alone_row.p99_ms, with_row.p99_ms) {
-        (Some(a), Some(w)) if a > 0.0 => format!("p99 ratio {:.2}x (target < 2x)", w / a),
-        _ => "no ratio".to_owned(),
-    };
-    append_note(&mut with_row, &ratio);
+    note_p99_ratio(&alone_row, &mut with_row);
     let mut login_row = row_of("login-flood: logins", &logins, &meter);
     login_row.note = format!("{} login loops", ctx.cli.login_connections);
     vec![alone_row, with_row, login_row]
@@ -585,22 +596,8 @@ const FLOOD_CONNECTIONS: [usize; 2] = [4, 64];
 /// queue's fairness alone decides); the ratio of the logins' p99s is the
 /// figure (target < 2x).
 pub async fn password_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
-    let login_loop = |clock: Clock| {
-        let api = ctx.api.clone();
-        let url: Arc<str> = api.url("/api/v1/auth/login").into();
-        let emails: Arc<Vec<String>> =
-            Arc::new(seed.providers.iter().map(|u| u.email.clone()).collect());
-        closed_loop(LOGIN_LOOPS, clock.unpaced(), move |task, seq| {
-            let email = &emails[(task + seq as usize) % emails.len()];
-            let request = api
-                .http()
-                .post(&*url)
-                .json(&json!({"email": email, "password": PASSWORD}));
-            async move { check(request.send().await, StatusCode::OK).await }
-        })
-    };
     let meter = ctx.meter();
-    let alone = login_loop(ctx.clock()).await;
+    let alone = login_loops(ctx, seed, LOGIN_LOOPS, ctx.clock()).await;
     let alone_row = row_of("password-flood: logins alone", &alone, &meter);
 
     let Some(flooder) = seed.customers.first() else {
@@ -625,17 +622,13 @@ pub async fn password_flood(ctx: &Context, seed: &Seed) -> Vec<Row> {
                 }
             }
         });
-        let (flood, with) = tokio::join!(flood, login_loop(clock));
+        let (flood, with) = tokio::join!(flood, login_loops(ctx, seed, LOGIN_LOOPS, clock));
         let mut with_row = row_of(
             &format!("password-flood: logins + flood of {connections}"),
             &with,
             &meter,
         );
-        let ratio = match (alone_row.p99_ms, with_row.p99_ms) {
-            (Some(a), Some(w)) if a > 0.0 => format!("p99 ratio {:.2}x (target < 2x)", w / a),
-            _ => "no ratio".to_owned(),
-        };
-        append_note(&mut with_row, &ratio);
+        note_p99_ratio(&alone_row, &mut with_row);
         let mut flood_row = row_of(
             &format!("password-flood: the flood of {connections}"),
             &flood,

@@ -200,3 +200,15 @@ pub(crate) fn announce_read(
         except,
     );
 }
+
+/// Deletes the notifications older than `retention` (the retention purge),
+/// in bounded batches on the blocking pool; answers how many went.
+pub async fn purge_notifications(
+    pool: &quickfix_shared::db::DbPool,
+    retention: chrono::Duration,
+) -> Result<usize, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, move |conn| {
+        service::purge_notifications(conn, retention)
+    })
+    .await
+}

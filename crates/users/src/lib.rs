@@ -180,3 +180,17 @@ impl AccountGate for SessionGate {
         })
     }
 }
+
+/// Deletes the logins that ended or expired more than `retention` ago, with
+/// their refresh tokens (the retention purge), in bounded batches on the
+/// blocking pool; answers how many went.
+pub async fn purge_sessions(
+    pool: &DbPool,
+    retention: chrono::Duration,
+    refresh_ttl: chrono::Duration,
+) -> Result<usize, quickfix_shared::db::DbError> {
+    db::run(pool, move |conn| {
+        service::purge_sessions(conn, retention, refresh_ttl)
+    })
+    .await
+}

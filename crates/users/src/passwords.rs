@@ -252,7 +252,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_key_holds_two_places_waits_in_its_own_line_and_the_queue_is_bounded() {
+    async fn one_key_holds_one_place_waits_in_its_own_line_and_the_queue_is_bounded() {
         let queue = Box::leak(Box::new(Queue::new(1)));
         let (gate_tx, gate_rx) = std::sync::mpsc::channel::<()>();
         let gate_rx = Arc::new(Mutex::new(gate_rx));

@@ -65,6 +65,45 @@ async fn admins_read_the_event_log_newest_first_with_filters() {
         "validation_failed",
     )
     .await;
+    assert_problem(
+        app.get_as(&admin.token, "/api/v1/admin/events?cursor=not-issued")
+            .await,
+        400,
+        "bad_request",
+    )
+    .await;
+    assert_problem(app.get("/api/v1/admin/events").await, 401, "unauthorized").await;
+
+    // Pages neither skip nor repeat (a second event: the offer withdrawn).
+    let withdrawn = app
+        .post_as(
+            &provider.token,
+            &format!(
+                "/api/v1/jobs/{}/offers/{}/withdraw",
+                job["id"].as_str().unwrap(),
+                offer["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(withdrawn.status(), 200);
+    let log = json(app.get_as(&admin.token, "/api/v1/admin/events").await).await;
+    assert_eq!(log["items"][0]["kind"], "offer.withdrawn");
+    let first = json(
+        app.get_as(&admin.token, "/api/v1/admin/events?limit=1")
+            .await,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = json(
+        app.get_as(
+            &admin.token,
+            &format!("/api/v1/admin/events?limit=1&cursor={cursor}"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(first["items"][0], log["items"][0]);
+    assert_eq!(second["items"][0], log["items"][1]);
 }
 
 #[tokio::test]
