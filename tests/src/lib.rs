@@ -631,3 +631,30 @@ pub async fn redis_pair() -> Option<(TestApp, Sibling)> {
         .await;
     Some((first, second))
 }
+
+/// A booking view as `booking.updated` carries it, for tests that publish
+/// events by hand.
+pub fn booking_view(
+    customer: &str,
+    provider: &str,
+    status: quickfix_bookings_contract::BookingStatus,
+) -> quickfix_bookings_contract::BookingResponse {
+    let now = chrono::Utc::now();
+    quickfix_bookings_contract::BookingResponse {
+        id: uuid::Uuid::now_v7().to_string(),
+        job_id: uuid::Uuid::now_v7().to_string(),
+        offer_id: uuid::Uuid::now_v7().to_string(),
+        customer_id: customer.to_owned(),
+        provider_id: provider.to_owned(),
+        price_cents: 5000,
+        currency: "EUR".to_owned(),
+        status,
+        scheduled_for: None,
+        started_at: Some(now),
+        completed_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        created_at: now,
+        updated_at: now,
+    }
+}

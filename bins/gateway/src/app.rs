@@ -9,10 +9,7 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, ResponseError, web};
 use futures_util::future::Either;
-use quickfix_bookings::{BookingsState, LocationPolicy};
-use quickfix_jobs::JobsState;
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
-use quickfix_ratings::RatingsState;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
@@ -28,7 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::fallback::{self, RouteTable};
-use crate::glue::{BookingsLocationSink, SocketsOfEndedLogins};
+use crate::glue::{BookingsLocationSink, Crates, SocketsOfEndedLogins};
 use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
@@ -213,24 +210,12 @@ fn serve(
         Some(session) => forget.forget_session(session),
         None => forget.forget_user(user),
     }));
-    let jobs = web::Data::new(JobsState {
-        currency: settings.app.currency.clone(),
-    });
-    let bookings = web::Data::new(BookingsState {
-        currency: settings.app.currency.clone(),
-        location: LocationPolicy {
-            min_interval: chrono::Duration::milliseconds(
-                settings.bookings.location_interval_ms.max(0),
-            ),
-            keep: settings.bookings.location_keep.max(1),
-            trail: settings
-                .bookings
-                .location_trail
-                .clamp(1, settings.bookings.location_keep.max(1)),
-        },
-    });
-    let reveal_after = chrono::Duration::days(settings.ratings.reveal_after_days.max(0));
-    let ratings = web::Data::new(RatingsState { reveal_after });
+    let crates = Crates::wire(&settings, &pool, &relay);
+    crates.register_consumers(&pool, &relay);
+    let reveal_after = crates.ratings.reveal_after;
+    let jobs = web::Data::new(crates.jobs);
+    let bookings = web::Data::new(crates.bookings);
+    let ratings = web::Data::new(crates.ratings);
     let messaging = web::Data::new(
         MessagingState::new(
             MessagingConfig {
@@ -240,6 +225,7 @@ fn serve(
             Arc::clone(&storage),
             hub.clone(),
             Arc::clone(&relay),
+            crates.accounts,
         )
         .with_quotas(quotas)
         .with_location_sink(Arc::new(BookingsLocationSink::new(
@@ -247,10 +233,6 @@ fn serve(
             bookings.get_ref().clone(),
         ))),
     );
-    relay.register(quickfix_users::consumers::RatingAggregates::new(
-        pool.clone(),
-    ));
-    relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
     relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
     relay.spawn();
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));

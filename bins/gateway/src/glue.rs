@@ -2,12 +2,20 @@
 //! neither may depend on the other. They only translate; rules stay in the
 //! crates.
 
-use quickfix_bookings::BookingsState;
+use std::sync::Arc;
+
 use quickfix_bookings::dto::LocationUpdateRequest;
+use quickfix_bookings::{BookingsState, LocationPolicy};
+use quickfix_jobs::JobsState;
 use quickfix_messaging::{Hub, LocationFuture, LocationSink, LocationUpdate};
+use quickfix_ratings::RatingsState;
 use quickfix_shared::auth::{AuthUser, LoginEndings};
+use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::SharedRelay;
+use quickfix_users::contract::AccountDirectory;
+
+use crate::settings::Settings;
 
 /// Hands `location.update` socket frames to the bookings crate, the same
 /// door `POST /bookings/{id}/location` uses.
@@ -48,5 +56,65 @@ pub struct SocketsOfEndedLogins(pub Hub);
 impl LoginEndings for SocketsOfEndedLogins {
     fn ended(&self, user: &UserId, session: Option<&str>) {
         self.0.end_logins(user, session);
+    }
+}
+
+/// The crates' states wired to one another through their contracts'
+/// traits, as `serve` and `seed` both use them.
+pub struct Crates {
+    /// The jobs crate's state.
+    pub jobs: JobsState,
+    /// The bookings crate's state (with the jobs crate's accept command).
+    pub bookings: BookingsState,
+    /// The ratings crate's state (with the bookings and users directories).
+    pub ratings: RatingsState,
+    /// The users crate's answers, for messaging.
+    pub accounts: Arc<dyn AccountDirectory>,
+}
+
+impl Crates {
+    /// The states of `settings`, reading through `pool`, storing events
+    /// through `relay`.
+    pub fn wire(settings: &Settings, pool: &DbPool, relay: &SharedRelay) -> Self {
+        let currency = settings.app.currency.clone();
+        let accounts: Arc<dyn AccountDirectory> = quickfix_users::Accounts::new(pool.clone());
+        let keep = settings.bookings.location_keep.max(1);
+        Self {
+            jobs: JobsState {
+                currency: currency.clone(),
+            },
+            bookings: BookingsState {
+                offers: quickfix_jobs::Offers::new(Arc::clone(relay)),
+                currency,
+                location: LocationPolicy {
+                    min_interval: chrono::Duration::milliseconds(
+                        settings.bookings.location_interval_ms.max(0),
+                    ),
+                    keep,
+                    trail: settings.bookings.location_trail.clamp(1, keep),
+                },
+            },
+            ratings: RatingsState {
+                reveal_after: chrono::Duration::days(settings.ratings.reveal_after_days.max(0)),
+                bookings: quickfix_bookings::Bookings::new(pool.clone()),
+                accounts: Arc::clone(&accounts),
+            },
+            accounts,
+        }
+    }
+
+    /// Registers the consumers by which one domain follows another's
+    /// events (the users' rating aggregates, the job's mirror of its
+    /// booking, the booking of an accepted offer); the notifier is the
+    /// server's own.
+    pub fn register_consumers(&self, pool: &DbPool, relay: &SharedRelay) {
+        relay.register(quickfix_users::consumers::RatingAggregates::new(
+            pool.clone(),
+        ));
+        relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
+        relay.register(quickfix_bookings::consumers::BookingOpener::new(
+            relay,
+            self.bookings.currency.clone(),
+        ));
     }
 }

@@ -3,19 +3,20 @@
 //! one transaction; a second run finds the data and changes nothing.
 
 use chrono::{Duration, Utc};
-use quickfix_bookings::LocationPolicy;
 use quickfix_bookings::dto::LocationUpdateRequest;
 use quickfix_bookings::lifecycle::Action;
+use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
 use quickfix_ratings::dto::CreateRatingRequest;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, Role};
-use quickfix_shared::db::{self, DbConn, DbPool};
-use quickfix_shared::events::DomainEvent;
+use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
-use quickfix_shared::outbox::Relay;
+use quickfix_shared::outbox::{Relay, SharedRelay};
+use quickfix_users::commands::NewAccount;
 use quickfix_users::dto::{Location, UpdateProfileRequest};
-use quickfix_users::service as users;
+
+use crate::glue::Crates;
 
 use crate::settings::{AppEnv, Settings};
 
@@ -135,12 +136,18 @@ pub const PUBLIC_PASSWORD_WARNING: &str = "warning: every demo account's passwor
 
 /// Makes the demo data, or reports that it exists. Refuses to run in
 /// production, where its public demo password would open real accounts.
+///
+/// It goes through each crate's commands, as the routes do, so every
+/// change is stored with its events in that crate's transaction; the
+/// in-process consumers (aggregates, the job's mirror, the booking of an
+/// accepted offer) run before each command returns, the notifications are
+/// delivered by the server's relay when it runs. The admin is made last:
+/// a seed that failed half-way is redone on a fresh database.
 pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiError> {
     if settings.app.env == AppEnv::Production {
         return Err(ApiError::forbidden(REFUSED_IN_PRODUCTION));
     }
-    let exists = db::run(pool, |conn| users::find_login_candidate(conn, ADMIN_EMAIL)).await?;
-    if exists.is_some() {
+    if quickfix_users::commands::email_taken(pool, ADMIN_EMAIL).await? {
         return Ok(SeedReport {
             already_seeded: true,
             logins: logins(),
@@ -153,94 +160,108 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
         settings.auth.bcrypt_cost,
     )
     .await?;
-    let reveal_after = Duration::days(settings.ratings.reveal_after_days.max(0));
-    // The ratings' events are stored with the data; the aggregates are
-    // applied before `seed` returns, the notifications by the server's
-    // relay when it runs.
     let relay = Relay::new(pool.clone());
-    relay.register(quickfix_users::consumers::RatingAggregates::new(
-        pool.clone(),
-    ));
-    relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
-    let currency = settings.app.currency.clone();
-    let report = relay
-        .run(move |conn| {
-            let mut events = Vec::new();
-            let report = build(conn, &hash, reveal_after, &currency, &mut events)?;
-            Ok::<_, ApiError>((report, events))
-        })
+    let crates = Crates::wire(settings, pool, &relay);
+    crates.register_consumers(pool, &relay);
+    let mut seeder = Seeder {
+        pool,
+        relay: &relay,
+        crates: &crates,
+        hash,
+        report: SeedReport {
+            logins: logins(),
+            ..SeedReport::default()
+        },
+    };
+    seeder.build().await?;
+    seeder
+        .account(
+            ADMIN_EMAIL.to_owned(),
+            Role::Admin,
+            "Demo Admin".to_owned(),
+            None,
+            UpdateProfileRequest::default(),
+            false,
+        )
         .await?;
     relay.flush_marks().await?;
-    Ok(report)
+    Ok(seeder.report)
 }
 
-fn build(
-    conn: &mut DbConn,
-    hash: &str,
-    reveal_after: Duration,
-    currency: &str,
-    events: &mut Vec<DomainEvent>,
-) -> Result<SeedReport, ApiError> {
-    let mut report = SeedReport {
-        logins: logins(),
-        ..SeedReport::default()
-    };
-    users::create_admin(conn, ADMIN_EMAIL, hash.to_owned(), "Demo Admin")?;
+struct Seeder<'a> {
+    pool: &'a DbPool,
+    relay: &'a SharedRelay,
+    crates: &'a Crates,
+    hash: String,
+    report: SeedReport,
+}
 
-    let mut customers = Vec::new();
-    for i in 0..24 {
-        let (city, _, _) = CITIES[i % CITIES.len()];
-        let name = format!("{} {}", FIRST_NAMES[i % FIRST_NAMES.len()], city);
-        let user = users::create_user(
-            conn,
-            &format!("customer{}@demo.quickfix.test", i + 1),
-            hash.to_owned(),
-            Role::Customer,
-            &name,
-            Some(&format!("+351 910 000 {:03}", i)),
-        )?;
-        let id = UserId::from_db(user.id.clone());
-        users::update_profile(
-            conn,
-            &id,
-            &UpdateProfileRequest {
+impl Seeder<'_> {
+    async fn account(
+        &self,
+        email: String,
+        role: Role,
+        name: String,
+        phone: Option<String>,
+        profile: UpdateProfileRequest,
+        verified: bool,
+    ) -> Result<String, ApiError> {
+        let id = quickfix_users::commands::create_account(
+            self.pool,
+            NewAccount {
+                email,
+                password_hash: self.hash.clone(),
+                role,
+                name,
+                phone,
+                profile,
+                verified,
+            },
+        )
+        .await?;
+        Ok(id.into_string())
+    }
+
+    async fn build(&mut self) -> Result<(), ApiError> {
+        let mut customers = Vec::new();
+        for i in 0..24 {
+            let (city, _, _) = CITIES[i % CITIES.len()];
+            let name = format!("{} {}", FIRST_NAMES[i % FIRST_NAMES.len()], city);
+            let profile = UpdateProfileRequest {
                 address: Some(Some(format!(
                     "{} Street {}, {city}",
                     FIRST_NAMES[(i + 5) % FIRST_NAMES.len()],
                     i + 1
                 ))),
                 ..UpdateProfileRequest::default()
-            },
-        )?;
-        customers.push((user.id, i % CITIES.len()));
-    }
-    report.customers = customers.len();
+            };
+            let id = self
+                .account(
+                    format!("customer{}@demo.quickfix.test", i + 1),
+                    Role::Customer,
+                    name,
+                    Some(format!("+351 910 000 {:03}", i)),
+                    profile,
+                    false,
+                )
+                .await?;
+            customers.push((id, i % CITIES.len()));
+        }
+        self.report.customers = customers.len();
 
-    let mut providers: Vec<(String, usize, usize)> = Vec::new();
-    for i in 0..30 {
-        let category = i % CATEGORIES.len();
-        let city = i % CITIES.len();
-        let (city_name, lat, lng) = CITIES[city];
-        let (slug, _, _) = CATEGORIES[category];
-        let name = format!(
-            "{} {} Services",
-            FIRST_NAMES[(i + 7) % FIRST_NAMES.len()],
-            slug.replace('-', " ")
-        );
-        let user = users::create_user(
-            conn,
-            &format!("provider{}@demo.quickfix.test", i + 1),
-            hash.to_owned(),
-            Role::Provider,
-            &name,
-            Some(&format!("+351 920 000 {:03}", i)),
-        )?;
-        let id = UserId::from_db(user.id.clone());
-        let jitter = (i as f64 * 0.37).sin() * 0.05;
-        users::update_profile(
-            conn,
-            &id,
-            &UpdateProfileRequest {
+        let mut providers: Vec<(String, usize, usize)> = Vec::new();
+        for i in 0..30 {
+            let category = i % CATEGORIES.len();
+            let city = i % CITIES.len();
+            let (city_name, lat, lng) = CITIES[city];
+            let (slug, _, _) = CATEGORIES[category];
+            let name = format!(
+                "{} {} Services",
+                FIRST_NAMES[(i + 7) % FIRST_NAMES.len()],
+                slug.replace('-', " ")
+            );
+            let jitter = (i as f64 * 0.37).sin() * 0.05;
+            let profile = UpdateProfileRequest {
                 category: Some(Some(slug.to_owned())),
                 description: Some(Some(format!(
                     "Reliable {} in {city_name}, {} years of experience.",
@@ -255,33 +276,50 @@ fn build(
                     lng: lng - jitter,
                 })),
                 ..UpdateProfileRequest::default()
-            },
-        )?;
-        if i % 3 == 0 {
-            users::admin_verify_provider(conn, &id)?;
+            };
+            let id = self
+                .account(
+                    format!("provider{}@demo.quickfix.test", i + 1),
+                    Role::Provider,
+                    name,
+                    Some(format!("+351 920 000 {:03}", i)),
+                    profile,
+                    i % 3 == 0,
+                )
+                .await?;
+            providers.push((id, category, city));
         }
-        providers.push((user.id, category, city));
+        self.report.providers = providers.len();
+        for j in 0..48 {
+            self.job(j, &customers, &providers).await?;
+        }
+        Ok(())
     }
-    report.providers = providers.len();
 
-    let policy = LocationPolicy {
-        min_interval: Duration::zero(),
-        ..LocationPolicy::default()
-    };
-    for j in 0..48 {
+    /// The `j`-th demo job, taken as far as its stage: open, cancelled,
+    /// booked, cancelled booking, started, completed and rated.
+    async fn job(
+        &mut self,
+        j: usize,
+        customers: &[(String, usize)],
+        providers: &[(String, usize, usize)],
+    ) -> Result<(), ApiError> {
+        let (relay, crates) = (self.relay, self.crates);
+        let currency = crates.jobs.currency.as_str();
         let (customer_id, city) = customers[j % customers.len()].clone();
         let category = (j * 7) % CATEGORIES.len();
         let (slug, title, description) = CATEGORIES[category];
         let (city_name, lat, lng) = CITIES[city];
         let customer = actor(&customer_id, Role::Customer);
-        let job = quickfix_jobs::service::create_job(
-            conn,
-            &customer,
-            &CreateJobRequest {
+        let job = quickfix_jobs::commands::create_job(
+            self.pool,
+            currency,
+            customer.clone(),
+            CreateJobRequest {
                 title: title.to_owned(),
                 description: description.to_owned(),
                 category: slug.to_owned(),
-                budget_cents: (j % 4 != 0).then_some(5_000 + (j as i64 % 9) * 2_500),
+                budget_cents: (!j.is_multiple_of(4)).then_some(5_000 + (j as i64 % 9) * 2_500),
                 location: LocationInput {
                     address: format!(
                         "{} Avenue {}, {city_name}",
@@ -293,8 +331,9 @@ fn build(
                 },
                 scheduled_for: Some(Utc::now() + Duration::days(1 + (j as i64 % 14))),
             },
-        )?;
-        report.jobs += 1;
+        )
+        .await?;
+        self.report.jobs += 1;
         let job_id = JobId::from_db(job.id.clone());
         let bidders: Vec<&(String, usize, usize)> = providers
             .iter()
@@ -304,107 +343,112 @@ fn build(
             .collect();
         let mut offers = Vec::new();
         for (k, (provider_id, _, _)) in bidders.iter().enumerate() {
-            let (offer, _) = quickfix_jobs::service::create_offer(
-                conn,
-                &actor(provider_id, Role::Provider),
-                &job_id,
-                &CreateOfferRequest {
+            let offer = quickfix_jobs::commands::create_offer(
+                relay,
+                currency,
+                actor(provider_id, Role::Provider),
+                job_id.clone(),
+                CreateOfferRequest {
                     price_cents: 6_000 + (j as i64 % 5) * 1_500 + k as i64 * 700,
                     message: format!("Happy to help with \"{title}\"; I can come this week."),
                     eta: Some(Utc::now() + Duration::hours(4 + k as i64 * 6)),
                 },
-            )?;
+            )
+            .await?;
             offers.push((offer.id, (*provider_id).clone()));
         }
         let stage = j % 6;
         if stage == 0 {
-            continue;
+            return Ok(());
         }
         if stage == 1 {
-            quickfix_jobs::service::cancel_job(conn, &customer, &job_id)?;
-            continue;
+            quickfix_jobs::commands::cancel_job(relay, currency, customer, job_id).await?;
+            return Ok(());
         }
         let (offer_id, provider_id) = offers[0].clone();
-        let accepted = quickfix_bookings::service::accept_offer(
-            conn,
+        let booking = quickfix_bookings::commands::accept_offer(
+            &crates.bookings,
+            relay,
             &customer,
-            &job_id,
-            &OfferId::from_db(offer_id),
-        )?;
-        report.bookings += 1;
-        let booking_id = BookingId::from_db(accepted.booking.id.clone());
+            job_id,
+            OfferId::from_db(offer_id),
+        )
+        .await?;
+        self.report.bookings += 1;
+        let booking_id = BookingId::from_db(booking.id);
         let provider = actor(&provider_id, Role::Provider);
         if stage == 2 {
-            continue;
+            return Ok(());
         }
+        let trail = BookingsState {
+            location: LocationPolicy {
+                min_interval: Duration::zero(),
+                ..crates.bookings.location
+            },
+            ..crates.bookings.clone()
+        };
         for step in 0..4 {
             let offset = f64::from(step) * 0.002;
-            quickfix_bookings::service::record_location(
-                conn,
-                &provider,
-                &booking_id,
-                &LocationUpdateRequest {
+            quickfix_bookings::record_location(
+                relay,
+                &trail,
+                provider.clone(),
+                booking_id.clone(),
+                LocationUpdateRequest {
                     lat: lat + offset,
                     lng: lng - offset,
                     heading: Some(45.0),
                     speed: Some(9.0),
                 },
-                policy,
-            )?;
+            )
+            .await?;
         }
-        let mut apply = |conn: &mut DbConn, by: &AuthUser, action, reason| {
-            let booking = quickfix_bookings::service::apply(conn, by, &booking_id, action, reason)?;
-            events.push(quickfix_bookings::booking_updated(
-                &booking,
-                currency,
-                by.id.as_str(),
-            ));
-            Ok::<_, ApiError>(())
+        let act = |by: &AuthUser, action, reason| {
+            quickfix_bookings::commands::act(
+                &crates.bookings,
+                relay,
+                by.clone(),
+                booking_id.clone(),
+                action,
+                reason,
+            )
         };
         if stage == 3 {
-            apply(
-                conn,
-                &customer,
-                Action::Cancel,
-                Some("Plans changed".to_owned()),
-            )?;
-            continue;
+            act(&customer, Action::Cancel, Some("Plans changed".to_owned())).await?;
+            return Ok(());
         }
-        apply(conn, &provider, Action::Start, None)?;
+        act(&provider, Action::Start, None).await?;
         if stage == 4 {
-            continue;
+            return Ok(());
         }
-        apply(conn, &provider, Action::Complete, None)?;
-        let now = quickfix_ratings::service::now();
+        act(&provider, Action::Complete, None).await?;
         let stars = 3 + (j % 3) as u8;
-        let rated = quickfix_ratings::service::rate(
-            conn,
-            &customer,
-            &booking_id,
-            &CreateRatingRequest {
+        quickfix_ratings::commands::rate(
+            &crates.ratings,
+            relay,
+            customer,
+            booking_id.clone(),
+            CreateRatingRequest {
                 stars,
                 comment: Some("Friendly, on time and tidy.".to_owned()),
             },
-            reveal_after,
-            now,
-        )?;
-        events.extend(quickfix_ratings::revealed_events(&rated.revealed));
-        report.ratings += 1;
+        )
+        .await?;
+        self.report.ratings += 1;
         if j % 2 == 1 {
-            let rated = quickfix_ratings::service::rate(
-                conn,
-                &provider,
-                &booking_id,
-                &CreateRatingRequest {
+            quickfix_ratings::commands::rate(
+                &crates.ratings,
+                relay,
+                provider,
+                booking_id,
+                CreateRatingRequest {
                     stars: 5,
                     comment: Some("Clear instructions, easy access.".to_owned()),
                 },
-                reveal_after,
-                now,
-            )?;
-            events.extend(quickfix_ratings::revealed_events(&rated.revealed));
-            report.ratings += 1;
+            )
+            .await?;
+            self.report.ratings += 1;
         }
+        Ok(())
     }
-    Ok(report)
 }

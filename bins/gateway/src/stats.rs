@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, web};
+use quickfix_bookings::contract::BookingStatus;
+use quickfix_jobs::contract::JobStatus;
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::AdminUser;
-use quickfix_shared::db::{self, DbError, DbPool};
+use quickfix_shared::auth::{AdminUser, Role};
+use quickfix_shared::db::DbPool;
 use quickfix_shared::openapi::{Forbidden, ServiceUnavailable, Unauthorized};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -53,24 +55,19 @@ pub async fn get_stats(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<StatsResponse>, ApiError> {
-    let stats = db::run(&pool, |conn| {
-        Ok::<_, DbError>(StatsResponse {
-            users: with_zeros(
-                &["customer", "provider", "admin"],
-                quickfix_users::count_by_role(conn)?,
-            ),
-            jobs: with_zeros(
-                &["open", "booked", "completed", "cancelled"],
-                quickfix_jobs::count_jobs_by_status(conn)?,
-            ),
-            bookings: with_zeros(
-                &["confirmed", "in_progress", "completed", "cancelled"],
-                quickfix_bookings::count_by_status(conn)?,
-            ),
-            messages: quickfix_messaging::service::count_messages(conn)?,
-            average_rating: quickfix_ratings::overall_average(conn)?,
-        })
-    })
-    .await?;
+    let (users, jobs, bookings, messages, average_rating) = futures_util::try_join!(
+        quickfix_users::count_by_role(&pool),
+        quickfix_jobs::count_jobs_by_status(&pool),
+        quickfix_bookings::count_by_status(&pool),
+        quickfix_messaging::count_messages(&pool),
+        quickfix_ratings::overall_average(&pool),
+    )?;
+    let stats = StatsResponse {
+        users: with_zeros(&Role::ALL.map(Role::as_str), users),
+        jobs: with_zeros(&JobStatus::ALL.map(JobStatus::as_str), jobs),
+        bookings: with_zeros(&BookingStatus::ALL.map(BookingStatus::as_str), bookings),
+        messages,
+        average_rating,
+    };
     Ok(web::Json(stats))
 }

@@ -8,61 +8,26 @@ use validator::Validate;
 use crate::lifecycle::Status;
 use crate::models::{Booking, BookingEvent, LocationPoint};
 
-/// A booking.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BookingResponse {
-    /// Id.
-    pub id: String,
-    /// The job.
-    pub job_id: String,
-    /// The accepted offer.
-    pub offer_id: String,
-    /// The customer.
-    pub customer_id: String,
-    /// The provider.
-    pub provider_id: String,
-    /// The agreed price.
-    pub price_cents: i64,
-    /// Currency.
-    pub currency: String,
-    /// State.
-    pub status: Status,
-    /// When the work should happen.
-    pub scheduled_for: Option<DateTime<Utc>>,
-    /// Started.
-    pub started_at: Option<DateTime<Utc>>,
-    /// Completed.
-    pub completed_at: Option<DateTime<Utc>>,
-    /// Cancelled.
-    pub cancelled_at: Option<DateTime<Utc>>,
-    /// Why it was cancelled.
-    pub cancel_reason: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use quickfix_bookings_contract::BookingResponse;
 
-impl BookingResponse {
-    /// The view of a booking.
-    pub fn of(b: &Booking, currency: &str) -> Self {
-        Self {
-            id: b.id.clone(),
-            job_id: b.job_id.clone(),
-            offer_id: b.offer_id.clone(),
-            customer_id: b.customer_id.clone(),
-            provider_id: b.provider_id.clone(),
-            price_cents: b.price_cents,
-            currency: currency.to_owned(),
-            status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
-            scheduled_for: b.scheduled_for.map(|t| t.and_utc()),
-            started_at: b.started_at.map(|t| t.and_utc()),
-            completed_at: b.completed_at.map(|t| t.and_utc()),
-            cancelled_at: b.cancelled_at.map(|t| t.and_utc()),
-            cancel_reason: b.cancel_reason.clone(),
-            created_at: b.created_at.and_utc(),
-            updated_at: b.updated_at.and_utc(),
-        }
+/// The view of a booking row.
+pub fn booking_view(b: &Booking, currency: &str) -> BookingResponse {
+    BookingResponse {
+        id: b.id.clone(),
+        job_id: b.job_id.clone(),
+        offer_id: b.offer_id.clone(),
+        customer_id: b.customer_id.clone(),
+        provider_id: b.provider_id.clone(),
+        price_cents: b.price_cents,
+        currency: currency.to_owned(),
+        status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
+        scheduled_for: b.scheduled_for.map(|t| t.and_utc()),
+        started_at: b.started_at.map(|t| t.and_utc()),
+        completed_at: b.completed_at.map(|t| t.and_utc()),
+        cancelled_at: b.cancelled_at.map(|t| t.and_utc()),
+        cancel_reason: b.cancel_reason.clone(),
+        created_at: b.created_at.and_utc(),
+        updated_at: b.updated_at.and_utc(),
     }
 }
 

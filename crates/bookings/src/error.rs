@@ -1,7 +1,6 @@
 //! The bookings crate's errors; handlers answer them as `ApiError`, whose
 //! conversion below fixes each one's status and code.
 
-use quickfix_jobs::JobsError;
 use quickfix_shared::db::DbError;
 use quickfix_shared::{ApiError, FieldError};
 
@@ -34,9 +33,9 @@ pub enum BookingsError {
     /// Fields failed validation (422).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    /// The jobs crate refused (accepting an offer).
-    #[error(transparent)]
-    Jobs(#[from] JobsError),
+    /// Another crate refused (the jobs crate, accepting an offer).
+    #[error("{0}")]
+    Refused(ApiError),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -65,7 +64,7 @@ impl From<BookingsError> for ApiError {
                 ApiError::rate_limited(retry_after_secs)
             }
             BookingsError::Validation(fields) => ApiError::validation(fields),
-            BookingsError::Jobs(err) => ApiError::from(err),
+            BookingsError::Refused(err) => err,
             BookingsError::Db(err) => ApiError::from(err),
         }
     }

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod commands;
+pub mod consumers;
 pub mod dto;
 pub mod error;
 pub mod lifecycle;
@@ -9,16 +11,24 @@ mod routes;
 pub mod schema;
 pub mod service;
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use quickfix_bookings_contract::{
+    BookingDirectory, BookingEvent, BookingFacts, BookingLocated, BookingUpdated,
+};
+use quickfix_jobs_contract::OfferAcceptance;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
-use quickfix_shared::events::DomainEvent;
-use quickfix_shared::ids::BookingId;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::events::{DomainEvent, EventSet};
+use quickfix_shared::ids::{BookingId, UserId};
 use quickfix_shared::outbox::SharedRelay;
-use serde_json::json;
 
 pub use error::BookingsError;
+pub use quickfix_bookings_contract as contract;
 pub use routes::configure;
-pub use service::{BookingFacts, LocationPolicy, booking_facts, count_by_status};
+pub use service::LocationPolicy;
 
 use crate::dto::{LocationResponse, LocationUpdateRequest};
 
@@ -31,12 +41,14 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
 };
 
 /// The crate's state, shared by its handlers as app data.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BookingsState {
     /// The deployment's currency.
     pub currency: String,
     /// How live location is bounded.
     pub location: LocationPolicy,
+    /// The jobs crate's accept command.
+    pub offers: Arc<dyn OfferAcceptance>,
 }
 
 /// Records a provider's position and publishes `booking.location`: the one
@@ -57,21 +69,17 @@ pub async fn record_location(
         .run(move |conn| {
             let (booking, point) = service::record_location(conn, &user, &id, &update, policy)?;
             let location = LocationResponse::from(&point);
-            let event = DomainEvent::new(
-                "booking.location",
-                json!({
-                    "booking_id": booking.id,
-                    "customer_id": booking.customer_id,
-                    "provider_id": booking.provider_id,
-                    "lat": location.lat,
-                    "lng": location.lng,
-                    "heading": location.heading,
-                    "speed": location.speed,
-                    "at": location.at,
-                }),
-            )
-            .about("booking", booking.id.clone())
-            .by(user.id.to_string());
+            let event = BookingEvent::Located(BookingLocated {
+                booking_id: BookingId::from_db(booking.id.clone()),
+                customer_id: UserId::from_db(booking.customer_id.clone()),
+                provider_id: UserId::from_db(booking.provider_id.clone()),
+                lat: location.lat,
+                lng: location.lng,
+                heading: location.heading,
+                speed: location.speed,
+                at: location.at,
+            })
+            .into_event(Some(user.id.as_str()));
             Ok::<_, BookingsError>((location, vec![event]))
         })
         .await?;
@@ -82,15 +90,41 @@ pub async fn record_location(
 /// store in the change's transaction (the jobs crate mirrors a booking's
 /// end from it; messaging notifies and pushes it).
 pub fn booking_updated(booking: &models::Booking, currency: &str, actor: &str) -> DomainEvent {
-    DomainEvent::new(
-        "booking.updated",
-        json!({
-            "booking": dto::BookingResponse::of(booking, currency),
-            "actor_id": actor,
-            "customer_id": booking.customer_id,
-            "provider_id": booking.provider_id,
-        }),
-    )
-    .about("booking", booking.id.clone())
-    .by(actor)
+    BookingEvent::Updated(BookingUpdated {
+        booking: dto::booking_view(booking, currency),
+        actor_id: UserId::from_db(actor.to_owned()),
+        customer_id: UserId::from_db(booking.customer_id.clone()),
+        provider_id: UserId::from_db(booking.provider_id.clone()),
+    })
+    .into_event(Some(actor))
+}
+
+/// The bookings crate's answers to other crates, read through `pool`.
+pub struct Bookings {
+    pool: DbPool,
+}
+
+impl Bookings {
+    /// The directory reading through `pool`.
+    pub fn new(pool: DbPool) -> Arc<Self> {
+        Arc::new(Self { pool })
+    }
+}
+
+impl BookingDirectory for Bookings {
+    fn facts(&self, id: BookingId) -> BoxFuture<'static, Result<Option<BookingFacts>, ApiError>> {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            db::run(&pool, move |conn| service::booking_facts(conn, &id))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+}
+
+/// Bookings per state, for admin statistics.
+pub async fn count_by_status(
+    pool: &quickfix_shared::db::DbPool,
+) -> Result<std::collections::HashMap<String, i64>, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, service::count_by_status).await
 }

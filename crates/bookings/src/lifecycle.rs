@@ -11,52 +11,7 @@
 //! Anyone else may not see the booking (404); a party without the right
 //! role for the action gets 403; any other transition is 409.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// A booking's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Accepted, not started.
-    Confirmed,
-    /// The provider is at work.
-    InProgress,
-    /// Done.
-    Completed,
-    /// Called off.
-    Cancelled,
-}
-
-impl Status {
-    /// Every state.
-    pub const ALL: [Status; 4] = [
-        Status::Confirmed,
-        Status::InProgress,
-        Status::Completed,
-        Status::Cancelled,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Confirmed => "confirmed",
-            Status::InProgress => "in_progress",
-            Status::Completed => "completed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    /// Whether the provider may share location (the booking is active).
-    pub fn is_active(self) -> bool {
-        matches!(self, Status::Confirmed | Status::InProgress)
-    }
-}
+pub use quickfix_bookings_contract::BookingStatus as Status;
 
 /// What someone asks to do with a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
-use quickfix_jobs::AcceptedOffer;
+use quickfix_bookings_contract::BookingFacts;
+use quickfix_jobs_contract::AcceptedOffer;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
-use quickfix_shared::ids::{BookingId, JobId, OfferId};
+use quickfix_shared::ids::{BookingId, UserId};
 use quickfix_shared::pagination::{Cursor, Page};
 
 use crate::dto::LocationUpdateRequest;
@@ -81,38 +82,29 @@ fn append_event(
     Ok(())
 }
 
-/// A booking made from an accepted offer.
-#[derive(Debug, Clone)]
-pub struct Accepted {
-    /// The booking.
-    pub booking: Booking,
-    /// What the jobs crate did.
-    pub accepted: AcceptedOffer,
-}
-
-/// Accepts an offer: in one transaction the jobs crate marks the offer
-/// accepted, rejects the others and books the job (each a conditional
-/// update), and a confirmed booking is created with the offer's price and
-/// its first timeline entry. Of racing accepts on one job exactly one
-/// commits; the unique `bookings.job_id` is the last line of defence.
-pub fn accept_offer(
+/// Makes the booking an accepted offer becomes, with its first timeline
+/// entry, unless it exists: the route that accepted and the consumer of
+/// `offer.accepted` both call this, and whichever comes second finds the
+/// booking made (the booking id is the jobs command's, and `job_id` is
+/// unique). Answers the booking and whether this call made it.
+pub fn open_booking(
     conn: &mut DbConn,
-    customer: &AuthUser,
-    job_id: &JobId,
-    offer_id: &OfferId,
-) -> Result<Accepted, BookingsError> {
+    accepted: &AcceptedOffer,
+) -> Result<(Booking, bool), BookingsError> {
     db::write_transaction(conn, |conn| {
-        let accepted = quickfix_jobs::accept_offer_in(conn, customer, job_id, offer_id)?;
+        if let Some(existing) = repo::find_booking(conn, accepted.booking_id.as_str())? {
+            return Ok((existing, false));
+        }
         let at = now();
         let booking = Booking {
-            id: BookingId::generate().into_string(),
-            job_id: accepted.job.id.clone(),
-            offer_id: accepted.offer.id.clone(),
-            customer_id: accepted.job.customer_id.clone(),
-            provider_id: accepted.offer.provider_id.clone(),
-            price_cents: accepted.offer.price_cents,
+            id: accepted.booking_id.to_string(),
+            job_id: accepted.job_id.to_string(),
+            offer_id: accepted.offer_id.to_string(),
+            customer_id: accepted.customer_id.to_string(),
+            provider_id: accepted.provider_id.to_string(),
+            price_cents: accepted.price_cents,
             status: Status::Confirmed.as_str().to_owned(),
-            scheduled_for: accepted.job.scheduled_for,
+            scheduled_for: accepted.scheduled_for.map(db::stored_time),
             started_at: None,
             completed_at: None,
             cancelled_at: None,
@@ -120,23 +112,17 @@ pub fn accept_offer(
             created_at: at,
             updated_at: at,
         };
-        repo::insert_booking(conn, &booking).map_err(|err| {
-            if quickfix_shared::error::is_unique_violation(&err) {
-                BookingsError::Jobs(quickfix_jobs::JobsError::JobNotOpen)
-            } else {
-                err.into()
-            }
-        })?;
+        repo::insert_booking(conn, &booking)?;
         append_event(
             conn,
             &booking.id,
-            customer.id.as_str(),
+            accepted.customer_id.as_str(),
             None,
             Status::Confirmed,
             None,
             at,
         )?;
-        Ok(Accepted { booking, accepted })
+        Ok((booking, true))
     })
 }
 
@@ -339,30 +325,15 @@ pub fn track(
     Ok(points)
 }
 
-/// Facts about a booking that other crates may ask for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookingFacts {
-    /// Id.
-    pub id: BookingId,
-    /// The customer.
-    pub customer_id: String,
-    /// The provider.
-    pub provider_id: String,
-    /// State.
-    pub status: Status,
-    /// When it was completed.
-    pub completed_at: Option<NaiveDateTime>,
-}
-
 /// A booking's facts, for other crates (ratings).
 pub fn booking_facts(conn: &mut DbConn, id: &BookingId) -> Result<Option<BookingFacts>, DbError> {
     Ok(
         repo::find_booking(conn, id.as_str())?.map(|b| BookingFacts {
             id: BookingId::from_db(b.id),
-            customer_id: b.customer_id,
-            provider_id: b.provider_id,
+            customer_id: UserId::from_db(b.customer_id),
+            provider_id: UserId::from_db(b.provider_id),
             status: Status::parse(&b.status).unwrap_or(Status::Confirmed),
-            completed_at: b.completed_at,
+            completed_at: b.completed_at.map(|t| t.and_utc()),
         }),
     )
 }

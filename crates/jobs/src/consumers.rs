@@ -3,27 +3,15 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use quickfix_bookings_contract::{BookingEvent, BookingStatus};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::DomainEvent;
+use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::JobId;
 use quickfix_shared::outbox::Consumer;
-use serde::Deserialize;
 
 use crate::dto::JobStatus;
 use crate::error::JobsError;
 use crate::service;
-
-/// The part of `booking.updated`'s `data` the mirror reads.
-#[derive(Debug, Deserialize)]
-struct BookingUpdated {
-    booking: BookingState,
-}
-
-#[derive(Debug, Deserialize)]
-struct BookingState {
-    job_id: String,
-    status: String,
-}
 
 /// Mirrors a booking's end on its job: a completed booking completes the
 /// job, a cancelled one cancels it. Idempotent: a job that is no longer
@@ -48,13 +36,14 @@ impl Consumer for BookingMirror {
         let pool = self.pool.clone();
         Box::pin(async move {
             let mut ended = Vec::new();
-            for event in events.into_iter().filter(|e| e.kind == "booking.updated") {
-                let updated: BookingUpdated = serde_json::from_value(event.payload)
-                    .map_err(|err| format!("a booking.updated event does not parse: {err}"))?;
-                let to = match updated.booking.status.as_str() {
-                    "completed" => JobStatus::Completed,
-                    "cancelled" => JobStatus::Cancelled,
-                    _ => continue,
+            for event in &events {
+                let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? else {
+                    continue;
+                };
+                let to = match updated.booking.status {
+                    BookingStatus::Completed => JobStatus::Completed,
+                    BookingStatus::Cancelled => JobStatus::Cancelled,
+                    BookingStatus::Confirmed | BookingStatus::InProgress => continue,
                 };
                 if let Some(job) = JobId::parse(&updated.booking.job_id) {
                     ended.push((job, to));

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
@@ -9,9 +10,15 @@ mod routes;
 pub mod schema;
 pub mod service;
 
+use futures_util::future::BoxFuture;
+use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, JobEvent, OfferAcceptance};
+use quickfix_shared::ApiError;
+use quickfix_shared::events::EventSet;
+use quickfix_shared::outbox::SharedRelay;
+
 pub use error::JobsError;
+pub use quickfix_jobs_contract as contract;
 pub use routes::configure;
-pub use service::{AcceptedOffer, accept_offer_in, count_jobs_by_status};
 
 /// This crate's tables (`categories`, `jobs`, `offers`), from `migrations/jobs/`.
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
@@ -26,4 +33,48 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
 pub struct JobsState {
     /// The deployment's currency.
     pub currency: String,
+}
+
+/// The jobs crate's answer to the accept command of the bookings crate:
+/// the command runs in a transaction of its own and stores `offer.accepted`
+/// with it, so the booking follows even if the caller stops right after.
+pub struct Offers {
+    relay: SharedRelay,
+}
+
+impl Offers {
+    /// The command handler, storing through `relay`.
+    pub fn new(relay: SharedRelay) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self { relay })
+    }
+}
+
+impl OfferAcceptance for Offers {
+    fn accept(&self, command: AcceptOffer) -> BoxFuture<'static, Result<AcceptedOffer, ApiError>> {
+        let relay = self.relay.clone();
+        Box::pin(async move {
+            relay
+                .run(move |conn| {
+                    let (accepted, fresh) = service::accept_offer(conn, &command)?;
+                    let events = if fresh {
+                        vec![
+                            JobEvent::OfferAccepted(accepted.clone())
+                                .into_event(Some(command.customer_id.as_str())),
+                        ]
+                    } else {
+                        Vec::new()
+                    };
+                    Ok::<_, JobsError>((accepted, events))
+                })
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+}
+
+/// Jobs per state, for admin statistics.
+pub async fn count_jobs_by_status(
+    pool: &quickfix_shared::db::DbPool,
+) -> Result<std::collections::HashMap<String, i64>, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, service::count_jobs_by_status).await
 }

@@ -63,6 +63,8 @@ pub struct Job {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// The booking the accepted offer became.
+    pub booking_id: Option<String>,
 }
 
 impl Job {

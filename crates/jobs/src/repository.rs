@@ -10,6 +10,7 @@ use quickfix_shared::pagination::Cursor;
 use crate::dto::{JobStatus, OfferStatus};
 use crate::models::{Category, Job, Offer};
 use crate::schema::{categories, jobs, offers};
+use quickfix_jobs_contract::AcceptOffer;
 
 /// Every category, by slug.
 pub fn list_categories(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
@@ -105,8 +106,7 @@ pub fn transition_job(
 pub fn book_job(
     conn: &mut DbConn,
     id: &str,
-    customer: &str,
-    offer_id: &str,
+    command: &AcceptOffer,
     provider_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -114,12 +114,13 @@ pub fn book_job(
         jobs::table
             .find(id)
             .filter(jobs::status.eq(JobStatus::Open.as_str()))
-            .filter(jobs::customer_id.eq(customer)),
+            .filter(jobs::customer_id.eq(command.customer_id.as_str())),
     )
     .set((
         jobs::status.eq(JobStatus::Booked.as_str()),
-        jobs::accepted_offer_id.eq(offer_id),
+        jobs::accepted_offer_id.eq(command.offer_id.as_str()),
         jobs::accepted_provider_id.eq(provider_id),
+        jobs::booking_id.eq(command.booking_id.as_str()),
         jobs::updated_at.eq(now),
     ))
     .execute(conn)

@@ -37,6 +37,7 @@ diesel::table! {
         accepted_provider_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        booking_id -> Nullable<Text>,
     }
 }
 

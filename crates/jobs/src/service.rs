@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer};
 use quickfix_shared::FieldError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point, coarse};
-use quickfix_shared::ids::{JobId, OfferId};
+use quickfix_shared::ids::{JobId, OfferId, UserId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 
 use crate::dto::{
@@ -144,6 +145,7 @@ pub fn create_job(
         accepted_provider_id: None,
         created_at: at,
         updated_at: at,
+        booking_id: None,
     };
     db::write_transaction(conn, |conn| {
         repo::insert_job(conn, &job)?;
@@ -507,70 +509,68 @@ pub fn withdraw_offer(
     })
 }
 
-/// An offer accepted by [`accept_offer_in`].
-#[derive(Debug, Clone)]
-pub struct AcceptedOffer {
-    /// The job, now booked.
-    pub job: Job,
-    /// The offer, now accepted.
-    pub offer: Offer,
-    /// Providers whose pending offers were rejected.
-    pub rejected_provider_ids: Vec<String>,
-}
-
-/// The seam with bookings: inside the caller's transaction, marks the offer
-/// accepted, rejects the job's other pending offers and books the job, only
-/// if the job is still open and the customer's. Each step is a conditional
-/// update, so of racing accepts exactly one gets through; a loser's error
-/// makes the caller roll back.
-pub fn accept_offer_in(
+/// Runs the [`AcceptOffer`] command in its own write transaction: books
+/// the job, accepts the offer and rejects the job's other pending offers,
+/// only if the job is still open and the customer's. Each step is a
+/// conditional update, so of racing commands exactly one gets through; a
+/// loser's error rolls its transaction back. The same command again (the
+/// job already booked for the same booking id) answers the same acceptance,
+/// without its rejected providers, who were told the first time; the flag
+/// says whether this call accepted (`false` for such a replay).
+pub fn accept_offer(
     conn: &mut DbConn,
-    customer: &AuthUser,
-    job_id: &JobId,
-    offer_id: &OfferId,
-) -> Result<AcceptedOffer, JobsError> {
-    let job = get_job(conn, customer, job_id)?;
-    if job.customer_id != customer.id.as_str() {
-        return Err(JobsError::Forbidden(
-            "only the job's owner may accept an offer",
-        ));
-    }
-    let offer = repo::find_offer(conn, job_id.as_str(), offer_id.as_str())?
-        .ok_or(JobsError::NotFound("offer"))?;
-    let at = now();
-    if repo::book_job(
-        conn,
-        job_id.as_str(),
-        customer.id.as_str(),
-        &offer.id,
-        &offer.provider_id,
-        at,
-    )? == 0
-    {
-        return Err(JobsError::JobNotOpen);
-    }
-    if repo::settle_pending_offer(
-        conn,
-        job_id.as_str(),
-        offer_id.as_str(),
-        None,
-        OfferStatus::Accepted,
-        at,
-    )? == 0
-    {
-        return Err(JobsError::OfferNotPending);
-    }
-    let rejected_provider_ids = repo::reject_pending_offers(conn, job_id.as_str(), at)?;
-    let job = repo::find_job(conn, job_id.as_str())?.ok_or(JobsError::NotFound("job"))?;
-    let offer = Offer {
-        status: OfferStatus::Accepted.as_str().to_owned(),
-        updated_at: at,
-        ..offer
-    };
-    Ok(AcceptedOffer {
-        job,
-        offer,
-        rejected_provider_ids,
+    command: &AcceptOffer,
+) -> Result<(AcceptedOffer, bool), JobsError> {
+    db::write_transaction(conn, |conn| {
+        let customer = AuthUser {
+            id: command.customer_id.clone(),
+            role: Role::Customer,
+            session: String::new(),
+        };
+        let (job_id, offer_id) = (&command.job_id, &command.offer_id);
+        let job = get_job(conn, &customer, job_id)?;
+        if job.customer_id != customer.id.as_str() {
+            return Err(JobsError::Forbidden(
+                "only the job's owner may accept an offer",
+            ));
+        }
+        let offer = repo::find_offer(conn, job_id.as_str(), offer_id.as_str())?
+            .ok_or(JobsError::NotFound("offer"))?;
+        let accepted = |rejected_provider_ids| AcceptedOffer {
+            offer_id: offer_id.clone(),
+            job_id: job_id.clone(),
+            booking_id: command.booking_id.clone(),
+            customer_id: command.customer_id.clone(),
+            provider_id: UserId::from_db(offer.provider_id.clone()),
+            price_cents: offer.price_cents,
+            scheduled_for: job.scheduled_for.map(|t| t.and_utc()),
+            rejected_provider_ids,
+        };
+        if job.booking_id.as_deref() == Some(command.booking_id.as_str())
+            && job.accepted_offer_id.as_deref() == Some(offer_id.as_str())
+        {
+            return Ok((accepted(Vec::new()), false));
+        }
+        let at = now();
+        if repo::book_job(conn, job_id.as_str(), command, &offer.provider_id, at)? == 0 {
+            return Err(JobsError::JobNotOpen);
+        }
+        if repo::settle_pending_offer(
+            conn,
+            job_id.as_str(),
+            offer_id.as_str(),
+            None,
+            OfferStatus::Accepted,
+            at,
+        )? == 0
+        {
+            return Err(JobsError::OfferNotPending);
+        }
+        let rejected = repo::reject_pending_offers(conn, job_id.as_str(), at)?;
+        Ok((
+            accepted(rejected.into_iter().map(UserId::from_db).collect()),
+            true,
+        ))
     })
 }
 
@@ -777,6 +777,7 @@ mod tests {
             accepted_provider_id: Some(winner.id.to_string()),
             created_at: now(),
             updated_at: now(),
+            booking_id: None,
         };
         assert!(sees_precise_location(&job, &owner));
         assert!(sees_precise_location(&job, &winner));

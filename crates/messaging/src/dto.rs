@@ -12,6 +12,8 @@ use validator::{Validate, ValidationError};
 
 use crate::models::{Attachment, Message, Notification};
 
+pub use quickfix_messaging_contract::{AttachmentResponse, MessageResponse};
+
 /// The longest message body, in characters.
 pub const MAX_BODY_CHARS: u64 = 4000;
 
@@ -71,68 +73,26 @@ pub struct ParticipantResponse {
     pub role: Role,
 }
 
-/// A file attached to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AttachmentResponse {
-    /// The attachment's id.
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// The uploaded file's name, sanitised; for display only.
-    #[schema(example = "invoice.pdf")]
-    pub filename: String,
-    /// The content type, judged from the bytes.
-    #[schema(example = "application/pdf")]
-    pub content_type: String,
-    /// Size in bytes.
-    pub size: i64,
-    /// Where participants fetch the bytes (with their bearer token).
-    #[schema(example = "/api/v1/attachments/0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10")]
-    pub url: String,
-}
-
-impl From<&Attachment> for AttachmentResponse {
-    fn from(row: &Attachment) -> Self {
-        Self {
-            id: row.id.clone(),
-            filename: row.filename.clone(),
-            content_type: row.content_type.clone(),
-            size: row.size,
-            url: attachment_url(&row.id),
-        }
+/// The view of an attachment row.
+pub fn attachment_view(row: &Attachment) -> AttachmentResponse {
+    AttachmentResponse {
+        id: row.id.clone(),
+        filename: row.filename.clone(),
+        content_type: row.content_type.clone(),
+        size: row.size,
+        url: attachment_url(&row.id),
     }
 }
 
-/// A message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct MessageResponse {
-    /// The message's id (UUID v7, so ids sort by time).
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// The conversation.
-    #[schema(format = Uuid)]
-    pub conversation_id: String,
-    /// The author.
-    #[schema(format = Uuid)]
-    pub sender_id: String,
-    /// The text; empty for an attachment sent without text.
-    pub body: String,
-    /// The attached file, if any.
-    pub attachment: Option<AttachmentResponse>,
-    /// When it was sent.
-    pub created_at: DateTime<Utc>,
-}
-
-impl MessageResponse {
-    /// A message row with its attachment row.
-    pub fn of(row: &Message, attachment: Option<&Attachment>) -> Self {
-        Self {
-            id: row.id.clone(),
-            conversation_id: row.conversation_id.clone(),
-            sender_id: row.sender_id.clone(),
-            body: row.body.clone(),
-            attachment: attachment.map(AttachmentResponse::from),
-            created_at: row.created_at.and_utc(),
-        }
+/// The view of a message row with its attachment row.
+pub fn message_view(row: &Message, attachment: Option<&Attachment>) -> MessageResponse {
+    MessageResponse {
+        id: row.id.clone(),
+        conversation_id: row.conversation_id.clone(),
+        sender_id: row.sender_id.clone(),
+        body: row.body.clone(),
+        attachment: attachment.map(attachment_view),
+        created_at: row.created_at.and_utc(),
     }
 }
 

@@ -13,15 +13,18 @@ pub mod service;
 use std::sync::Arc;
 use std::time::Duration;
 
+use quickfix_messaging_contract::{MessageCreated, MessageEvent};
 use quickfix_shared::ApiError;
-use quickfix_shared::events::DomainEvent;
+use quickfix_shared::events::EventSet;
 use quickfix_shared::ids::{ConversationId, MessageId, UserId};
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::storage::SharedStorage;
+use quickfix_users_contract::AccountDirectory;
 use tokio::sync::Semaphore;
 
 pub use notifier::Notifier;
+pub use quickfix_messaging_contract as contract;
 pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};
 pub use realtime::{Fanout, Hub, RealtimeError};
 pub use routes::configure;
@@ -74,7 +77,24 @@ pub struct MessagingState {
     /// Attachment transfers that may hold their file in memory at once
     /// (up- and downloads together); the others wait for a place.
     pub transfers: Arc<Semaphore>,
+    /// The users crate's answers (participants' names, active accounts).
+    pub accounts: Arc<dyn AccountDirectory>,
     location: Option<SharedLocationSink>,
+}
+
+/// Names the participants of conversation views, asking the users crate
+/// once for all of them.
+pub(crate) async fn name_participants(
+    state: &MessagingState,
+    views: &mut [dto::ConversationResponse],
+) -> Result<(), ApiError> {
+    let ids = service::participant_ids(views);
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let users = state.accounts.summaries(ids).await?;
+    service::name_participants(views, &users);
+    Ok(())
 }
 
 /// Attachment transfers buffered at once: at most this many times the
@@ -89,12 +109,14 @@ impl MessagingState {
         storage: SharedStorage,
         hub: Hub,
         relay: SharedRelay,
+        accounts: Arc<dyn AccountDirectory>,
     ) -> Self {
         Self {
             config,
             storage,
             hub,
             relay,
+            accounts,
             quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
             transfers: Arc::new(Semaphore::new(CONCURRENT_TRANSFERS)),
             location: None,
@@ -155,15 +177,11 @@ pub(crate) async fn send_message(
             let sent = service::send_message(conn, &sender, new)?;
             let events = if sent.fresh {
                 vec![
-                    DomainEvent::new(
-                        "message.created",
-                        serde_json::json!({
-                            "message": sent.message,
-                            "recipient_ids": sent.recipients,
-                        }),
-                    )
-                    .about("message", sent.message.id.clone())
-                    .by(sender.to_string()),
+                    MessageEvent::Created(MessageCreated {
+                        message: sent.message.clone(),
+                        recipient_ids: sent.recipients.clone(),
+                    })
+                    .into_event(Some(sender.as_str())),
                 ]
             } else {
                 Vec::new()
@@ -211,4 +229,11 @@ pub async fn purge_notifications(
         service::purge_notifications(conn, retention)
     })
     .await
+}
+
+/// Messages sent, for admin statistics.
+pub async fn count_messages(
+    pool: &quickfix_shared::db::DbPool,
+) -> Result<i64, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, service::count_messages).await
 }

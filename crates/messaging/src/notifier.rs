@@ -10,7 +10,11 @@ use quickfix_shared::db::{self, DbPool};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use quickfix_shared::events::DomainEvent;
+use quickfix_bookings_contract::BookingEvent;
+use quickfix_jobs_contract::JobEvent;
+use quickfix_messaging_contract::MessageEvent;
+use quickfix_ratings_contract::RatingEvent;
+use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::Consumer;
 use serde_json::Value;
@@ -100,99 +104,97 @@ struct Plan {
     pushes: Vec<(Vec<UserId>, String)>,
 }
 
-fn user(payload: &Value, field: &str) -> Option<UserId> {
-    payload
-        .get(field)
-        .and_then(Value::as_str)
-        .and_then(UserId::parse)
+impl Plan {
+    /// A notification of `payload` to `users`, with no push.
+    fn notify(users: Vec<UserId>, payload: Value) -> Self {
+        Self {
+            notify: users,
+            payload,
+            pushes: Vec::new(),
+        }
+    }
 }
 
-fn plan(event: &DomainEvent) -> Plan {
-    let payload = &event.payload;
-    let single = |field: &str| Plan {
-        notify: user(payload, field).into_iter().collect(),
-        payload: payload.clone(),
-        pushes: Vec::new(),
-    };
-    match event.kind.as_str() {
-        "offer.created" => single("customer_id"),
-        "offer.accepted" => single("provider_id"),
-        "rating.created" => single("rated_user_id"),
-        "message.created" => Plan {
-            notify: payload
-                .get("recipient_ids")
-                .and_then(Value::as_array)
-                .map(|ids| {
-                    ids.iter()
-                        .filter_map(Value::as_str)
-                        .filter_map(UserId::parse)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            payload: serde_json::json!({ "message": payload.get("message") }),
-            pushes: Vec::new(),
-        },
-        "booking.updated" => {
-            let parties: Vec<UserId> = ["customer_id", "provider_id"]
-                .iter()
-                .filter_map(|field| user(payload, field))
-                .collect();
-            let actor = user(payload, "actor_id");
-            let booking = payload.get("booking").cloned().unwrap_or(Value::Null);
+fn data<T: serde::Serialize>(data: &T) -> Value {
+    serde_json::to_value(data).unwrap_or_default()
+}
+
+/// What an event asks of this crate; kinds it does not act on ask nothing.
+fn plan(event: &DomainEvent) -> Result<Plan, String> {
+    if let Some(event) = JobEvent::read(event)? {
+        return Ok(match event {
+            JobEvent::OfferCreated(created) => {
+                Plan::notify(vec![created.customer_id.clone()], data(&created))
+            }
+            JobEvent::OfferAccepted(accepted) => Plan::notify(
+                vec![accepted.provider_id.clone()],
+                serde_json::json!({
+                    "offer_id": accepted.offer_id,
+                    "job_id": accepted.job_id,
+                    "booking_id": accepted.booking_id,
+                    "customer_id": accepted.customer_id,
+                    "provider_id": accepted.provider_id,
+                }),
+            ),
+            JobEvent::Cancelled(_) | JobEvent::OfferWithdrawn(_) => Plan::default(),
+        });
+    }
+    if let Some(RatingEvent::Created(created)) = RatingEvent::read(event)? {
+        return Ok(Plan::notify(
+            vec![created.rated_user_id.clone()],
+            data(&created),
+        ));
+    }
+    if let Some(MessageEvent::Created(created)) = MessageEvent::read(event)? {
+        return Ok(Plan::notify(
+            created.recipient_ids.clone(),
+            serde_json::json!({ "message": created.message }),
+        ));
+    }
+    Ok(match BookingEvent::read(event)? {
+        Some(BookingEvent::Updated(updated)) => {
+            let parties = vec![updated.customer_id.clone(), updated.provider_id.clone()];
             Plan {
                 notify: parties
                     .iter()
-                    .filter(|party| actor.as_ref() != Some(*party))
+                    .filter(|party| **party != updated.actor_id)
                     .cloned()
                     .collect(),
-                payload: payload.clone(),
                 pushes: vec![(
                     parties,
                     frames::encode(
                         server::BOOKING_UPDATED,
-                        frames::BookingUpdated { booking: &booking },
-                    ),
-                )],
-            }
-        }
-        "booking.location" => {
-            let located = (
-                payload.get("booking_id").and_then(Value::as_str),
-                payload.get("lat").and_then(Value::as_f64),
-                payload.get("lng").and_then(Value::as_f64),
-            );
-            let (Some(booking_id), Some(lat), Some(lng)) = located else {
-                return Plan::default();
-            };
-            let at = payload
-                .get("at")
-                .and_then(Value::as_str)
-                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-                .map_or(event.occurred_at, |at| at.to_utc());
-            Plan {
-                pushes: vec![(
-                    user(payload, "customer_id").into_iter().collect(),
-                    frames::encode(
-                        server::LOCATION,
-                        frames::Location {
-                            booking_id,
-                            lat,
-                            lng,
-                            at,
+                        frames::BookingUpdated {
+                            booking: &updated.booking,
                         },
                     ),
                 )],
-                ..Plan::default()
+                payload: data(&updated),
             }
         }
-        _ => Plan::default(),
-    }
+        Some(BookingEvent::Located(located)) => Plan {
+            pushes: vec![(
+                vec![located.customer_id.clone()],
+                frames::encode(
+                    server::LOCATION,
+                    frames::Location {
+                        booking_id: located.booking_id.as_str(),
+                        lat: located.lat,
+                        lng: located.lng,
+                        at: located.at,
+                    },
+                ),
+            )],
+            ..Plan::default()
+        },
+        None => Plan::default(),
+    })
 }
 
 async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) -> Result<(), String> {
     let mut notifications = Vec::new();
     for event in events {
-        let plan = plan(&event);
+        let plan = plan(&event)?;
         for (users, frame) in plan.pushes {
             hub.send(&users, frame, None);
         }
@@ -236,21 +238,43 @@ async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) -> Result<()
 
 #[cfg(test)]
 mod tests {
+    use quickfix_bookings_contract::{BookingResponse, BookingStatus, BookingUpdated};
+    use quickfix_jobs_contract::{JobCancelled, JobId, OfferCreated, OfferId};
+
     use super::*;
+
+    fn booking(customer: &UserId, provider: &UserId) -> BookingResponse {
+        let now = chrono::Utc::now();
+        BookingResponse {
+            id: "b".to_owned(),
+            job_id: "j".to_owned(),
+            offer_id: "o".to_owned(),
+            customer_id: customer.to_string(),
+            provider_id: provider.to_string(),
+            price_cents: 100,
+            currency: "EUR".to_owned(),
+            status: BookingStatus::InProgress,
+            scheduled_for: None,
+            started_at: Some(now),
+            completed_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 
     #[test]
     fn booking_updates_notify_the_party_that_did_not_act_and_push_to_both() {
         let (customer, provider) = (UserId::generate(), UserId::generate());
-        let event = DomainEvent::new(
-            "booking.updated",
-            serde_json::json!({
-                "booking": {"id": "b", "status": "in_progress"},
-                "actor_id": provider,
-                "customer_id": customer,
-                "provider_id": provider,
-            }),
-        );
-        let plan = plan(&event);
+        let event = BookingEvent::Updated(BookingUpdated {
+            booking: booking(&customer, &provider),
+            actor_id: provider.clone(),
+            customer_id: customer.clone(),
+            provider_id: provider.clone(),
+        })
+        .into_event(Some(provider.as_str()));
+        let plan = plan(&event).expect("a plan");
         assert_eq!(plan.notify, vec![customer.clone()]);
         assert_eq!(plan.pushes.len(), 1);
         assert_eq!(plan.pushes[0].0, vec![customer, provider]);
@@ -258,18 +282,36 @@ mod tests {
     }
 
     #[test]
-    fn unknown_kinds_and_bad_payloads_ask_for_nothing() {
+    fn offers_notify_the_job_owner_and_cancellations_ask_nothing() {
+        let customer = UserId::generate();
+        let created = JobEvent::OfferCreated(OfferCreated {
+            offer_id: OfferId::generate(),
+            job_id: JobId::generate(),
+            job_title: "Fix the sink".to_owned(),
+            customer_id: customer.clone(),
+            provider_id: UserId::generate(),
+            price_cents: 100,
+        })
+        .into_event(None);
+        let plan_of_offer = plan(&created).expect("a plan");
+        assert_eq!(plan_of_offer.notify, vec![customer.clone()]);
+        assert_eq!(plan_of_offer.payload["job_title"], "Fix the sink");
+        let cancelled = JobEvent::Cancelled(JobCancelled {
+            job_id: JobId::generate(),
+            customer_id: customer,
+            provider_ids: Vec::new(),
+        })
+        .into_event(None);
+        assert_eq!(plan(&cancelled).expect("a plan"), Plan::default());
         assert_eq!(
-            plan(&DomainEvent::new("job.cancelled", serde_json::json!({}))),
+            plan(&DomainEvent::new("someone.else", serde_json::json!({}))).expect("a plan"),
             Plan::default()
         );
-        assert!(
-            plan(&DomainEvent::new(
-                "offer.created",
-                serde_json::json!({"customer_id": "nope"})
-            ))
-            .notify
-            .is_empty()
-        );
+    }
+
+    #[test]
+    fn a_known_kind_with_bad_data_is_an_error_to_retry_not_a_silent_skip() {
+        let broken = DomainEvent::new("offer.created", serde_json::json!({"customer_id": "nope"}));
+        assert!(plan(&broken).is_err());
     }
 }

@@ -10,6 +10,7 @@ use quickfix_shared::db::{self, DbConn};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::ids::{ConversationId, MessageId, UserId};
 use quickfix_shared::pagination::{Cursor, Page};
+use quickfix_users_contract::{Role, UserSummary};
 
 use crate::dto::{
     ConversationResponse, MessageResponse, NotificationResponse, ParticipantResponse,
@@ -38,6 +39,16 @@ pub struct Started {
     pub created: bool,
 }
 
+/// Whom a conversation is started with, and whether the users crate says
+/// their account may act.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    /// The user.
+    pub id: UserId,
+    /// Whether the account exists and is active.
+    pub active: bool,
+}
+
 /// Starts a conversation with `participant` (about `job_id`), or finds the
 /// one the pair already has about the same job. The unique index on
 /// `(user_low, user_high, job_key)` decides between racing callers.
@@ -45,17 +56,20 @@ pub struct Started {
 pub fn start_conversation(
     conn: &mut DbConn,
     caller: &UserId,
-    participant: &UserId,
+    participant: &Participant,
     job_id: Option<&str>,
     may_create: bool,
 ) -> Result<Started, MessagingError> {
+    let Participant {
+        id: participant,
+        active,
+    } = participant;
     if caller == participant {
         return Err(MessagingError::invalid(
             "participant_id",
             "cannot start a conversation with yourself",
         ));
     }
-    let active = quickfix_users::user_summary(conn, participant)?.is_some_and(|u| u.is_active);
     if !active {
         return Err(MessagingError::NotFound("participant"));
     }
@@ -125,6 +139,31 @@ pub fn start_conversation(
     })
 }
 
+/// The name shown for a participant the users crate does not know.
+const UNKNOWN_USER: &str = "Unknown user";
+
+/// Puts the participants' names and roles into conversation views, from
+/// the users crate's summaries (one question for every view).
+pub fn name_participants(views: &mut [ConversationResponse], users: &HashMap<UserId, UserSummary>) {
+    for participant in views.iter_mut().flat_map(|v| v.participants.iter_mut()) {
+        if let Some(user) = users.get(&UserId::from_db(participant.id.clone())) {
+            participant.name = user.name.clone();
+            participant.role = user.role;
+        }
+    }
+}
+
+/// The ids of every participant of these views.
+pub fn participant_ids(views: &[ConversationResponse]) -> Vec<UserId> {
+    views
+        .iter()
+        .flat_map(|v| v.participants.iter())
+        .map(|p| UserId::from_db(p.id.clone()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// The caller's conversations, most recent activity first. A page costs a
 /// fixed number of queries whatever its size.
 pub fn list_conversations(
@@ -147,8 +186,9 @@ pub fn list_conversations(
     })
 }
 
-/// Builds the views of conversations with three batched queries: last
-/// messages (with attachments), unread counts, participant summaries.
+/// Builds the views of conversations with two batched queries: last
+/// messages (with attachments) and unread counts. Participants carry their
+/// ids only; [`name_participants`] adds names and roles.
 fn conversation_views(
     conn: &mut DbConn,
     viewer: &str,
@@ -168,21 +208,10 @@ fn conversation_views(
     let unread: HashMap<String, i64> = repo::unread_counts(conn, viewer, &conversation_ids)?
         .into_iter()
         .collect();
-    let user_ids: Vec<UserId> = rows
-        .iter()
-        .flat_map(|(c, _)| c.participants())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .map(|id| UserId::from_db(id.to_owned()))
-        .collect();
-    let users = quickfix_users::user_summaries(conn, &user_ids)?;
-    let participant = |id: &str| {
-        let user = users.get(&UserId::from_db(id.to_owned()));
-        ParticipantResponse {
-            id: id.to_owned(),
-            name: user.map_or_else(|| "Unknown user".to_owned(), |u| u.name.clone()),
-            role: user.map_or(quickfix_shared::auth::Role::Customer, |u| u.role),
-        }
+    let participant = |id: &str| ParticipantResponse {
+        id: id.to_owned(),
+        name: UNKNOWN_USER.to_owned(),
+        role: Role::Customer,
     };
     Ok(rows
         .into_iter()
@@ -217,7 +246,7 @@ fn message_views(
         .collect();
     Ok(messages
         .iter()
-        .map(|m| MessageResponse::of(m, attachments.get(&m.id)))
+        .map(|m| crate::dto::message_view(m, attachments.get(&m.id)))
         .collect())
 }
 
@@ -407,7 +436,7 @@ pub fn send_message(
     });
     let (conversation, message, attachment, fresh) = outcome?;
     let message = if fresh {
-        MessageResponse::of(&message, attachment.as_ref())
+        crate::dto::message_view(&message, attachment.as_ref())
     } else {
         message_views(conn, vec![message])?
             .pop()

@@ -18,7 +18,6 @@ fn notification(user: &UserId, event_id: &str) -> NewNotification {
 fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
     let db = TestDatabase::new(&[
         quickfix_shared::db::MIGRATIONS,
-        quickfix_users::MIGRATIONS,
         quickfix_messaging::MIGRATIONS,
     ]);
     let pool = db.pool();
@@ -73,7 +72,6 @@ fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
 fn a_batch_larger_than_one_statement_is_stored_whole() {
     let db = TestDatabase::new(&[
         quickfix_shared::db::MIGRATIONS,
-        quickfix_users::MIGRATIONS,
         quickfix_messaging::MIGRATIONS,
     ]);
     let pool = db.pool();

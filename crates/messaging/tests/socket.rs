@@ -16,6 +16,7 @@ use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::Relay;
 use quickfix_shared::storage::LocalStorage;
 use quickfix_shared::testing::TestDatabase;
+use quickfix_users_contract::FixedDirectory;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use utoipa_actix_web::AppExt;
@@ -34,6 +35,7 @@ async fn serve(config: MessagingConfig, db: &TestDatabase) -> String {
         )),
         Hub::in_process(),
         Relay::new(db.pool()),
+        Arc::new(FixedDirectory::default()),
     ));
     let server = HttpServer::new(move || {
         App::new()
@@ -67,7 +69,6 @@ fn quick() -> MessagingConfig {
 async fn a_silent_socket_is_pinged_and_then_closed_as_idle() {
     let db = TestDatabase::new(&[
         quickfix_shared::db::MIGRATIONS,
-        quickfix_users::MIGRATIONS,
         quickfix_messaging::MIGRATIONS,
     ]);
     let url = serve(quick(), &db).await;
@@ -91,7 +92,6 @@ async fn a_silent_socket_is_pinged_and_then_closed_as_idle() {
 async fn a_socket_that_answers_pings_stays_open() {
     let db = TestDatabase::new(&[
         quickfix_shared::db::MIGRATIONS,
-        quickfix_users::MIGRATIONS,
         quickfix_messaging::MIGRATIONS,
     ]);
     let url = serve(quick(), &db).await;

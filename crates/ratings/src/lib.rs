@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod models;
@@ -8,15 +9,20 @@ mod routes;
 pub mod schema;
 pub mod service;
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use quickfix_shared::events::DomainEvent;
+use quickfix_bookings_contract::{BookingDirectory, BookingFacts};
+use quickfix_ratings_contract::{AggregateChanged, RatingCreated, RatingEvent};
+use quickfix_shared::ApiError;
+use quickfix_shared::events::{DomainEvent, EventSet};
+use quickfix_shared::ids::{BookingId, RatingId, UserId};
 use quickfix_shared::outbox::SharedRelay;
-use serde_json::json;
+use quickfix_users_contract::AccountDirectory;
 
+pub use quickfix_ratings_contract as contract;
 pub use routes::configure;
-pub use service::overall_average;
 
 /// This crate's tables (`ratings`, `rating_pairs`), from `migrations/ratings/`.
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
@@ -27,27 +33,38 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
 };
 
 /// The crate's state, shared by its handlers as app data.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RatingsState {
     /// How long after completion a lone rating is revealed anyway.
     pub reveal_after: Duration,
+    /// The bookings crate's answers (a booking's parties and state).
+    pub bookings: Arc<dyn BookingDirectory>,
+    /// The users crate's answers (whether an account is active).
+    pub accounts: Arc<dyn AccountDirectory>,
+}
+
+impl RatingsState {
+    /// The facts of a booking; 404 when there is none.
+    pub async fn booking(&self, id: BookingId) -> Result<BookingFacts, ApiError> {
+        self.bookings
+            .facts(id)
+            .await?
+            .ok_or_else(|| error::RatingsError::NotFound("booking").into())
+    }
 }
 
 /// The events of a reveal, stored in its transaction: `rating.created` for
 /// each rating revealed, `rating.aggregate_changed` for each rated user.
 pub fn revealed_events(revealed: &service::Revealed) -> Vec<DomainEvent> {
     let created = revealed.ratings.iter().map(|rating| {
-        DomainEvent::new(
-            "rating.created",
-            json!({
-                "rating_id": rating.id,
-                "booking_id": rating.booking_id,
-                "rater_id": rating.rater_id,
-                "rated_user_id": rating.rated_id,
-                "stars": rating.stars,
-            }),
-        )
-        .about("rating", rating.id.clone())
+        RatingEvent::Created(RatingCreated {
+            rating_id: RatingId::from_db(rating.id.clone()),
+            booking_id: BookingId::from_db(rating.booking_id.clone()),
+            rater_id: UserId::from_db(rating.rater_id.clone()),
+            rated_user_id: UserId::from_db(rating.rated_id.clone()),
+            stars: rating.stars,
+        })
+        .into_event(None)
     });
     created
         .chain(revealed.aggregates.iter().map(aggregate_event))
@@ -56,16 +73,13 @@ pub fn revealed_events(revealed: &service::Revealed) -> Vec<DomainEvent> {
 
 /// The `rating.aggregate_changed` event of a user's new aggregate.
 pub fn aggregate_event(change: &service::AggregateChange) -> DomainEvent {
-    DomainEvent::new(
-        "rating.aggregate_changed",
-        json!({
-            "user_id": change.user_id,
-            "avg": change.avg,
-            "count": change.count,
-            "version": change.version,
-        }),
-    )
-    .about("user", change.user_id.clone())
+    RatingEvent::AggregateChanged(AggregateChanged {
+        user_id: UserId::from_db(change.user_id.clone()),
+        avg: change.avg,
+        count: change.count,
+        version: change.version,
+    })
+    .into_event(None)
 }
 
 /// Reveals the ratings whose period has passed by `at`, with their events;
@@ -100,4 +114,11 @@ pub fn spawn_reveal_task(relay: SharedRelay, reveal_after: Duration, every: StdD
             }
         }
     });
+}
+
+/// The average of every revealed rating, for admin statistics.
+pub async fn overall_average(
+    pool: &quickfix_shared::db::DbPool,
+) -> Result<Option<f64>, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, service::overall_average).await
 }

@@ -2,10 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
+use quickfix_ratings_contract::{RatingDeleted, RatingEvent};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AdminUser, AuthUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::DomainEvent;
+use quickfix_shared::events::EventSet;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{BookingId, RatingId, UserId};
@@ -14,12 +15,11 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
-use serde_json::json;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{CreateRatingRequest, RatingResponse, UserRatingsResponse};
 use crate::error::RatingsError;
-use crate::{RatingsState, aggregate_event, revealed_events, service};
+use crate::{RatingsState, aggregate_event, commands, service};
 
 /// Registers every route of the crate (paths relative to `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -70,23 +70,9 @@ pub async fn create_rating(
         &serde_json::to_vec(&request).map_err(ApiError::internal)?,
     ]);
     let scope = user.id.to_string();
-    let reveal_after = state.reveal_after;
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let rated = relay
-            .run(move |conn| {
-                let rated = service::rate(
-                    conn,
-                    &user,
-                    &booking,
-                    &request,
-                    reveal_after,
-                    service::now(),
-                )?;
-                let events = revealed_events(&rated.revealed);
-                Ok::<_, RatingsError>((rated, events))
-            })
-            .await?;
-        Ok((StatusCode::CREATED, RatingResponse::from(&rated.rating)))
+        let rating = commands::rate(&state, &relay, user, booking, request).await?;
+        Ok((StatusCode::CREATED, rating))
     })
     .await
 }
@@ -109,9 +95,11 @@ pub async fn create_rating(
 pub async fn list_booking_ratings(
     user: AuthUser,
     pool: web::Data<DbPool>,
+    state: web::Data<RatingsState>,
     path: web::Path<String>,
 ) -> Result<web::Json<Page<RatingResponse>>, ApiError> {
     let booking = BookingId::parse(&path).ok_or(RatingsError::NotFound("booking"))?;
+    let booking = state.booking(booking).await?;
     let ratings = db::run(&pool, move |conn| {
         service::booking_ratings(conn, &user, &booking)
     })
@@ -139,12 +127,16 @@ pub async fn list_booking_ratings(
 #[get("/users/{id}/ratings")]
 pub async fn list_user_ratings(
     pool: web::Data<DbPool>,
+    state: web::Data<RatingsState>,
     path: web::Path<String>,
     page: ValidQuery<PageParams>,
 ) -> Result<web::Json<UserRatingsResponse>, ApiError> {
     let user = UserId::parse(&path).ok_or(RatingsError::NotFound("user"))?;
     let cursor = page.cursor()?;
     let limit = page.limit();
+    if !state.accounts.is_active(user.clone()).await? {
+        return Err(RatingsError::NotFound("user").into());
+    }
     let (page, summary) = db::run(&pool, move |conn| {
         service::user_ratings(conn, &user, cursor.as_ref(), limit)
     })
@@ -182,9 +174,10 @@ pub async fn delete_rating(
     relay
         .run(move |conn| {
             let change = service::delete_rating(conn, &id)?;
-            let deleted = DomainEvent::new("rating.deleted", json!({"rating_id": id.to_string()}))
-                .about("rating", id.to_string())
-                .by(actor);
+            let deleted = RatingEvent::Deleted(RatingDeleted {
+                rating_id: id.clone(),
+            })
+            .into_event(Some(&actor));
             Ok::<_, RatingsError>(((), vec![deleted, aggregate_event(&change)]))
         })
         .await?;

@@ -10,11 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDateTime};
-use quickfix_bookings::lifecycle::Status;
+use quickfix_bookings_contract::{BookingFacts, BookingStatus};
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
-use quickfix_shared::ids::{BookingId, RatingId, UserId};
+use quickfix_shared::ids::{RatingId, UserId};
 use quickfix_shared::pagination::{Cursor, Page};
 
 use crate::dto::{CreateRatingRequest, RatingSummary};
@@ -117,38 +117,44 @@ pub struct Rated {
     pub revealed: Revealed,
 }
 
-/// Rates the other party of a completed booking, once. When the other party
-/// rated already, or the reveal period has passed, the ratings are revealed
-/// at once.
+/// The other party of a booking the caller is a party of: the one they
+/// rate; an outsider gets 404.
+pub fn other_party(booking: &BookingFacts, user: &AuthUser) -> Result<UserId, RatingsError> {
+    if booking.customer_id == user.id {
+        Ok(booking.provider_id.clone())
+    } else if booking.provider_id == user.id {
+        Ok(booking.customer_id.clone())
+    } else {
+        Err(RatingsError::NotFound("booking"))
+    }
+}
+
+/// Rates the other party of a completed booking (its facts as the bookings
+/// crate answers them; a completed booking never changes), once. When the
+/// other party rated already, or the reveal period has passed, the ratings
+/// are revealed at once.
 pub fn rate(
     conn: &mut DbConn,
     user: &AuthUser,
-    booking_id: &BookingId,
+    booking: &BookingFacts,
     request: &CreateRatingRequest,
     reveal_after: Duration,
     now: NaiveDateTime,
 ) -> Result<Rated, RatingsError> {
     let stars = Stars::parse(request.stars).ok_or(RatingsError::InvalidStars)?;
+    let rated_id = other_party(booking, user)?.into_string();
+    let completed_at = match (booking.status, booking.completed_at) {
+        (BookingStatus::Completed, Some(at)) => db::stored_time(at),
+        _ => return Err(RatingsError::NotCompleted),
+    };
+    let booking_id = &booking.id;
     db::write_transaction(conn, |conn| {
-        let booking = quickfix_bookings::booking_facts(conn, booking_id)?
-            .ok_or(RatingsError::NotFound("booking"))?;
-        let rated_id = if booking.customer_id == user.id.as_str() {
-            booking.provider_id.clone()
-        } else if booking.provider_id == user.id.as_str() {
-            booking.customer_id.clone()
-        } else {
-            return Err(RatingsError::NotFound("booking"));
-        };
-        let completed_at = match (booking.status, booking.completed_at) {
-            (Status::Completed, Some(at)) => at,
-            _ => return Err(RatingsError::NotCompleted),
-        };
         repo::lock_pair(conn, booking_id.as_str())?;
         let rating = Rating {
             id: RatingId::generate().into_string(),
             booking_id: booking_id.to_string(),
             rater_id: user.id.to_string(),
-            rated_id,
+            rated_id: rated_id.clone(),
             stars: i32::from(stars.get()),
             comment: request
                 .comment
@@ -206,29 +212,23 @@ pub fn reveal_due(
 pub fn booking_ratings(
     conn: &mut DbConn,
     user: &AuthUser,
-    booking_id: &BookingId,
+    booking: &BookingFacts,
 ) -> Result<Vec<Rating>, RatingsError> {
-    let booking = quickfix_bookings::booking_facts(conn, booking_id)?
-        .ok_or(RatingsError::NotFound("booking"))?;
-    if booking.customer_id != user.id.as_str() && booking.provider_id != user.id.as_str() {
-        return Err(RatingsError::NotFound("booking"));
-    }
-    Ok(repo::ratings_of_booking(conn, booking_id.as_str())?
+    other_party(booking, user)?;
+    Ok(repo::ratings_of_booking(conn, booking.id.as_str())?
         .into_iter()
         .filter(|r| r.rater_id == user.id.as_str() || r.revealed_at.is_some())
         .collect())
 }
 
-/// A user's revealed ratings, newest first, with the summary.
+/// A user's revealed ratings, newest first, with the summary (the caller
+/// checked that the user exists and is active).
 pub fn user_ratings(
     conn: &mut DbConn,
     user: &UserId,
     cursor: Option<&Cursor>,
     limit: u32,
 ) -> Result<(Page<Rating>, RatingSummary), RatingsError> {
-    if quickfix_users::user_summary(conn, user)?.is_none_or(|u| !u.is_active) {
-        return Err(RatingsError::NotFound("user"));
-    }
     let rows = repo::list_revealed(conn, user.as_str(), cursor, i64::from(limit) + 1)?;
     let page = Page::from_rows(
         rows,

@@ -37,6 +37,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Customer, Role::Provider, Role::Admin];
+
     /// The role's wire and database name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,12 +51,7 @@ impl Role {
 
     /// Parses the wire and database name.
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "customer" => Some(Role::Customer),
-            "provider" => Some(Role::Provider),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
     }
 }
 

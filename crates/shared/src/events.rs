@@ -3,6 +3,7 @@
 //! `crate::outbox` for how an event is stored and delivered.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Something that happened in a domain.
@@ -61,6 +62,81 @@ impl DomainEvent {
         self.actor_id = Some(actor.into());
         self
     }
+}
+
+/// A crate's typed events: an enum serialised as `{kind, data}` (serde's
+/// `tag = "kind", content = "data"`), published in the crate's contract.
+/// Producers turn one into the stored envelope with [`EventSet::into_event`];
+/// consumers read theirs back with [`EventSet::read`]. Nothing compares a
+/// kind as a string but this (de)serialisation.
+pub trait EventSet: Serialize + DeserializeOwned {
+    /// Every kind of the set, as serde names them.
+    const KINDS: &'static [&'static str];
+
+    /// What the event is about.
+    fn subject(&self) -> Subject;
+
+    /// The stored envelope of this event, done by `actor` when a user did it.
+    fn into_event(self, actor: Option<&str>) -> DomainEvent {
+        let subject = self.subject();
+        let tagged = serde_json::to_value(&self).unwrap_or_default();
+        let kind = tagged
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let data = tagged.get("data").cloned().unwrap_or_default();
+        let event = DomainEvent::new(kind, data);
+        let event = DomainEvent { subject, ..event };
+        match actor {
+            Some(actor) => event.by(actor),
+            None => event,
+        }
+    }
+
+    /// This set's event in `event`: `None` when its kind is another set's,
+    /// an error when the kind is ours but its data does not parse.
+    fn read(event: &DomainEvent) -> Result<Option<Self>, String> {
+        if !Self::KINDS.contains(&event.kind.as_str()) {
+            return Ok(None);
+        }
+        let tagged = serde_json::json!({"kind": event.kind, "data": event.payload});
+        serde_json::from_value(tagged)
+            .map(Some)
+            .map_err(|err| format!("a {} event does not parse: {err}", event.kind))
+    }
+}
+
+impl Subject {
+    /// The object `id` of `kind`.
+    pub fn of(kind: &str, id: impl std::fmt::Display) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            id: id.to_string(),
+        }
+    }
+}
+
+/// Checks, in a contract's tests, that `KINDS` names exactly the kinds its
+/// `examples` (one per variant) serialise to.
+#[cfg(any(test, feature = "test-support"))]
+pub fn assert_kinds_match<E: EventSet + std::fmt::Debug>(examples: Vec<E>) {
+    let mut seen: Vec<String> = examples
+        .into_iter()
+        .map(|example| {
+            let event = example.into_event(None);
+            let back = E::read(&event).expect("reads back").expect("its own kind");
+            assert_eq!(
+                serde_json::to_value(&back).expect("serialises"),
+                serde_json::json!({"kind": event.kind, "data": event.payload})
+            );
+            event.kind
+        })
+        .collect();
+    seen.sort();
+    let mut kinds: Vec<String> = E::KINDS.iter().map(|k| (*k).to_owned()).collect();
+    kinds.sort();
+    assert_eq!(seen, kinds, "KINDS and the variants differ");
 }
 
 #[cfg(test)]

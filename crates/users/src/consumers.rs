@@ -3,22 +3,12 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use quickfix_ratings_contract::RatingEvent;
 use quickfix_shared::db::{self, DbError, DbPool};
-use quickfix_shared::events::DomainEvent;
-use quickfix_shared::ids::UserId;
+use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::outbox::Consumer;
-use serde::Deserialize;
 
 use crate::service;
-
-/// The `data` of `rating.aggregate_changed` (ratings crate).
-#[derive(Debug, Deserialize)]
-struct AggregateChanged {
-    user_id: String,
-    avg: Option<f64>,
-    count: i32,
-    version: i64,
-}
 
 /// Keeps the profile's `rating_avg` and `rating_count` equal to the ratings
 /// crate's aggregates. Order-insensitive and idempotent: an aggregate older
@@ -42,24 +32,21 @@ impl Consumer for RatingAggregates {
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
         let pool = self.pool.clone();
         Box::pin(async move {
-            let changes: Vec<AggregateChanged> = events
-                .into_iter()
-                .filter(|event| event.kind == "rating.aggregate_changed")
-                .map(|event| serde_json::from_value(event.payload))
-                .collect::<Result<_, _>>()
-                .map_err(|err| format!("a rating.aggregate_changed event does not parse: {err}"))?;
+            let mut changes = Vec::new();
+            for event in &events {
+                if let Some(RatingEvent::AggregateChanged(change)) = RatingEvent::read(event)? {
+                    changes.push(change);
+                }
+            }
             if changes.is_empty() {
                 return Ok(());
             }
             db::run(&pool, move |conn| {
                 db::write_transaction(conn, |conn| {
                     for change in &changes {
-                        let Some(user) = UserId::parse(&change.user_id) else {
-                            continue;
-                        };
                         service::set_rating_aggregate(
                             conn,
-                            &user,
+                            &change.user_id,
                             change.avg,
                             change.count,
                             change.version,

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
@@ -22,8 +23,8 @@ use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
 use tokio::sync::OnceCell;
 
+pub use quickfix_users_contract as contract;
 pub use routes::configure;
-pub use service::{UserSummary, count_by_role, user_summaries, user_summary};
 pub use sessions::SessionCache;
 
 /// This crate's tables (`users`, `login_sessions`, `refresh_tokens`, `provider_services`, `favorites`), from `migrations/users/`.
@@ -181,6 +182,38 @@ impl AccountGate for SessionGate {
     }
 }
 
+/// The users crate's answers to other crates, read through `pool`.
+pub struct Accounts {
+    pool: DbPool,
+}
+
+impl Accounts {
+    /// The directory reading through `pool`.
+    pub fn new(pool: DbPool) -> Arc<Self> {
+        Arc::new(Self { pool })
+    }
+}
+
+impl contract::AccountDirectory for Accounts {
+    fn summaries(
+        &self,
+        ids: Vec<UserId>,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<std::collections::HashMap<UserId, contract::UserSummary>, ApiError>,
+    > {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            if ids.is_empty() {
+                return Ok(std::collections::HashMap::new());
+            }
+            db::run(&pool, move |conn| service::user_summaries(conn, &ids))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+}
+
 /// Deletes the logins that ended or expired more than `retention` ago, with
 /// their refresh tokens (the retention purge), in bounded batches on the
 /// blocking pool; answers how many went.
@@ -193,4 +226,11 @@ pub async fn purge_sessions(
         service::purge_sessions(conn, retention, refresh_ttl)
     })
     .await
+}
+
+/// Users per role, for admin statistics.
+pub async fn count_by_role(
+    pool: &quickfix_shared::db::DbPool,
+) -> Result<std::collections::HashMap<String, i64>, quickfix_shared::db::DbError> {
+    quickfix_shared::db::run(pool, service::count_by_role).await
 }

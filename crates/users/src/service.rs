@@ -15,6 +15,7 @@ use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 use quickfix_shared::{FieldError, storage};
+use quickfix_users_contract::UserSummary;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -809,41 +810,13 @@ pub fn admin_verify_provider(conn: &mut DbConn, id: &UserId) -> Result<User, Use
     })
 }
 
-/// Facts about a user that other crates may ask for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserSummary {
-    /// Id.
-    pub id: UserId,
-    /// Role.
-    pub role: Role,
-    /// Display name.
-    pub name: String,
-    /// Whether the account may act.
-    pub is_active: bool,
-    /// Verified provider.
-    pub verified: bool,
-    /// Provider's category.
-    pub category: Option<String>,
-}
-
-impl From<&User> for UserSummary {
-    fn from(user: &User) -> Self {
-        Self {
-            id: UserId::from_db(user.id.clone()),
-            role: Role::parse(&user.role).unwrap_or(Role::Customer),
-            name: user.name.clone(),
-            is_active: user.is_active,
-            verified: user.verified,
-            category: user.category.clone(),
-        }
+fn summary_of(user: &User) -> UserSummary {
+    UserSummary {
+        id: UserId::from_db(user.id.clone()),
+        role: Role::parse(&user.role).unwrap_or(Role::Customer),
+        name: user.name.clone(),
+        is_active: user.is_active,
     }
-}
-
-/// A user's summary, for other crates.
-pub fn user_summary(conn: &mut DbConn, id: &UserId) -> Result<Option<UserSummary>, DbError> {
-    Ok(repo::find_user(conn, id.as_str())?
-        .as_ref()
-        .map(UserSummary::from))
 }
 
 /// Summaries of many users in one query, for other crates' lists.
@@ -854,7 +827,7 @@ pub fn user_summaries(
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     Ok(repo::find_users(conn, &ids)?
         .iter()
-        .map(|u| (UserId::from_db(u.id.clone()), UserSummary::from(u)))
+        .map(|u| (UserId::from_db(u.id.clone()), summary_of(u)))
         .collect())
 }
 

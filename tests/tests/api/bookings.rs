@@ -1,5 +1,7 @@
 //! Accepting offers, the booking lifecycle, the timeline and live location.
 
+use quickfix_jobs_contract::{AcceptOffer, BookingId, JobId, OfferAcceptance, OfferId, UserId};
+use quickfix_shared::outbox::Relay;
 use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json};
 use reqwest::Method;
 use serde_json::json;
@@ -584,4 +586,87 @@ async fn estimates_use_accepted_offers_once_there_are_enough() {
         estimate["price_cents"],
         json!({"low": 20_000, "median": 30_000, "high": 40_000})
     );
+}
+
+#[tokio::test]
+async fn an_accept_that_stops_between_its_two_steps_still_makes_its_booking_once() {
+    let app = TestApp::spawn().await;
+    let customer = TestUser::customer().register(&app).await;
+    let provider = TestUser::provider().register(&app).await;
+    let job = app
+        .post_job(&customer, &job_body("Half accepted", "cleaning", 1.0, 1.0))
+        .await;
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let offer = app.offer(&provider, &job_id, 4200).await;
+    let offer_id = offer["id"].as_str().unwrap().to_owned();
+
+    // The crash, injected: the jobs crate's accept command commits (the job
+    // booked, `offer.accepted` stored) through a relay no consumer listens
+    // to, and the bookings step never runs, as when the process dies
+    // between the two.
+    let booking_id = BookingId::generate();
+    let bare = Relay::new(app.pool().clone());
+    let accepted = quickfix_jobs::Offers::new(bare)
+        .accept(AcceptOffer {
+            job_id: JobId::parse(&job_id).unwrap(),
+            offer_id: OfferId::parse(&offer_id).unwrap(),
+            customer_id: UserId::parse(&customer.id).unwrap(),
+            booking_id: booking_id.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(accepted.booking_id, booking_id);
+    let path = format!("/api/v1/bookings/{booking_id}");
+    assert_eq!(app.get_as(&customer.token, &path).await.status(), 404);
+
+    // The recovery: the running gateway's sweeper hands the stored event to
+    // the bookings crate's consumer, which makes the booking.
+    let mut booking = None;
+    for _ in 0..100 {
+        let response = app.get_as(&customer.token, &path).await;
+        if response.status() == 200 {
+            booking = Some(json(response).await);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let booking = booking.expect("the booking was made from the stored event");
+    assert_eq!(booking["status"], "confirmed");
+    assert_eq!(booking["offer_id"], offer_id.as_str());
+    assert_eq!(booking["price_cents"], 4200);
+
+    // Converged: one booking, the job booked, a second accept refused.
+    let job_now = json(
+        app.get_as(&customer.token, &format!("/api/v1/jobs/{job_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(job_now["status"], "booked");
+    assert_problem(
+        app.post_as(
+            &customer.token,
+            &format!("/api/v1/jobs/{job_id}/offers/{offer_id}/accept"),
+        )
+        .await,
+        409,
+        "job_not_open",
+    )
+    .await;
+    let bookings = json(app.get_as(&customer.token, "/api/v1/bookings").await).await;
+    assert_eq!(bookings["items"].as_array().unwrap().len(), 1);
+    let timeline = json(app.get_as(&customer.token, &format!("{path}/events")).await).await;
+    assert_eq!(timeline["items"].as_array().unwrap().len(), 1);
+
+    // The same command again (a caller that lost the answer) answers the
+    // same acceptance and makes nothing new.
+    let again = quickfix_jobs::Offers::new(Relay::new(app.pool().clone()))
+        .accept(AcceptOffer {
+            job_id: JobId::parse(&job_id).unwrap(),
+            offer_id: OfferId::parse(&offer_id).unwrap(),
+            customer_id: UserId::parse(&customer.id).unwrap(),
+            booking_id: booking_id.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.booking_id, booking_id);
 }

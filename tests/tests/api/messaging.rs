@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
-use quickfix_shared::events::DomainEvent;
+use quickfix_bookings_contract::{BookingEvent, BookingStatus, BookingUpdated};
+use quickfix_jobs_contract::{
+    AcceptedOffer, BookingId, JobCancelled, JobEvent, JobId, OfferCreated, OfferId, UserId,
+};
+use quickfix_ratings_contract::{RatingCreated, RatingEvent, RatingId};
+use quickfix_shared::events::EventSet;
 use quickfix_shared::outbox::SharedRelay;
-use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json};
+use quickfix_tests::{Session, TestApp, TestUser, assert_problem, booking_view, json};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
@@ -714,9 +719,19 @@ async fn await_notifications(app: &TestApp, user: &Session, count: usize) -> Val
     panic!("{count} notifications did not arrive");
 }
 
-async fn publish(relay: &SharedRelay, kind: &str, payload: Value) {
+/// Publishes `offer.created` of an offer by `provider` on a job of
+/// `customer`.
+async fn publish_offer(relay: &SharedRelay, customer: &Session, provider: &Session) {
+    let event = JobEvent::OfferCreated(OfferCreated {
+        offer_id: OfferId::generate(),
+        job_id: JobId::generate(),
+        job_title: "t".to_owned(),
+        customer_id: UserId::from_db(customer.id.clone()),
+        provider_id: UserId::from_db(provider.id.clone()),
+        price_cents: 1,
+    });
     relay
-        .emit(vec![DomainEvent::new(kind, payload)])
+        .emit(vec![event.into_event(Some(&provider.id))])
         .await
         .unwrap();
 }
@@ -727,36 +742,59 @@ async fn domain_events_become_notifications_for_the_right_user() {
     let relay = app.relay().clone();
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
-    let booking = uuid::Uuid::now_v7().to_string();
-    publish(
-        &relay,
-        "offer.created",
-        json!({"offer_id": uuid::Uuid::now_v7().to_string(), "job_id": uuid::Uuid::now_v7().to_string(),
-               "job_title": "Leaking tap", "customer_id": customer.id, "provider_id": provider.id, "price_cents": 5000}),
-    ).await;
-    publish(
-        &relay,
-        "offer.accepted",
-        json!({"offer_id": "o", "job_id": "j", "booking_id": booking, "customer_id": customer.id, "provider_id": provider.id}),
-    ).await;
-    publish(
-        &relay,
-        "booking.updated",
-        json!({"booking": {"id": booking, "status": "in_progress"}, "actor_id": provider.id,
-               "customer_id": customer.id, "provider_id": provider.id}),
-    )
-    .await;
-    publish(
-        &relay,
-        "rating.created",
-        json!({"rating_id": "r", "booking_id": booking, "rater_id": customer.id, "rated_user_id": provider.id, "stars": 5}),
-    ).await;
-    publish(
-        &relay,
-        "job.cancelled",
-        json!({"job_id": "j", "customer_id": customer.id}),
-    )
-    .await;
+    let (customer_id, provider_id) = (
+        UserId::from_db(customer.id.clone()),
+        UserId::from_db(provider.id.clone()),
+    );
+    let booking = booking_view(&customer.id, &provider.id, BookingStatus::InProgress);
+    let booking_id = BookingId::from_db(booking.id.clone());
+    let (job_id, offer_id) = (JobId::generate(), OfferId::generate());
+    let events = vec![
+        JobEvent::OfferCreated(OfferCreated {
+            offer_id: offer_id.clone(),
+            job_id: job_id.clone(),
+            job_title: "Leaking tap".to_owned(),
+            customer_id: customer_id.clone(),
+            provider_id: provider_id.clone(),
+            price_cents: 5000,
+        })
+        .into_event(Some(&provider.id)),
+        JobEvent::OfferAccepted(AcceptedOffer {
+            offer_id,
+            job_id: job_id.clone(),
+            booking_id: booking_id.clone(),
+            customer_id: customer_id.clone(),
+            provider_id: provider_id.clone(),
+            price_cents: 5000,
+            scheduled_for: None,
+            rejected_provider_ids: Vec::new(),
+        })
+        .into_event(Some(&customer.id)),
+        BookingEvent::Updated(BookingUpdated {
+            booking,
+            actor_id: provider_id.clone(),
+            customer_id: customer_id.clone(),
+            provider_id: provider_id.clone(),
+        })
+        .into_event(Some(&provider.id)),
+        RatingEvent::Created(RatingCreated {
+            rating_id: RatingId::generate(),
+            booking_id,
+            rater_id: customer_id.clone(),
+            rated_user_id: provider_id,
+            stars: 5,
+        })
+        .into_event(None),
+        JobEvent::Cancelled(JobCancelled {
+            job_id,
+            customer_id,
+            provider_ids: Vec::new(),
+        })
+        .into_event(Some(&customer.id)),
+    ];
+    for event in events {
+        relay.emit(vec![event]).await.unwrap();
+    }
 
     let for_customer = await_notifications(&app, &customer, 2).await;
     let kinds: Vec<&str> = for_customer["items"]
@@ -775,14 +813,21 @@ async fn domain_events_become_notifications_for_the_right_user() {
         "Leaking tap"
     );
     assert!(for_customer["items"][0]["read_at"].is_null());
-    let for_provider = await_notifications(&app, &provider, 2).await;
-    let kinds: Vec<&str> = for_provider["items"]
+    // The accepted offer also opened its booking (the bookings crate
+    // consumes `offer.accepted`), whose `booking.updated` by the customer
+    // tells the provider.
+    let for_provider = await_notifications(&app, &provider, 3).await;
+    let mut kinds: Vec<&str> = for_provider["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|n| n["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, vec!["rating.created", "offer.accepted"]);
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        vec!["booking.updated", "offer.accepted", "rating.created"]
+    );
 
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
@@ -801,13 +846,8 @@ async fn notifications_are_read_one_by_one_or_all_by_their_owner_only() {
     let relay = app.relay().clone();
     let customer = TestUser::customer().register(&app).await;
     let other = TestUser::customer().register(&app).await;
-    for n in 0..3 {
-        publish(
-            &relay,
-            "offer.created",
-            json!({"offer_id": format!("o{n}"), "job_id": "j", "job_title": "t", "customer_id": customer.id,
-                   "provider_id": other.id, "price_cents": 1}),
-        ).await;
+    for _ in 0..3 {
+        publish_offer(&relay, &customer, &other).await;
     }
     let page = await_notifications(&app, &customer, 3).await;
     let first = page["items"][0]["id"].as_str().unwrap().to_owned();

@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
-use quickfix_shared::events::DomainEvent;
-use quickfix_tests::{Session, TestApp, TestUser, WsClient, assert_problem, json};
+use quickfix_bookings_contract::{
+    BookingEvent, BookingId, BookingLocated, BookingStatus, BookingUpdated, UserId,
+};
+use quickfix_shared::events::EventSet;
+use quickfix_tests::{Session, TestApp, TestUser, WsClient, assert_problem, booking_view, json};
 use reqwest::Method;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -276,30 +279,54 @@ async fn booking_changes_locations_and_notifications_from_the_outbox_are_pushed(
     let provider = TestUser::provider().register(&app).await;
     let mut customer_socket = socket(&app, &customer).await;
     let mut provider_socket = socket(&app, &provider).await;
-    let booking = json!({"id": uuid::Uuid::now_v7().to_string(), "status": "in_progress"});
-    relay.emit(vec![DomainEvent::new(
-        "booking.updated",
-        json!({"booking": booking, "actor_id": provider.id, "customer_id": customer.id, "provider_id": provider.id}),
-    )]).await.unwrap();
+    let booking = booking_view(&customer.id, &provider.id, BookingStatus::InProgress);
+    let (customer_id, provider_id) = (
+        UserId::from_db(customer.id.clone()),
+        UserId::from_db(provider.id.clone()),
+    );
+    relay
+        .emit(vec![
+            BookingEvent::Updated(BookingUpdated {
+                booking: booking.clone(),
+                actor_id: provider_id.clone(),
+                customer_id: customer_id.clone(),
+                provider_id: provider_id.clone(),
+            })
+            .into_event(Some(&provider.id)),
+        ])
+        .await
+        .unwrap();
     for client in [&mut customer_socket, &mut provider_socket] {
         assert_eq!(
             client.expect("booking.updated").await["data"]["booking"],
-            booking
+            serde_json::to_value(&booking).unwrap()
         );
     }
     let pushed = customer_socket.expect("notification").await;
     assert_eq!(pushed["data"]["notification"]["kind"], "booking.updated");
     provider_socket.expect_none("notification", QUIET).await;
 
-    relay.emit(vec![DomainEvent::new(
-        "booking.location",
-        json!({"booking_id": booking["id"], "customer_id": customer.id, "provider_id": provider.id,
-               "lat": 38.71, "lng": -9.14, "heading": null, "speed": null, "at": "2026-11-21T10:00:00Z"}),
-    )]).await.unwrap();
+    let at = "2026-11-21T10:00:00Z".parse().unwrap();
+    relay
+        .emit(vec![
+            BookingEvent::Located(BookingLocated {
+                booking_id: BookingId::from_db(booking.id.clone()),
+                customer_id,
+                provider_id,
+                lat: 38.71,
+                lng: -9.14,
+                heading: None,
+                speed: None,
+                at,
+            })
+            .into_event(Some(&provider.id)),
+        ])
+        .await
+        .unwrap();
     let location = customer_socket.expect("location").await;
     assert_eq!(
         location["data"],
-        json!({"booking_id": booking["id"], "lat": 38.71, "lng": -9.14, "at": "2026-11-21T10:00:00Z"})
+        json!({"booking_id": booking.id, "lat": 38.71, "lng": -9.14, "at": "2026-11-21T10:00:00Z"})
     );
     provider_socket.expect_none("location", QUIET).await;
 }
@@ -441,13 +468,20 @@ async fn an_event_on_one_instance_reaches_sockets_on_another_through_redis() {
     );
     on_b.expect_none("message.created", QUIET).await;
 
-    relay.emit(vec![DomainEvent::new(
-        "booking.updated",
-        json!({"booking": {"id": "b-1"}, "actor_id": customer.id, "customer_id": customer.id, "provider_id": provider.id}),
-    )]).await.unwrap();
+    let booking = booking_view(&customer.id, &provider.id, BookingStatus::Confirmed);
+    let updated = BookingEvent::Updated(BookingUpdated {
+        booking: booking.clone(),
+        actor_id: UserId::from_db(customer.id.clone()),
+        customer_id: UserId::from_db(customer.id.clone()),
+        provider_id: UserId::from_db(provider.id.clone()),
+    });
+    relay
+        .emit(vec![updated.into_event(Some(&customer.id))])
+        .await
+        .unwrap();
     assert_eq!(
         on_b.expect("booking.updated").await["data"]["booking"]["id"],
-        "b-1"
+        booking.id.as_str()
     );
     drop(instance_b);
 }

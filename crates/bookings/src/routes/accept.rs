@@ -1,24 +1,24 @@
-//! Accepting an offer: the seam between jobs and bookings.
+//! Accepting an offer: the seam between jobs and bookings. The jobs crate's
+//! accept command (its own transaction, storing `offer.accepted`) decides
+//! which offer wins; this crate then makes the booking under the command's
+//! booking id. A stop between the two steps is healed by the consumer of
+//! `offer.accepted` (`crate::consumers::BookingOpener`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::CustomerUser;
 use quickfix_shared::db::DbPool;
-use quickfix_shared::events::DomainEvent;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{JobId, OfferId};
 use quickfix_shared::openapi::{
     Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::outbox::SharedRelay;
-use serde_json::json;
 
-use super::updated_event;
 use crate::BookingsState;
 use crate::dto::BookingResponse;
 use crate::error::BookingsError;
-use crate::service;
 
 /// Accepts a pending offer on the caller's open job: the offer becomes
 /// `accepted`, the job's other pending offers `rejected`, the job `booked`,
@@ -63,34 +63,9 @@ pub async fn accept_offer(
     ]);
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let customer = user.0.clone();
-        let currency = state.currency.clone();
-        let done = relay
-            .run(move |conn| {
-                let done = service::accept_offer(conn, &customer, &job_id, &offer_id)?;
-                let booking = &done.booking;
-                let accepted = DomainEvent::new(
-                    "offer.accepted",
-                    json!({
-                        "offer_id": booking.offer_id,
-                        "job_id": booking.job_id,
-                        "booking_id": booking.id,
-                        "customer_id": booking.customer_id,
-                        "provider_id": booking.provider_id,
-                    }),
-                )
-                .about("offer", booking.offer_id.clone())
-                .by(customer.id.to_string());
-                let updated = updated_event(booking, &currency, customer.id.as_str());
-                Ok::<_, BookingsError>((done, vec![accepted, updated]))
-            })
-            .await?;
-        let booking = &done.booking;
-        tracing::info!(booking.id = %booking.id, job.id = %booking.job_id, "offer accepted");
-        Ok((
-            StatusCode::CREATED,
-            BookingResponse::of(booking, &state.currency),
-        ))
+        let booking =
+            crate::commands::accept_offer(&state, &relay, &user, job_id, offer_id).await?;
+        Ok((StatusCode::CREATED, booking))
     })
     .await
 }

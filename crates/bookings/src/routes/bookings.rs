@@ -12,7 +12,6 @@ use quickfix_shared::openapi::{
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams, page_of};
 
-use super::updated_event;
 use crate::BookingsState;
 use crate::dto::{BookingEventResponse, BookingResponse, CancelBookingRequest, ListBookingsQuery};
 use crate::error::BookingsError;
@@ -53,7 +52,7 @@ pub async fn list_bookings(
     })
     .await?;
     Ok(web::Json(
-        page.map(|b| BookingResponse::of(&b, &state.currency)),
+        page.map(|b| crate::dto::booking_view(&b, &state.currency)),
     ))
 }
 
@@ -79,7 +78,10 @@ pub async fn get_booking(
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let id = booking_id(&path)?;
     let booking = db::run(&pool, move |conn| service::get_booking(conn, &user, &id)).await?;
-    Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
+    Ok(web::Json(crate::dto::booking_view(
+        &booking,
+        &state.currency,
+    )))
 }
 
 async fn act(
@@ -91,16 +93,8 @@ async fn act(
     reason: Option<String>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let id = booking_id(raw_id)?;
-    let actor = user.id.to_string();
-    let currency = state.currency.clone();
-    let booking = relay
-        .run(move |conn| {
-            let booking = service::apply(conn, &user, &id, action, reason)?;
-            let event = updated_event(&booking, &currency, &actor);
-            Ok::<_, BookingsError>((booking, vec![event]))
-        })
-        .await?;
-    Ok(web::Json(BookingResponse::of(&booking, &state.currency)))
+    let booking = crate::commands::act(state, relay, user, id, action, reason).await?;
+    Ok(web::Json(booking))
 }
 
 /// Starts the work (the provider): `confirmed` -> `in_progress`.

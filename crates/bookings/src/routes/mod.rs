@@ -4,10 +4,7 @@ mod accept;
 mod bookings;
 mod location;
 
-use quickfix_shared::events::DomainEvent;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use crate::models::Booking;
 
 /// Registers every route of the crate (paths relative to `/api/v1`),
 /// including the accept route under `/jobs/...`.
@@ -21,9 +18,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(bookings::list_booking_events)
         .service(location::update_location)
         .service(location::get_location);
-}
-
-/// The `booking.updated` event of a change, stored with it.
-fn updated_event(booking: &Booking, currency: &str, actor: &str) -> DomainEvent {
-    crate::booking_updated(booking, currency, actor)
 }

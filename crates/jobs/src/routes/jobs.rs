@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, CustomerUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::DomainEvent;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::geo;
 use quickfix_shared::idempotency::{self, IdempotencyKey};
@@ -16,12 +15,11 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, page_of};
-use serde_json::json;
 
-use crate::JobsState;
 use crate::dto::{CreateJobRequest, JobResponse, ListJobsQuery, UpdateJobRequest};
 use crate::error::JobsError;
 use crate::service::{self, JobQuery};
+use crate::{JobsState, commands};
 
 fn job_id(raw: &str) -> Result<JobId, ApiError> {
     JobId::parse(raw).ok_or_else(|| JobsError::NotFound("job").into())
@@ -60,15 +58,8 @@ pub async fn create_job(
     ]);
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let customer = user.0.clone();
-        let job = db::run(&pool, move |conn| {
-            service::create_job(conn, &customer, &request)
-        })
-        .await?;
-        Ok((
-            StatusCode::CREATED,
-            JobResponse::of(&job, &state.currency, true),
-        ))
+        let job = commands::create_job(&pool, &state.currency, user.0.clone(), request).await?;
+        Ok((StatusCode::CREATED, job))
     })
     .await
 }
@@ -213,26 +204,6 @@ pub async fn cancel_job(
     path: web::Path<String>,
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
-    let actor = user.id.to_string();
-    let cancelled = relay
-        .run(move |conn| {
-            let cancelled = service::cancel_job(conn, &user, &id)?;
-            let event = DomainEvent::new(
-                "job.cancelled",
-                json!({
-                    "job_id": cancelled.job.id,
-                    "customer_id": cancelled.job.customer_id,
-                    "provider_ids": cancelled.provider_ids,
-                }),
-            )
-            .about("job", cancelled.job.id.clone())
-            .by(actor);
-            Ok::<_, JobsError>((cancelled, vec![event]))
-        })
-        .await?;
-    Ok(web::Json(JobResponse::of(
-        &cancelled.job,
-        &state.currency,
-        true,
-    )))
+    let job = commands::cancel_job(&relay, &state.currency, user, id).await?;
+    Ok(web::Json(job))
 }

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, ProviderUser};
 use quickfix_shared::db::{self, DbPool};
-use quickfix_shared::events::DomainEvent;
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{JobId, OfferId};
@@ -15,12 +14,11 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
-use serde_json::json;
 
-use crate::JobsState;
 use crate::dto::{CreateOfferRequest, OfferResponse};
 use crate::error::JobsError;
 use crate::service;
+use crate::{JobsState, commands};
 
 fn ids(job: &str, offer: Option<&str>) -> Result<(JobId, Option<OfferId>), ApiError> {
     let job = JobId::parse(job).ok_or(JobsError::NotFound("job"))?;
@@ -73,30 +71,10 @@ pub async fn create_offer(
     ]);
     let scope = user.id.to_string();
     idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let provider = user.0.clone();
-        let (offer, _job) = relay
-            .run(move |conn| {
-                let (offer, job) = service::create_offer(conn, &provider, &job_id, &request)?;
-                let event = DomainEvent::new(
-                    "offer.created",
-                    json!({
-                        "offer_id": offer.id,
-                        "job_id": job.id,
-                        "job_title": job.title,
-                        "customer_id": job.customer_id,
-                        "provider_id": offer.provider_id,
-                        "price_cents": offer.price_cents,
-                    }),
-                )
-                .about("offer", offer.id.clone())
-                .by(provider.id.to_string());
-                Ok::<_, JobsError>(((offer, job), vec![event]))
-            })
-            .await?;
-        Ok((
-            StatusCode::CREATED,
-            OfferResponse::of(&offer, &state.currency),
-        ))
+        let offer =
+            commands::create_offer(&relay, &state.currency, user.0.clone(), job_id, request)
+                .await?;
+        Ok((StatusCode::CREATED, offer))
     })
     .await
 }
@@ -165,23 +143,6 @@ pub async fn withdraw_offer(
     let (job, offer) = path.into_inner();
     let (job_id, offer_id) = ids(&job, Some(&offer))?;
     let offer_id = offer_id.ok_or(JobsError::NotFound("offer"))?;
-    let provider = user.0.clone();
-    let offer = relay
-        .run(move |conn| {
-            let (offer, job) = service::withdraw_offer(conn, &provider, &job_id, &offer_id)?;
-            let event = DomainEvent::new(
-                "offer.withdrawn",
-                json!({
-                    "offer_id": offer.id,
-                    "job_id": job.id,
-                    "customer_id": job.customer_id,
-                    "provider_id": offer.provider_id,
-                }),
-            )
-            .about("offer", offer.id.clone())
-            .by(provider.id.to_string());
-            Ok::<_, JobsError>((offer, vec![event]))
-        })
-        .await?;
-    Ok(web::Json(OfferResponse::of(&offer, &state.currency)))
+    let offer = commands::withdraw_offer(&relay, &state.currency, user.0, job_id, offer_id).await?;
+    Ok(web::Json(offer))
 }

@@ -199,7 +199,7 @@ pub struct NotificationPush<'a> {
 #[derive(Debug, Serialize)]
 pub struct BookingUpdated<'a> {
     /// The booking as the bookings API shows it.
-    pub booking: &'a serde_json::Value,
+    pub booking: &'a quickfix_bookings_contract::BookingResponse,
 }
 
 /// `error` data.

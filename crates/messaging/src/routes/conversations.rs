@@ -62,7 +62,11 @@ pub async fn create_conversation(
                 .map_err(|_| MessagingError::invalid("job_id", "must be a UUID"))
         })
         .transpose()?;
-    let started = db::run(&pool, move |conn| {
+    let participant = service::Participant {
+        active: state.accounts.is_active(participant.clone()).await?,
+        id: participant,
+    };
+    let mut started = db::run(&pool, move |conn| {
         service::start_conversation(conn, &user.id, &participant, job_id.as_deref(), may_create)
     })
     .await
@@ -70,6 +74,7 @@ pub async fn create_conversation(
         (MessagingError::QuotaExceeded(_), Err(refused)) => refused,
         (err, _) => ApiError::from(err),
     })?;
+    crate::name_participants(&state, std::slice::from_mut(&mut started.conversation)).await?;
     let mut response = if started.created {
         state.quotas.opened_conversation(&opener);
         HttpResponse::Created()
@@ -99,13 +104,15 @@ pub async fn create_conversation(
 pub async fn list_conversations(
     user: AuthUser,
     pool: web::Data<DbPool>,
+    state: web::Data<MessagingState>,
     page: ValidQuery<PageParams>,
 ) -> Result<web::Json<Page<ConversationResponse>>, ApiError> {
     let cursor = page.cursor()?;
     let limit = page.limit();
-    let page = db::run(&pool, move |conn| {
+    let mut page = db::run(&pool, move |conn| {
         service::list_conversations(conn, &user.id, cursor.as_ref(), limit)
     })
     .await?;
+    crate::name_participants(&state, &mut page.items).await?;
     Ok(web::Json(page))
 }

@@ -1,0 +1,65 @@
+//! What the gateway's tools (`seed`, the CLI) ask of the users crate: async,
+//! through the pool, in the crate's own transactions.
+
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::Role;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::ids::UserId;
+
+use crate::dto::UpdateProfileRequest;
+use crate::error::UsersError;
+use crate::service;
+
+/// An account to make with a password hash made beforehand.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Email (normalised here).
+    pub email: String,
+    /// A hash from [`crate::passwords::hash_password`].
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Display name.
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Profile fields to set.
+    pub profile: UpdateProfileRequest,
+    /// Whether an admin verified this provider.
+    pub verified: bool,
+}
+
+/// Makes an account with its profile in one transaction; a taken email is
+/// 409.
+pub async fn create_account(pool: &DbPool, account: NewAccount) -> Result<UserId, ApiError> {
+    db::run(pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let user = service::create_user(
+                conn,
+                &account.email,
+                account.password_hash.clone(),
+                account.role,
+                &account.name,
+                account.phone.as_deref(),
+            )?;
+            let id = UserId::from_db(user.id);
+            service::update_profile(conn, &id, &account.profile)?;
+            if account.verified {
+                service::admin_verify_provider(conn, &id)?;
+            }
+            Ok::<_, UsersError>(id)
+        })
+    })
+    .await
+    .map_err(ApiError::from)
+}
+
+/// Whether an account has this email.
+pub async fn email_taken(pool: &DbPool, email: &str) -> Result<bool, ApiError> {
+    let email = email.to_owned();
+    let found = db::run(pool, move |conn| {
+        service::find_login_candidate(conn, &email)
+    })
+    .await?;
+    Ok(found.is_some())
+}
