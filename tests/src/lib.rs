@@ -271,7 +271,7 @@ impl TestApp {
         )
         .await
         .expect("admin created");
-        self.login(&email, &password, &user.id).await
+        self.login(&email, &password, user.as_str()).await
     }
 
     /// Logs in through the API.
@@ -656,5 +656,69 @@ pub fn booking_view(
         cancel_reason: None,
         created_at: now,
         updated_at: now,
+    }
+}
+
+/// What the database holds beneath the API, for tests of storage itself (a
+/// hash's scheme, rows a retention rule deleted). Plain SQL with bound
+/// parameters; `$1` binds on both backends.
+pub mod stored {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+    use quickfix_shared::db::{self, DbPool};
+
+    #[derive(QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// The text `sql` selects as `value` for `param`, if a row matches.
+    pub async fn text(pool: &DbPool, sql: &'static str, param: &str) -> Option<String> {
+        let param = param.to_owned();
+        db::run(pool, move |conn| {
+            diesel::sql_query(sql)
+                .bind::<Text, _>(param)
+                .get_result::<Value>(conn)
+                .optional()
+                .map_err(db::DbError::Query)
+        })
+        .await
+        .expect("the query runs")
+        .map(|row| row.value)
+    }
+
+    /// The count `sql` selects as `n` for `param`.
+    pub async fn count(pool: &DbPool, sql: &'static str, param: &str) -> i64 {
+        let param = param.to_owned();
+        db::run(pool, move |conn| {
+            diesel::sql_query(sql)
+                .bind::<Text, _>(param)
+                .get_result::<Count>(conn)
+                .map_err(db::DbError::Query)
+        })
+        .await
+        .expect("the query runs")
+        .n
+    }
+
+    /// Runs `sql` with two text parameters; answers the rows it changed.
+    pub async fn execute(pool: &DbPool, sql: &'static str, first: &str, second: &str) -> usize {
+        let (first, second) = (first.to_owned(), second.to_owned());
+        db::run(pool, move |conn| {
+            diesel::sql_query(sql)
+                .bind::<Text, _>(first)
+                .bind::<Text, _>(second)
+                .execute(conn)
+                .map_err(db::DbError::Query)
+        })
+        .await
+        .expect("the statement runs")
     }
 }

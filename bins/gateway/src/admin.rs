@@ -2,9 +2,10 @@
 
 use quickfix_shared::ApiError;
 use quickfix_shared::FieldError;
-use quickfix_shared::db::{self, DbPool};
-use quickfix_users::models::User;
-use quickfix_users::service;
+use quickfix_shared::auth::Role;
+use quickfix_shared::db::DbPool;
+use quickfix_shared::ids::UserId;
+use quickfix_users::commands::{self, NewAccount};
 
 use crate::settings::Settings;
 
@@ -16,7 +17,7 @@ pub async fn create_admin(
     email: String,
     password: String,
     name: String,
-) -> Result<User, ApiError> {
+) -> Result<UserId, ApiError> {
     let mut errors = Vec::new();
     if !validator::ValidateEmail::validate_email(&email) {
         errors.push(FieldError::new("email", "must be an email address"));
@@ -35,8 +36,17 @@ pub async fn create_admin(
     }
     let hash = quickfix_users::passwords::hash_password("cli", password, settings.auth.bcrypt_cost)
         .await?;
-    Ok(db::run(pool, move |conn| {
-        service::create_admin(conn, &email, hash, &name)
-    })
-    .await?)
+    commands::create_account(
+        pool,
+        NewAccount {
+            email,
+            password_hash: hash,
+            role: Role::Admin,
+            name,
+            phone: None,
+            profile: Default::default(),
+            verified: false,
+        },
+    )
+    .await
 }

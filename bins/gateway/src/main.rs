@@ -114,8 +114,8 @@ async fn create_admin(
     name: String,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (pool, _) = app::prepare_database(&settings).await?;
-    let user = admin::create_admin(&pool, &settings, email, password, name).await?;
-    println!("created admin {} <{}>", user.id, user.email);
+    let id = admin::create_admin(&pool, &settings, email.clone(), password, name).await?;
+    println!("created admin {id} <{}>", email.trim().to_lowercase());
     Ok(())
 }
 

@@ -5,11 +5,11 @@ pub mod consumers;
 pub mod dto;
 pub mod error;
 pub mod lifecycle;
-pub mod models;
-pub mod repository;
+pub(crate) mod models;
+pub(crate) mod repository;
 mod routes;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
 
 use std::sync::Arc;
 

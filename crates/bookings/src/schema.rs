@@ -1,8 +1,4 @@
 //! The tables this crate owns; written by hand for both backends.
-#![expect(
-    missing_docs,
-    reason = "diesel::table! generates undocumented column types"
-)]
 
 diesel::table! {
     /// Bookings: an accepted offer becoming work.

@@ -4,11 +4,11 @@ pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
-pub mod models;
-pub mod repository;
+pub(crate) mod models;
+pub(crate) mod repository;
 mod routes;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
 
 use futures_util::future::BoxFuture;
 use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, JobEvent, OfferAcceptance};

@@ -2,13 +2,15 @@
 
 pub mod dto;
 pub mod error;
-pub mod models;
+pub(crate) mod models;
 mod notifier;
 pub mod realtime;
-pub mod repository;
+pub(crate) mod repository;
 mod routes;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,11 +3,11 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
-pub mod models;
-pub mod repository;
+pub(crate) mod models;
+pub(crate) mod repository;
 mod routes;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

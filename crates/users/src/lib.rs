@@ -4,12 +4,12 @@ pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
-pub mod models;
+pub(crate) mod models;
 pub mod passwords;
-pub mod repository;
+pub(crate) mod repository;
 mod routes;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
 pub mod sessions;
 
 use std::sync::Arc;

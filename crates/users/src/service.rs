@@ -160,16 +160,6 @@ fn insert_account(
     })
 }
 
-/// Creates an admin account (the `create-admin` command); no login starts.
-pub fn create_admin(
-    conn: &mut DbConn,
-    email: &str,
-    password_hash: String,
-    name: &str,
-) -> Result<User, UsersError> {
-    create_user(conn, email, password_hash, Role::Admin, name, None)
-}
-
 /// Creates an account of any role without starting a login (tools such as
 /// `seed`); the password must already be hashed.
 pub fn create_user(

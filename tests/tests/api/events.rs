@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
-use quickfix_shared::db;
-use quickfix_shared::events::DomainEvent;
-use quickfix_shared::outbox;
+use quickfix_jobs_contract::{JobEvent, JobId, OfferCreated, OfferId, UserId};
+use quickfix_ratings_contract::{AggregateChanged, RatingEvent};
+use quickfix_shared::events::EventSet;
+use quickfix_shared::outbox::Relay;
 use quickfix_shared::testing::TestDatabase;
 use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json, test_settings};
+use quickfix_users::commands::NewAccount;
 
 #[tokio::test]
 async fn admins_read_the_event_log_newest_first_with_filters() {
@@ -116,32 +118,41 @@ async fn an_event_committed_before_a_crash_is_delivered_after_the_restart() {
     // What a crash between the commit and the delivery leaves: the account
     // and the event committed, no gateway running, no consumer reached.
     let pool = db.pool();
-    let customer = db::run(&pool, move |conn| {
-        let customer = quickfix_users::service::create_user(
-            conn,
-            "crash@example.com",
-            hash,
-            quickfix_shared::auth::Role::Customer,
-            "Crash",
-            None,
-        )?;
-        let event = DomainEvent::new(
-            "offer.created",
-            serde_json::json!({"offer_id": "o-1", "job_id": "j-1", "job_title": "Leaking tap",
-                               "customer_id": customer.id, "provider_id": customer.id, "price_cents": 5000}),
-        )
-        .about("offer", "o-1");
-        outbox::record(conn, &event)?;
-        Ok::<_, quickfix_users::error::UsersError>(customer)
-    })
+    let customer = quickfix_users::commands::create_account(
+        &pool,
+        NewAccount {
+            email: "crash@example.com".to_owned(),
+            password_hash: hash,
+            role: quickfix_shared::auth::Role::Customer,
+            name: "Crash".to_owned(),
+            phone: None,
+            profile: Default::default(),
+            verified: false,
+        },
+    )
     .await
     .unwrap();
+    let event = JobEvent::OfferCreated(OfferCreated {
+        offer_id: OfferId::generate(),
+        job_id: JobId::generate(),
+        job_title: "Leaking tap".to_owned(),
+        customer_id: customer.clone(),
+        provider_id: customer.clone(),
+        price_cents: 5000,
+    });
+    // A relay with no consumer: the event is stored and reaches nobody.
+    Relay::new(pool.clone())
+        .emit(vec![event.into_event(None)])
+        .await
+        .unwrap();
     drop(pool);
 
     let uploads = tempfile::tempdir().unwrap();
     let settings = test_settings(db.url(), &uploads.path().display().to_string());
     let app = TestApp::start(settings, db, uploads).await;
-    let session = app.login("crash@example.com", password, &customer.id).await;
+    let session = app
+        .login("crash@example.com", password, customer.as_str())
+        .await;
     let mut delivered = false;
     for _ in 0..100 {
         let notes = json(app.get_as(&session.token, "/api/v1/notifications").await).await;
@@ -166,11 +177,13 @@ async fn rating_aggregates_apply_in_version_order_whatever_order_they_arrive_in(
     let app = TestApp::spawn().await;
     let provider = TestUser::provider().register(&app).await;
     let change = |avg: f64, count: i32, version: i64| {
-        DomainEvent::new(
-            "rating.aggregate_changed",
-            serde_json::json!({"user_id": provider.id, "avg": avg, "count": count, "version": version}),
-        )
-        .about("user", provider.id.clone())
+        RatingEvent::AggregateChanged(AggregateChanged {
+            user_id: UserId::from_db(provider.id.clone()),
+            avg: Some(avg),
+            count,
+            version,
+        })
+        .into_event(None)
     };
     let newer = change(4.5, 2, 200);
     app.relay().emit(vec![newer.clone()]).await.unwrap();

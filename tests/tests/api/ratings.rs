@@ -35,7 +35,7 @@ async fn profile(app: &TestApp, viewer: &Session, user: &Session) -> serde_json:
 async fn reveal_as_if_later(app: &TestApp, days: i64) -> usize {
     quickfix_ratings::reveal_due(
         app.relay(),
-        quickfix_ratings::service::now() + chrono::Duration::days(days),
+        quickfix_shared::db::now() + chrono::Duration::days(days),
         chrono::Duration::days(7),
     )
     .await

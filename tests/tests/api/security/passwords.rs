@@ -1,10 +1,7 @@
 //! Passwords: every character counts, old hashes keep working and are
 //! upgraded, and checks of a signed-in user's password are limited.
 
-use quickfix_shared::db;
-use quickfix_tests::{TestApp, TestUser, assert_problem, json};
-use quickfix_users::repository;
-use quickfix_users::service;
+use quickfix_tests::{TestApp, TestUser, assert_problem, json, stored};
 use reqwest::Method;
 use serde_json::json;
 
@@ -47,12 +44,14 @@ async fn a_hash_of_the_old_scheme_logs_in_and_is_upgraded_on_the_way() {
     let app = TestApp::spawn().await;
     let user = TestUser::customer().register(&app).await;
     let legacy = bcrypt::hash(&user.password, 4).unwrap();
-    let (id, hash) = (user.id.clone(), legacy.clone());
-    db::run(app.pool(), move |conn| {
-        repository::set_password(conn, &id, &hash, db::now()).map_err(db::DbError::Query)
-    })
-    .await
-    .unwrap();
+    let changed = stored::execute(
+        app.pool(),
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        &legacy,
+        &user.id,
+    )
+    .await;
+    assert_eq!(changed, 1);
     assert_eq!(
         login_status(&app, &user.email, "not-the-password").await,
         401
@@ -60,14 +59,13 @@ async fn a_hash_of_the_old_scheme_logs_in_and_is_upgraded_on_the_way() {
     assert_eq!(login_status(&app, &user.email, &user.password).await, 200);
     let mut upgraded = String::new();
     for _ in 0..100 {
-        let email = user.email.clone();
-        upgraded = db::run(app.pool(), move |conn| {
-            service::find_login_candidate(conn, &email)
-        })
+        upgraded = stored::text(
+            app.pool(),
+            "SELECT password_hash AS value FROM users WHERE id = $1",
+            &user.id,
+        )
         .await
-        .unwrap()
-        .unwrap()
-        .password_hash;
+        .expect("the user is stored");
         if upgraded != legacy {
             break;
         }

@@ -1,7 +1,7 @@
 //! Storing notifications in batches, against a real database of either
 //! backend.
 
-use quickfix_messaging::service::{self, NewNotification};
+use crate::service::{self, NewNotification};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::testing::TestDatabase;
 
@@ -16,10 +16,7 @@ fn notification(user: &UserId, event_id: &str) -> NewNotification {
 
 #[test]
 fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
-    let db = TestDatabase::new(&[
-        quickfix_shared::db::MIGRATIONS,
-        quickfix_messaging::MIGRATIONS,
-    ]);
+    let db = TestDatabase::new(&[quickfix_shared::db::MIGRATIONS, crate::MIGRATIONS]);
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
     let (alice, bob) = (UserId::generate(), UserId::generate());
@@ -70,10 +67,7 @@ fn a_batch_stores_each_notification_once_and_skips_events_already_stored() {
 
 #[test]
 fn a_batch_larger_than_one_statement_is_stored_whole() {
-    let db = TestDatabase::new(&[
-        quickfix_shared::db::MIGRATIONS,
-        quickfix_messaging::MIGRATIONS,
-    ]);
+    let db = TestDatabase::new(&[quickfix_shared::db::MIGRATIONS, crate::MIGRATIONS]);
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
     let user = UserId::generate();
