@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod event_log;
+pub mod event_types;
 pub mod fallback;
 pub mod glue;
 pub mod openapi;
