@@ -14,6 +14,7 @@ use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
+use quickfix_shared::outbox::streams::{StreamPublisher, StreamTarget};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{Limit, RateLimiter, TrustedProxies, client_ip};
@@ -56,10 +57,17 @@ pub enum StartupError {
     /// The real-time fan-out could not be set up.
     #[error(transparent)]
     Realtime(#[from] quickfix_messaging::RealtimeError),
+    /// The event stream could not be set up.
+    #[error("event stream: {0}")]
+    Stream(String),
     /// The settings must not run (see [`Settings::check`]).
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
 }
+
+/// The gateway's name on the event stream (its consumer group, the origin
+/// of what it publishes).
+pub const STREAM_SERVICE: &str = "gateway";
 
 /// Every crate's migrations; each crate keeps its own in `migrations/<crate>/`.
 pub const MIGRATIONS: &[db::CrateMigrations] = &[
@@ -234,6 +242,12 @@ fn serve(
         ))),
     );
     relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
+    // With Redis, every event stored here is also appended to the event
+    // stream, where services of their own (a crate that left) read it.
+    if let Some(url) = settings.redis.url.as_deref() {
+        let target = StreamTarget::open(url, STREAM_SERVICE).map_err(StartupError::Stream)?;
+        relay.register(StreamPublisher::new(target));
+    }
     relay.spawn();
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));
     let gate: web::Data<SharedAccountGate> =

@@ -13,8 +13,6 @@ use tokio::sync::{mpsc, watch};
 
 use super::{Envelope, Fanout, RealtimeError, Registry};
 
-/// The channel prefix when the URL names none.
-const DEFAULT_PREFIX: &str = "quickfix";
 /// Envelopes waiting for the publisher before new ones are dropped.
 const OUTBOX: usize = 4096;
 /// How long start-up waits for the first subscription.
@@ -32,29 +30,7 @@ struct Wire {
     envelope: Envelope,
 }
 
-/// Splits `?channel_prefix=NAME` off a Redis URL; answers the URL Redis
-/// should see and the prefix.
-pub(crate) fn split_prefix(url: &str) -> (String, String) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), DEFAULT_PREFIX.to_owned());
-    };
-    let mut prefix = DEFAULT_PREFIX.to_owned();
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("channel_prefix=") {
-            Some(value) if !value.is_empty() => {
-                prefix = value.to_owned();
-                false
-            }
-            _ => !pair.is_empty(),
-        })
-        .collect();
-    if kept.is_empty() {
-        (base.to_owned(), prefix)
-    } else {
-        (format!("{base}?{}", kept.join("&")), prefix)
-    }
-}
+pub(crate) use quickfix_shared::outbox::streams::split_prefix;
 
 /// The Redis fan-out.
 pub(crate) struct RedisFanout {
@@ -203,26 +179,5 @@ async fn publish_loop(client: redis::Client, channel: String, mut pending: mpsc:
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_channel_prefix_is_taken_off_the_url() {
-        assert_eq!(
-            split_prefix("redis://127.0.0.1:6379"),
-            ("redis://127.0.0.1:6379".into(), "quickfix".into())
-        );
-        assert_eq!(
-            split_prefix("redis://h:6379/0?channel_prefix=t1"),
-            ("redis://h:6379/0".into(), "t1".into())
-        );
-        assert_eq!(
-            split_prefix("redis://h?protocol=resp3&channel_prefix=t2"),
-            ("redis://h?protocol=resp3".into(), "t2".into())
-        );
     }
 }

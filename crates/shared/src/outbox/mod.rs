@@ -25,6 +25,8 @@ use diesel::prelude::*;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+pub mod streams;
+
 use crate::db::{self, DbConn, DbError, DbPool};
 use crate::events::{DomainEvent, Subject};
 use crate::pagination::Cursor;
@@ -186,10 +188,18 @@ impl Relay {
     /// caller's next request depends on ([`Consumer::awaited`]). A consumer
     /// that fails gets them again from the sweeper.
     pub async fn deliver(self: &Arc<Self>, events: Vec<DomainEvent>) {
+        self.deliver_except(events, None).await;
+    }
+
+    /// [`Relay::deliver`] to every consumer but `except`.
+    async fn deliver_except(self: &Arc<Self>, events: Vec<DomainEvent>, except: Option<&str>) {
         if events.is_empty() {
             return;
         }
         for consumer in self.consumers() {
+            if Some(consumer.name()) == except {
+                continue;
+            }
             if consumer.awaited() {
                 self.hand(&consumer, events.clone()).await;
             } else {
@@ -212,6 +222,40 @@ impl Relay {
                 "a consumer failed; the sweeper retries"
             ),
         }
+    }
+
+    /// Takes in an event another service stored (read from the stream of
+    /// [`streams`]): stores it in this outbox unless its id is here already,
+    /// marked as handled by `source` (the consumer that publishes this
+    /// outbox to the stream, so it is not sent back), and delivers it to the
+    /// other consumers. Answers whether it was new. Once this returns the
+    /// event is durable here: the sweeper brings it to any consumer that
+    /// misses it.
+    pub async fn import(
+        self: &Arc<Self>,
+        event: DomainEvent,
+        source: &'static str,
+    ) -> Result<bool, DbError> {
+        let stored = event.clone();
+        let fresh = db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let known = outbox_events::table
+                    .filter(outbox_events::id.eq(&stored.id))
+                    .count()
+                    .get_result::<i64>(conn)?;
+                if known > 0 {
+                    return Ok::<_, DbError>(false);
+                }
+                record(conn, &stored)?;
+                mark_handled(conn, source, &stored.id, db::now())?;
+                Ok(true)
+            })
+        })
+        .await?;
+        if fresh {
+            self.deliver_except(vec![event], Some(source)).await;
+        }
+        Ok(fresh)
     }
 
     /// Writes the handled marks gathered since the last call.
@@ -770,5 +814,128 @@ mod tests {
             calls,
             "a parked event rests"
         );
+    }
+
+    /// A consumer far slower than the events come: it runs beside the
+    /// callers (`awaited() == false`) and takes its time over each batch.
+    struct Laggard {
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl Consumer for Laggard {
+        fn name(&self) -> &'static str {
+            "laggard"
+        }
+
+        fn awaited(&self) -> bool {
+            false
+        }
+
+        fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
+            self.seen
+                .lock()
+                .expect("seen")
+                .extend(events.into_iter().map(|e| e.id));
+            Box::pin(async {
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lagging_consumer_drops_nothing_and_gets_nothing_twice() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let laggard = Arc::new(Laggard {
+            seen: Mutex::new(Vec::new()),
+        });
+        relay.register(laggard.clone());
+        let emitters = (0..10).map(|task| {
+            let relay = Arc::clone(&relay);
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for n in 0..20 {
+                    let e = event(task * 100 + n);
+                    ids.push(e.id.clone());
+                    relay.emit(vec![e]).await.expect("stored");
+                }
+                ids
+            })
+        });
+        let mut emitted: Vec<String> = Vec::new();
+        for ids in futures_util::future::join_all(emitters).await {
+            emitted.extend(ids.expect("emitted"));
+        }
+        for _ in 0..200 {
+            if laggard.seen.lock().expect("seen").len() >= emitted.len() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        relay.flush_marks().await.expect("marked");
+        assert_eq!(relay.sweep().await.expect("swept"), 0, "nothing left over");
+        let mut seen = laggard.seen.lock().expect("seen").clone();
+        seen.sort();
+        emitted.sort();
+        assert_eq!(seen, emitted, "every event exactly once");
+    }
+
+    #[tokio::test]
+    async fn events_cross_to_another_service_through_the_stream_once() {
+        let Ok(url) = std::env::var("QUICKFIX_TEST_REDIS_URL") else {
+            eprintln!("skipped: set QUICKFIX_TEST_REDIS_URL to run the stream test");
+            return;
+        };
+        let url = format!(
+            "{url}?channel_prefix=qf-test-{}",
+            uuid::Uuid::now_v7().simple()
+        );
+        let target = |service: &str| streams::StreamTarget::open(&url, service).expect("a url");
+        let (a_db, b_db) = (
+            TestDatabase::new(&[crate::db::MIGRATIONS]),
+            TestDatabase::new(&[crate::db::MIGRATIONS]),
+        );
+        let a = quick(&a_db);
+        a.register(streams::StreamPublisher::new(target("svc-a")));
+        let b = quick(&b_db);
+        let got = Recorder::new("b.recorder", 0);
+        b.register(got.clone());
+        b.register(streams::StreamPublisher::new(target("svc-b")));
+        // Two instances of service b share its group.
+        for _ in 0..2 {
+            streams::spawn_subscriber(target("svc-b"), vec!["test.happened"], Arc::clone(&b));
+        }
+        let wanted = event(1);
+        let other = DomainEvent::new("test.ignored", serde_json::json!({}));
+        a.emit(vec![wanted.clone(), other]).await.expect("stored");
+        for _ in 0..250 {
+            if !got.seen().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(got.seen(), vec![wanted.id.clone()], "crossed over");
+        // The same event on the stream again (an at-least-once repeat).
+        a.deliver(vec![wanted.clone()]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(got.seen(), vec![wanted.id.clone()], "handled once");
+        let stored = log(&b_db).await;
+        assert_eq!(stored.len(), 1, "only the wanted kind is taken");
+        assert_eq!(stored[0].event.id, wanted.id);
+        let mut redis = redis::Client::open(streams::split_prefix(&url).0.as_str())
+            .expect("a client")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connected");
+        let length: i64 = redis::cmd("XLEN")
+            .arg(target("svc-b").key())
+            .query_async(&mut redis)
+            .await
+            .expect("XLEN");
+        assert_eq!(length, 3, "b did not send the imported event back");
+        b.flush_marks().await.expect("marked");
+        assert_eq!(b.sweep().await.expect("swept"), 0, "nothing left for b");
     }
 }
