@@ -5,6 +5,7 @@ use quickfix_shared::FieldError;
 use quickfix_shared::auth::Role;
 use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::Relay;
 use quickfix_users::commands::{self, NewAccount};
 
 use crate::settings::Settings;
@@ -37,7 +38,7 @@ pub async fn create_admin(
     let hash = quickfix_users::passwords::hash_password("cli", password, settings.auth.bcrypt_cost)
         .await?;
     commands::create_account(
-        pool,
+        &Relay::new(pool.clone()),
         NewAccount {
             email,
             password_hash: hash,

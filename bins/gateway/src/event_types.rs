@@ -8,6 +8,7 @@ use quickfix_bookings::contract::{BookingLocated, BookingUpdated};
 use quickfix_jobs::contract::{AcceptedOffer, JobCancelled, OfferCreated, OfferWithdrawn};
 use quickfix_messaging::contract::MessageCreated;
 use quickfix_ratings::contract::{AggregateChanged, RatingCreated, RatingDeleted};
+use quickfix_users::contract::{SessionEnded, SessionStarted, UserActivation, UserRegistered};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,6 +18,21 @@ use crate::event_log::{ParkedResponse, SubjectResponse};
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "kind", content = "data")]
 pub enum EventData {
+    /// An account was made (users).
+    #[serde(rename = "user.registered")]
+    UserRegistered(UserRegistered),
+    /// An admin deactivated an account (users).
+    #[serde(rename = "user.suspended")]
+    UserSuspended(UserActivation),
+    /// An admin reactivated an account (users).
+    #[serde(rename = "user.reinstated")]
+    UserReinstated(UserActivation),
+    /// A login began (users).
+    #[serde(rename = "session.started")]
+    SessionStarted(SessionStarted),
+    /// A login, or every login of a user, ended (users).
+    #[serde(rename = "session.ended")]
+    SessionEnded(SessionEnded),
     /// An open job was cancelled (jobs).
     #[serde(rename = "job.cancelled")]
     JobCancelled(JobCancelled),
@@ -101,6 +117,7 @@ mod tests {
             .collect();
         documented.sort();
         let mut kinds: Vec<String> = [
+            quickfix_users::contract::AccountEvent::KINDS,
             quickfix_jobs::contract::JobEvent::KINDS,
             quickfix_bookings::contract::BookingEvent::KINDS,
             quickfix_messaging::contract::MessageEvent::KINDS,

@@ -207,7 +207,7 @@ impl Seeder<'_> {
         verified: bool,
     ) -> Result<String, ApiError> {
         let id = quickfix_users::commands::create_account(
-            self.pool,
+            self.relay,
             NewAccount {
                 email,
                 password_hash: self.hash.clone(),

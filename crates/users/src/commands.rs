@@ -6,7 +6,10 @@ use quickfix_shared::auth::Role;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::ids::UserId;
 
+use quickfix_shared::outbox::SharedRelay;
+
 use crate::dto::UpdateProfileRequest;
+use crate::events;
 use crate::error::UsersError;
 use crate::service;
 
@@ -29,11 +32,11 @@ pub struct NewAccount {
     pub verified: bool,
 }
 
-/// Makes an account with its profile in one transaction; a taken email is
-/// 409.
-pub async fn create_account(pool: &DbPool, account: NewAccount) -> Result<UserId, ApiError> {
-    db::run(pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+/// Makes an account with its profile in one transaction, with
+/// `user.registered`; a taken email is 409.
+pub async fn create_account(relay: &SharedRelay, account: NewAccount) -> Result<UserId, ApiError> {
+    relay
+        .run(move |conn| {
             let user = service::create_user(
                 conn,
                 &account.email,
@@ -42,16 +45,16 @@ pub async fn create_account(pool: &DbPool, account: NewAccount) -> Result<UserId
                 &account.name,
                 account.phone.as_deref(),
             )?;
+            let registered = events::registered(&user);
             let id = UserId::from_db(user.id);
             service::update_profile(conn, &id, &account.profile)?;
             if account.verified {
                 service::admin_verify_provider(conn, &id)?;
             }
-            Ok::<_, UsersError>(id)
+            Ok::<_, UsersError>((id, vec![registered]))
         })
-    })
-    .await
-    .map_err(ApiError::from)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Whether an account has this email.

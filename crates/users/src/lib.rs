@@ -4,6 +4,7 @@ pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
+mod events;
 pub(crate) mod models;
 pub mod passwords;
 pub(crate) mod repository;

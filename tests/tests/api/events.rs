@@ -118,8 +118,10 @@ async fn an_event_committed_before_a_crash_is_delivered_after_the_restart() {
     // What a crash between the commit and the delivery leaves: the account
     // and the event committed, no gateway running, no consumer reached.
     let pool = db.pool();
+    // Made through a relay no consumer listens to.
+    let bare = Relay::new(pool.clone());
     let customer = quickfix_users::commands::create_account(
-        &pool,
+        &bare,
         NewAccount {
             email: "crash@example.com".to_owned(),
             password_hash: hash,
@@ -140,9 +142,8 @@ async fn an_event_committed_before_a_crash_is_delivered_after_the_restart() {
         provider_id: customer.clone(),
         price_cents: 5000,
     });
-    // A relay with no consumer: the event is stored and reaches nobody.
-    Relay::new(pool.clone())
-        .emit(vec![event.into_event(None)])
+    // The event is stored and reaches nobody.
+    bare.emit(vec![event.into_event(None)])
         .await
         .unwrap();
     drop(pool);

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
 use quickfix_shared::ApiError;
+use quickfix_shared::events::{EventSet, Subject};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub use quickfix_shared::auth::Role;
 pub use quickfix_shared::ids::UserId;
@@ -36,6 +39,89 @@ pub trait AccountDirectory: Send + Sync + 'static {
     fn is_active(&self, id: UserId) -> BoxFuture<'static, Result<bool, ApiError>> {
         let summaries = self.summaries(vec![id.clone()]);
         Box::pin(async move { Ok(summaries.await?.get(&id).is_some_and(|u| u.is_active)) })
+    }
+}
+
+/// `user.registered`: an account was made (registration, `create-admin`,
+/// `seed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserRegistered {
+    /// The account.
+    pub user_id: UserId,
+    /// Its role.
+    pub role: Role,
+}
+
+/// `user.suspended` and `user.reinstated`: an admin deactivated or
+/// reactivated an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserActivation {
+    /// The account.
+    pub user_id: UserId,
+}
+
+/// `session.started`: a login began (registration or login); its access
+/// tokens name `session_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionStarted {
+    /// The account.
+    pub user_id: UserId,
+    /// The login.
+    #[schema(format = Uuid)]
+    pub session_id: String,
+}
+
+/// `session.ended`: a login ended (logout, revoked, a reused refresh token),
+/// or every login of the user did (`session_id` null: a password change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionEnded {
+    /// The account.
+    pub user_id: UserId,
+    /// The login; null when every login of the user ended.
+    #[schema(format = Uuid)]
+    pub session_id: Option<String>,
+}
+
+/// The users crate's events: what other services need to know of accounts
+/// and logins to trust a token on their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data")]
+pub enum AccountEvent {
+    /// An account was made.
+    #[serde(rename = "user.registered")]
+    Registered(UserRegistered),
+    /// An admin deactivated an account.
+    #[serde(rename = "user.suspended")]
+    Suspended(UserActivation),
+    /// An admin reactivated an account.
+    #[serde(rename = "user.reinstated")]
+    Reinstated(UserActivation),
+    /// A login began.
+    #[serde(rename = "session.started")]
+    SessionStarted(SessionStarted),
+    /// A login, or every login of a user, ended.
+    #[serde(rename = "session.ended")]
+    SessionEnded(SessionEnded),
+}
+
+impl EventSet for AccountEvent {
+    const KINDS: &'static [&'static str] = &[
+        "user.registered",
+        "user.suspended",
+        "user.reinstated",
+        "session.started",
+        "session.ended",
+    ];
+
+    fn subject(&self) -> Subject {
+        match self {
+            AccountEvent::Registered(e) => Subject::of("user", &e.user_id),
+            AccountEvent::Suspended(e) | AccountEvent::Reinstated(e) => {
+                Subject::of("user", &e.user_id)
+            }
+            AccountEvent::SessionStarted(e) => Subject::of("user", &e.user_id),
+            AccountEvent::SessionEnded(e) => Subject::of("user", &e.user_id),
+        }
     }
 }
 
@@ -70,6 +156,31 @@ impl AccountDirectory for FixedDirectory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let user_id = UserId::generate();
+        quickfix_shared::events::assert_kinds_match(vec![
+            AccountEvent::Registered(UserRegistered {
+                user_id: user_id.clone(),
+                role: Role::Provider,
+            }),
+            AccountEvent::Suspended(UserActivation {
+                user_id: user_id.clone(),
+            }),
+            AccountEvent::Reinstated(UserActivation {
+                user_id: user_id.clone(),
+            }),
+            AccountEvent::SessionStarted(SessionStarted {
+                user_id: user_id.clone(),
+                session_id: "s".to_owned(),
+            }),
+            AccountEvent::SessionEnded(SessionEnded {
+                user_id,
+                session_id: None,
+            }),
+        ]);
+    }
 
     #[tokio::test]
     async fn a_fixed_directory_answers_what_it_holds() {

@@ -6,12 +6,13 @@ use quickfix_shared::auth::AdminUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::pagination::{Page, page_of};
 
-use crate::UsersState;
+use crate::{UsersState, events};
 use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, UserResponse};
 use crate::error::UsersError;
 use crate::repository::UserFilter;
@@ -76,7 +77,7 @@ pub async fn list_users(
 #[patch("/admin/users/{id}")]
 pub async fn update_user(
     admin: AdminUser,
-    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
     body: ValidJson<AdminUpdateUserRequest>,
@@ -89,10 +90,13 @@ pub async fn update_user(
         ));
     }
     let active = body.is_active;
-    let user = db::run(&pool, move |conn| {
-        service::admin_set_active(conn, &id, active)
-    })
-    .await?;
+    let changed = events::activation(id.as_str(), active, admin.id.as_str());
+    let user = relay
+        .run(move |conn| {
+            let user = service::admin_set_active(conn, &id, active)?;
+            Ok::<_, UsersError>((user, vec![changed]))
+        })
+        .await?;
     if !active {
         state.logins_ended(&user.id, None);
     }

@@ -6,6 +6,7 @@ use quickfix_shared::auth::{AuthUser, JwtKeys};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey, Stored};
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
     Unauthorized, UnsupportedMediaType, ValidationFailed,
@@ -16,7 +17,7 @@ use quickfix_shared::{ApiError, ids::UserId};
 use serde::{Deserialize, Serialize};
 
 use super::{auth_response, session_meta};
-use crate::UsersState;
+use crate::{UsersState, events};
 use crate::dto::{
     AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionResponse, UserResponse,
 };
@@ -60,6 +61,7 @@ struct Registered {
 pub async fn register(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     keys: web::Data<JwtKeys>,
     key: IdempotencyKey,
@@ -83,10 +85,16 @@ pub async fn register(
         )
         .await?;
         let ttl = state.config.refresh_ttl_secs;
-        let issued = db::run(&pool, move |conn| {
-            service::register(conn, &request, hash, &meta, ttl)
-        })
-        .await?;
+        let issued = relay
+            .run(move |conn| {
+                let issued = service::register(conn, &request, hash, &meta, ttl)?;
+                let events = vec![
+                    events::registered(&issued.user),
+                    events::session_started(&issued.user.id, &issued.session_id),
+                ];
+                Ok::<_, UsersError>((issued, events))
+            })
+            .await?;
         tracing::info!(user.id = %issued.user.id, "user registered");
         let registered = Registered {
             user_id: issued.user.id.clone(),
@@ -140,6 +148,7 @@ pub async fn register(
 pub async fn login(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     keys: web::Data<JwtKeys>,
     body: ValidJson<LoginRequest>,
@@ -185,7 +194,13 @@ pub async fn login(
     }
     let meta = session_meta(&req);
     let ttl = state.config.refresh_ttl_secs;
-    let issued = db::run(&pool, move |conn| service::login(conn, user, &meta, ttl)).await?;
+    let issued = relay
+        .run(move |conn| {
+            let issued = service::login(conn, user, &meta, ttl)?;
+            let started = events::session_started(&issued.user.id, &issued.session_id);
+            Ok::<_, UsersError>((issued, vec![started]))
+        })
+        .await?;
     Ok(web::Json(auth_response(&keys, &state, &issued)?))
 }
 
@@ -234,7 +249,7 @@ fn upgrade_hash_later(
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     keys: web::Data<JwtKeys>,
     body: ValidJson<RefreshRequest>,
@@ -244,7 +259,20 @@ pub async fn refresh(
         .check(&format!("refresh:{}", client_ip(&req)), REFRESH_PER_IP)?;
     let token = body.into_inner().refresh_token;
     let ttl = state.config.refresh_ttl_secs;
-    match db::run(&pool, move |conn| service::refresh(conn, &token, ttl)).await? {
+    let outcome = relay
+        .run(move |conn| {
+            let outcome = service::refresh(conn, &token, ttl)?;
+            let events = match &outcome {
+                RefreshOutcome::Reused {
+                    user_id,
+                    session_id,
+                } => vec![events::session_ended(user_id, Some(session_id), user_id)],
+                RefreshOutcome::Rotated(_) => Vec::new(),
+            };
+            Ok::<_, UsersError>((outcome, events))
+        })
+        .await?;
+    match outcome {
         RefreshOutcome::Rotated(issued) => Ok(web::Json(auth_response(&keys, &state, &issued)?)),
         RefreshOutcome::Reused {
             user_id,
@@ -271,13 +299,22 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(
-    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
-    if let Some((user, session)) = db::run(&pool, move |conn| service::logout(conn, &token)).await?
-    {
+    let ended = relay
+        .run(move |conn| {
+            let ended = service::logout(conn, &token)?;
+            let events = ended
+                .iter()
+                .map(|(user, session)| events::session_ended(user, Some(session), user))
+                .collect();
+            Ok::<_, UsersError>((ended, events))
+        })
+        .await?;
+    if let Some((user, session)) = ended {
         state.logins_ended(&user, Some(&session));
     }
     Ok(HttpResponse::NoContent().finish())
@@ -331,17 +368,20 @@ pub async fn list_sessions(
 #[delete("/auth/sessions/{id}")]
 pub async fn delete_session(
     user: AuthUser,
-    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let session = UserId::parse(&path).ok_or(UsersError::NotFound("session"))?;
     let forget = session.to_string();
     let owner = user.id.to_string();
-    db::run(&pool, move |conn| {
-        service::revoke_session(conn, &user.id, session.as_str())
-    })
-    .await?;
+    let ended = events::session_ended(&owner, Some(&forget), &owner);
+    relay
+        .run(move |conn| {
+            service::revoke_session(conn, &user.id, session.as_str())?;
+            Ok::<_, UsersError>(((), vec![ended]))
+        })
+        .await?;
     state.logins_ended(&owner, Some(&forget));
     Ok(HttpResponse::NoContent().finish())
 }

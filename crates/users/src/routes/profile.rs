@@ -9,6 +9,7 @@ use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::ids::UserId;
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
     Unauthorized, UnsupportedMediaType, ValidationFailed,
@@ -18,7 +19,7 @@ use quickfix_shared::text;
 
 use crate::passwords;
 
-use crate::UsersState;
+use crate::{UsersState, events};
 use crate::dto::{
     AvatarUpload, ChangePasswordRequest, PublicUserResponse, UpdateProfileRequest, UserResponse,
 };
@@ -82,6 +83,7 @@ pub async fn update_me(
 pub async fn change_password(
     user: AuthUser,
     pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     body: ValidJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,10 +104,13 @@ pub async fn change_password(
     let hash =
         passwords::hash_password(&key, request.new_password, state.config.bcrypt_cost).await?;
     let id = user.id.to_string();
-    db::run(&pool, move |conn| {
-        service::set_password(conn, &user.id, &hash)
-    })
-    .await?;
+    let ended = events::session_ended(&id, None, &id);
+    relay
+        .run(move |conn| {
+            service::set_password(conn, &user.id, &hash)?;
+            Ok::<_, UsersError>(((), vec![ended]))
+        })
+        .await?;
     state.logins_ended(&id, None);
     Ok(HttpResponse::NoContent().finish())
 }
