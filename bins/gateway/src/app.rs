@@ -10,11 +10,13 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, ResponseError, web};
 use futures_util::future::Either;
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
+use quickfix_ratings::contract::RatingEvent;
 use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
+use quickfix_shared::events::EventSet;
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::idempotency;
-use quickfix_shared::outbox::streams::{StreamPublisher, StreamTarget};
+use quickfix_shared::outbox::streams::{self, StreamPublisher, StreamTarget};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{Limit, RateLimiter, TrustedProxies, client_ip};
@@ -82,16 +84,25 @@ pub const MIGRATIONS: &[db::CrateMigrations] = &[
 /// Registers every route: the service endpoints at the root and each domain
 /// crate under `/api/v1`. The OpenAPI document is built from this too.
 pub fn mount(cfg: &mut ServiceConfig) {
+    mount_crates(cfg, true);
+}
+
+/// [`mount`], leaving out the ratings routes when that crate runs as its
+/// own service (`ratings.enabled = false`; the load balancer sends its
+/// paths there).
+pub fn mount_crates(cfg: &mut ServiceConfig, with_ratings: bool) {
+    let mut api = utoipa_actix_web::scope(API_PREFIX)
+        .configure(quickfix_users::configure)
+        .configure(quickfix_jobs::configure)
+        .configure(quickfix_bookings::configure);
+    if with_ratings {
+        api = api.configure(quickfix_ratings::configure);
+    }
     cfg.service(service::health)
         .service(service::ready)
         .service(service::metrics)
         .service(
-            utoipa_actix_web::scope(API_PREFIX)
-                .configure(quickfix_users::configure)
-                .configure(quickfix_jobs::configure)
-                .configure(quickfix_bookings::configure)
-                .configure(quickfix_ratings::configure)
-                .configure(quickfix_messaging::configure)
+            api.configure(quickfix_messaging::configure)
                 .service(stats::get_stats)
                 .service(event_log::list_events),
         );
@@ -106,10 +117,10 @@ pub async fn prepare_database(settings: &Settings) -> Result<(DbPool, Vec<String
 
 /// A running gateway.
 pub struct Application {
-    port: u16,
-    server: Server,
-    pool: DbPool,
-    relay: SharedRelay,
+    pub(crate) port: u16,
+    pub(crate) server: Server,
+    pub(crate) pool: DbPool,
+    pub(crate) relay: SharedRelay,
 }
 
 impl Application {
@@ -244,9 +255,18 @@ fn serve(
     relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
     // With Redis, every event stored here is also appended to the event
     // stream, where services of their own (a crate that left) read it.
+    let with_ratings = settings.ratings.enabled;
     if let Some(url) = settings.redis.url.as_deref() {
         let target = StreamTarget::open(url, STREAM_SERVICE).map_err(StartupError::Stream)?;
-        relay.register(StreamPublisher::new(target));
+        relay.register(StreamPublisher::new(target.clone()));
+        // A crate that runs elsewhere: its events come over the stream.
+        if !with_ratings {
+            streams::spawn_subscriber(target, RatingEvent::KINDS.to_vec(), Arc::clone(&relay));
+        }
+    } else if !with_ratings {
+        return Err(StartupError::Stream(
+            "ratings.enabled = false needs redis.url: the ratings service's events come over the Redis stream".to_owned(),
+        ));
     }
     relay.spawn();
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));
@@ -263,11 +283,13 @@ fn serve(
         Retention::of(&settings),
         Duration::from_secs(settings.retention.purge_interval_secs.max(1)),
     );
-    quickfix_ratings::spawn_reveal_task(
-        Arc::clone(&relay),
-        reveal_after,
-        Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
-    );
+    if with_ratings {
+        quickfix_ratings::spawn_reveal_task(
+            Arc::clone(&relay),
+            reveal_after,
+            Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
+        );
+    }
 
     let mut server = HttpServer::new(move || {
         let app = App::new()
@@ -286,7 +308,7 @@ fn serve(
             .app_data(routes.clone())
             .app_data(json_limit)
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
-            .configure(mount)
+            .configure(|cfg| mount_crates(cfg, with_ratings))
             .into_app();
         app.service(web::redirect("/docs", "/docs/"))
             .app_data(document_json.clone())
@@ -401,7 +423,7 @@ fn spawn_housekeeping(pool: DbPool, retention: Retention, every: Duration) {
     });
 }
 
-fn cors(origins: &[String]) -> Cors {
+pub(crate) fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod seed;
 pub mod service;
 pub mod settings;
+pub mod solo;
 pub mod stats;
 pub mod telemetry;
 

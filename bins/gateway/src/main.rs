@@ -20,7 +20,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default).
-    Serve,
+    Serve {
+        /// Serve one crate as its own service, with its own database (the
+        /// gateway beside it runs with that crate switched off).
+        #[arg(long, value_enum)]
+        only: Option<Only>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an admin account.
@@ -45,11 +50,18 @@ enum Command {
     },
 }
 
+/// A crate that can be served on its own.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Only {
+    /// The ratings crate (`quickfix_gateway::solo`).
+    Ratings,
+}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { only: None });
     if let Command::Openapi { output } = &command {
         return print_openapi(output.as_ref());
     }
@@ -62,7 +74,7 @@ async fn main() -> ExitCode {
     };
     let _log_writer = telemetry::init(settings.app.env);
     let result = match command {
-        Command::Serve => serve(settings).await,
+        Command::Serve { only } => serve(settings, only).await,
         Command::Migrate => migrate(settings).await,
         Command::Seed => seed(settings).await,
         Command::CreateAdmin {
@@ -82,10 +94,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(settings: Settings, only: Option<Only>) -> Result<(), Box<dyn std::error::Error>> {
     let database = redact_url(&settings.database.url);
     let host = settings.server.host.clone();
-    let application = Application::build(settings).await?;
+    let application = match only {
+        None => Application::build(settings).await?,
+        Some(Only::Ratings) => Application::build_ratings(settings).await?,
+    };
     tracing::info!(
         address = %format!("http://{host}:{}", application.port()),
         database = %database,

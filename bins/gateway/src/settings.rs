@@ -71,6 +71,10 @@ pub struct RetentionSettings {
 /// `ratings.*`
 #[derive(Debug, Clone, Deserialize)]
 pub struct RatingsSettings {
+    /// Whether this server runs the ratings crate; `false` when it runs as
+    /// its own service (`quickfix serve --only ratings`), whose events
+    /// then arrive over the Redis stream (needs `redis.url`).
+    pub enabled: bool,
     /// Days after a booking's completion when a lone rating is revealed.
     pub reveal_after_days: i64,
     /// Seconds between passes of the reveal task.
@@ -244,6 +248,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("bookings.location_interval_ms", "1000"),
     ("bookings.location_keep", "200"),
     ("bookings.location_trail", "50"),
+    ("ratings.enabled", "true"),
     ("ratings.reveal_after_days", "7"),
     ("ratings.reveal_interval_secs", "60"),
 ];

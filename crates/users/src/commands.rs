@@ -9,8 +9,8 @@ use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::SharedRelay;
 
 use crate::dto::UpdateProfileRequest;
-use crate::events;
 use crate::error::UsersError;
+use crate::events;
 use crate::service;
 
 /// An account to make with a password hash made beforehand.

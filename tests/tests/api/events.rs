@@ -143,9 +143,7 @@ async fn an_event_committed_before_a_crash_is_delivered_after_the_restart() {
         price_cents: 5000,
     });
     // The event is stored and reaches nobody.
-    bare.emit(vec![event.into_event(None)])
-        .await
-        .unwrap();
+    bare.emit(vec![event.into_event(None)]).await.unwrap();
     drop(pool);
 
     let uploads = tempfile::tempdir().unwrap();

@@ -17,4 +17,5 @@ mod realtime;
 mod security;
 mod seed;
 mod service;
+mod split;
 mod users;

@@ -6,17 +6,17 @@ use quickfix_shared::auth::AdminUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
-use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, page_of};
 
-use crate::{UsersState, events};
 use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, UserResponse};
 use crate::error::UsersError;
 use crate::repository::UserFilter;
 use crate::service;
+use crate::{UsersState, events};
 
 /// Every user, newest first, with filters.
 #[utoipa::path(

@@ -6,24 +6,24 @@ use quickfix_shared::auth::{AuthUser, JwtKeys};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey, Stored};
-use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
     Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
 use quickfix_shared::ratelimit::{Limit, client_ip};
 use quickfix_shared::{ApiError, ids::UserId};
 use serde::{Deserialize, Serialize};
 
 use super::{auth_response, session_meta};
-use crate::{UsersState, events};
 use crate::dto::{
     AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionResponse, UserResponse,
 };
 use crate::error::UsersError;
 use crate::passwords;
 use crate::service::{self, RefreshOutcome};
+use crate::{UsersState, events};
 
 const REGISTER_PER_IP: Limit = Limit::per_minute(10);
 const LOGIN_PER_IP: Limit = Limit::per_minute(20);

@@ -9,22 +9,22 @@ use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::ValidJson;
 use quickfix_shared::ids::UserId;
-use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
     Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
+use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::storage::{self, Sniffed};
 use quickfix_shared::text;
 
 use crate::passwords;
 
-use crate::{UsersState, events};
 use crate::dto::{
     AvatarUpload, ChangePasswordRequest, PublicUserResponse, UpdateProfileRequest, UserResponse,
 };
 use crate::error::UsersError;
 use crate::service;
+use crate::{UsersState, events};
 
 /// The image types an avatar may be.
 const AVATAR_TYPES: &[&str] = &["image/png", "image/jpeg", "image/webp"];
