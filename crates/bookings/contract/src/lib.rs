@@ -127,6 +127,27 @@ pub trait BookingDirectory: Send + Sync + 'static {
     fn facts(&self, id: BookingId) -> BoxFuture<'static, Result<Option<BookingFacts>, ApiError>>;
 }
 
+/// A fixed set of bookings, for crate tests that need bookings without the
+/// bookings crate.
+#[derive(Debug, Clone, Default)]
+pub struct FixedBookings {
+    bookings: std::collections::HashMap<BookingId, BookingFacts>,
+}
+
+impl FixedBookings {
+    /// The set with `booking` in it too.
+    pub fn with(mut self, booking: BookingFacts) -> Self {
+        self.bookings.insert(booking.id.clone(), booking);
+        self
+    }
+}
+
+impl BookingDirectory for FixedBookings {
+    fn facts(&self, id: BookingId) -> BoxFuture<'static, Result<Option<BookingFacts>, ApiError>> {
+        Box::pin(std::future::ready(Ok(self.bookings.get(&id).cloned())))
+    }
+}
+
 /// `booking.updated`: a booking was made or moved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BookingUpdated {

@@ -1,0 +1,146 @@
+//! Who may rate, the double-blind reveal and the aggregates' events.
+
+use quickfix_bookings_contract::BookingStatus;
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::Role;
+
+use super::{database, user, world};
+use crate::commands;
+use crate::dto::CreateRatingRequest;
+
+fn stars(stars: u8) -> CreateRatingRequest {
+    CreateRatingRequest {
+        stars,
+        comment: Some("  On time.  ".to_owned()),
+    }
+}
+
+fn code(err: ApiError) -> String {
+    err.to_string()
+}
+
+#[tokio::test]
+async fn ratings_stay_hidden_until_both_parties_rated_then_reveal_together() {
+    let db = database();
+    let w = world(&db, BookingStatus::Completed, 0);
+    let first = commands::rate(
+        &w.state,
+        &w.relay,
+        w.customer.clone(),
+        w.booking.clone(),
+        stars(4),
+    )
+    .await
+    .expect("rated");
+    assert_eq!(first.stars, 4);
+    assert_eq!(first.comment.as_deref(), Some("On time."), "trimmed");
+    assert!(w.events.kinds().is_empty(), "a lone rating reveals nothing");
+
+    commands::rate(
+        &w.state,
+        &w.relay,
+        w.provider.clone(),
+        w.booking.clone(),
+        stars(5),
+    )
+    .await
+    .expect("rated");
+    let mut kinds = w.events.kinds();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "rating.aggregate_changed",
+            "rating.aggregate_changed",
+            "rating.created",
+            "rating.created"
+        ],
+        "both revealed, both aggregates moved"
+    );
+}
+
+#[tokio::test]
+async fn a_party_rates_once_an_outsider_is_404_and_an_unfinished_booking_409() {
+    let db = database();
+    let w = world(&db, BookingStatus::Completed, 0);
+    commands::rate(
+        &w.state,
+        &w.relay,
+        w.customer.clone(),
+        w.booking.clone(),
+        stars(3),
+    )
+    .await
+    .expect("rated");
+    let again = commands::rate(
+        &w.state,
+        &w.relay,
+        w.customer.clone(),
+        w.booking.clone(),
+        stars(3),
+    )
+    .await
+    .expect_err("once");
+    assert_eq!(again.status().as_u16(), 409, "{}", code(again));
+    let outsider = commands::rate(
+        &w.state,
+        &w.relay,
+        user(Role::Customer),
+        w.booking.clone(),
+        stars(3),
+    )
+    .await
+    .expect_err("not a party");
+    assert_eq!(outsider.status().as_u16(), 404);
+
+    let started = world(&db, BookingStatus::InProgress, 0);
+    let early = commands::rate(
+        &started.state,
+        &started.relay,
+        started.customer.clone(),
+        started.booking.clone(),
+        stars(5),
+    )
+    .await
+    .expect_err("not completed");
+    assert_eq!(early.status().as_u16(), 409);
+}
+
+#[tokio::test]
+async fn a_lone_rating_is_revealed_once_the_period_passed() {
+    let db = database();
+    let w = world(&db, BookingStatus::Completed, 8);
+    commands::rate(
+        &w.state,
+        &w.relay,
+        w.customer.clone(),
+        w.booking.clone(),
+        stars(2),
+    )
+    .await
+    .expect("rated");
+    let mut kinds = w.events.kinds();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["rating.aggregate_changed", "rating.created"],
+        "completed eight days ago: the seven-day period is over"
+    );
+
+    let fresh = world(&db, BookingStatus::Completed, 0);
+    commands::rate(
+        &fresh.state,
+        &fresh.relay,
+        fresh.customer.clone(),
+        fresh.booking.clone(),
+        stars(2),
+    )
+    .await
+    .expect("rated");
+    let later = crate::service::now() + chrono::Duration::days(8);
+    let revealed = crate::reveal_due(&fresh.relay, later, fresh.state.reveal_after)
+        .await
+        .expect("revealed");
+    assert!(revealed >= 1, "the reveal task finds it once due");
+    assert!(fresh.events.kinds().contains(&"rating.created".to_owned()));
+}
