@@ -10,6 +10,8 @@ pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

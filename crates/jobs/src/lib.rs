@@ -9,6 +9,8 @@ pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
+#[cfg(test)]
+mod tests;
 
 use futures_util::future::BoxFuture;
 use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, JobEvent, OfferAcceptance};

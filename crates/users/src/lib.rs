@@ -12,6 +12,8 @@ mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
 pub mod sessions;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

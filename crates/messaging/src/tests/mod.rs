@@ -2,3 +2,4 @@
 //! `QUICKFIX_TEST_POSTGRES_URL` is set), with fakes of the other crates.
 
 mod notifications;
+mod participants;

@@ -1,0 +1,78 @@
+//! The crate's rules against a real database (SQLite, and PostgreSQL when
+//! `QUICKFIX_TEST_POSTGRES_URL` is set); it needs no other crate.
+
+mod accept;
+
+use quickfix_shared::auth::{AuthUser, Role};
+use quickfix_shared::ids::{JobId, OfferId, UserId};
+use quickfix_shared::outbox::{Relay, SharedRelay};
+use quickfix_shared::testing::TestDatabase;
+
+use crate::commands;
+use crate::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
+
+const CURRENCY: &str = "EUR";
+
+fn database() -> TestDatabase {
+    TestDatabase::new(&[quickfix_shared::db::MIGRATIONS, crate::MIGRATIONS])
+}
+
+fn user(role: Role) -> AuthUser {
+    AuthUser {
+        id: UserId::generate(),
+        role,
+        session: String::new(),
+    }
+}
+
+/// A customer's open job with `offers` offers from as many providers.
+async fn job_with_offers(
+    relay: &SharedRelay,
+    db: &TestDatabase,
+    offers: usize,
+) -> (AuthUser, JobId, Vec<(AuthUser, OfferId)>) {
+    let customer = user(Role::Customer);
+    let job = commands::create_job(
+        &db.pool(),
+        CURRENCY,
+        customer.clone(),
+        CreateJobRequest {
+            title: "Fix the sink".to_owned(),
+            description: "It drips all night.".to_owned(),
+            category: "plumbing".to_owned(),
+            budget_cents: None,
+            location: LocationInput {
+                address: "1 Main St".to_owned(),
+                lat: 38.7,
+                lng: -9.1,
+            },
+            scheduled_for: None,
+        },
+    )
+    .await
+    .expect("posted");
+    let job_id = JobId::from_db(job.id);
+    let mut made = Vec::new();
+    for n in 0..offers {
+        let provider = user(Role::Provider);
+        let offer = commands::create_offer(
+            relay,
+            CURRENCY,
+            provider.clone(),
+            job_id.clone(),
+            CreateOfferRequest {
+                price_cents: 5_000 + n as i64,
+                message: "Tomorrow.".to_owned(),
+                eta: None,
+            },
+        )
+        .await
+        .expect("offered");
+        made.push((provider, OfferId::from_db(offer.id)));
+    }
+    (customer, job_id, made)
+}
+
+fn relay(db: &TestDatabase) -> SharedRelay {
+    Relay::new(db.pool())
+}
