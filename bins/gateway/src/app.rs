@@ -287,7 +287,7 @@ fn serve(
         quickfix_ratings::spawn_reveal_task(
             Arc::clone(&relay),
             reveal_after,
-            Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
+            settings.ratings.reveal_interval(),
         );
     }
 

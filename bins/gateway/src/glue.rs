@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use quickfix_bookings::BookingsState;
 use quickfix_bookings::dto::LocationUpdateRequest;
-use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::JobsState;
 use quickfix_messaging::{Hub, LocationFuture, LocationSink, LocationUpdate};
 use quickfix_ratings::RatingsState;
@@ -78,7 +78,6 @@ impl Crates {
     pub fn wire(settings: &Settings, pool: &DbPool, relay: &SharedRelay) -> Self {
         let currency = settings.app.currency.clone();
         let accounts: Arc<dyn AccountDirectory> = quickfix_users::Accounts::new(pool.clone());
-        let keep = settings.bookings.location_keep.max(1);
         Self {
             jobs: JobsState {
                 currency: currency.clone(),
@@ -86,16 +85,10 @@ impl Crates {
             bookings: BookingsState {
                 offers: quickfix_jobs::Offers::new(Arc::clone(relay)),
                 currency,
-                location: LocationPolicy {
-                    min_interval: chrono::Duration::milliseconds(
-                        settings.bookings.location_interval_ms.max(0),
-                    ),
-                    keep,
-                    trail: settings.bookings.location_trail.clamp(1, keep),
-                },
+                location: settings.bookings.location_policy(),
             },
             ratings: RatingsState {
-                reveal_after: chrono::Duration::days(settings.ratings.reveal_after_days.max(0)),
+                reveal_after: settings.ratings.reveal_after(),
                 bookings: quickfix_bookings::Bookings::new(pool.clone()),
                 accounts: Arc::clone(&accounts),
             },

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use config::{Config, ConfigError, Environment, File};
+use quickfix_bookings::settings::BookingsSettings;
+use quickfix_ratings::settings::RatingsSettings;
 use quickfix_shared::ratelimit::TrustedProxies;
 use quickfix_shared::settings::{AuthSettings, DEVELOPMENT_JWT_SECRET, DatabaseSettings};
 use secrecy::ExposeSecret;
@@ -31,9 +33,11 @@ pub struct Settings {
     pub redis: RedisSettings,
     /// `app.*`
     pub app: AppSettings,
-    /// `bookings.*`
+    /// `bookings.*` (the bookings crate's section and defaults)
+    #[serde(default)]
     pub bookings: BookingsSettings,
-    /// `ratings.*`
+    /// `ratings.*` (the ratings crate's section and defaults)
+    #[serde(default)]
     pub ratings: RatingsSettings,
     /// `quota.*`
     pub quota: QuotaSettings,
@@ -66,30 +70,6 @@ pub struct RetentionSettings {
     pub idempotency_secs: i64,
     /// Seconds between two purges.
     pub purge_interval_secs: u64,
-}
-
-/// `ratings.*`
-#[derive(Debug, Clone, Deserialize)]
-pub struct RatingsSettings {
-    /// Whether this server runs the ratings crate; `false` when it runs as
-    /// its own service (`quickfix serve --only ratings`), whose events
-    /// then arrive over the Redis stream (needs `redis.url`).
-    pub enabled: bool,
-    /// Days after a booking's completion when a lone rating is revealed.
-    pub reveal_after_days: i64,
-    /// Seconds between passes of the reveal task.
-    pub reveal_interval_secs: u64,
-}
-
-/// `bookings.*`
-#[derive(Debug, Clone, Deserialize)]
-pub struct BookingsSettings {
-    /// The shortest time between two location updates of one booking.
-    pub location_interval_ms: i64,
-    /// Positions kept per booking; older ones are dropped.
-    pub location_keep: i64,
-    /// Positions shown in a booking's trail.
-    pub location_trail: i64,
 }
 
 /// `server.*`
@@ -212,7 +192,9 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The built-in defaults, as `(key, value)`.
+/// The built-in defaults of the gateway's own sections, as `(key, value)`;
+/// a domain crate's section (`bookings.*`, `ratings.*`) has its defaults in
+/// that crate.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("server.host", "127.0.0.1"),
     ("server.port", "8080"),
@@ -245,12 +227,6 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("storage.path", "./uploads"),
     ("app.env", "development"),
     ("app.currency", "USD"),
-    ("bookings.location_interval_ms", "1000"),
-    ("bookings.location_keep", "200"),
-    ("bookings.location_trail", "50"),
-    ("ratings.enabled", "true"),
-    ("ratings.reveal_after_days", "7"),
-    ("ratings.reveal_interval_secs", "60"),
 ];
 
 impl Settings {
@@ -352,6 +328,32 @@ mod tests {
         assert_eq!(s.database.pool_size, Some(3));
         assert!(!s.rate_limit.enabled);
         assert_eq!(s.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
+    }
+
+    #[test]
+    fn a_crates_section_takes_its_defaults_from_the_crate_and_overrides_from_outside() {
+        let defaults = Settings::load_from(&env(&[])).expect("defaults load");
+        assert_eq!(defaults.bookings.location_keep, 200);
+        assert_eq!(defaults.bookings.location_trail, 50);
+        assert!(defaults.ratings.enabled);
+        assert_eq!(defaults.ratings.reveal_after_days, 7);
+        let s = Settings::load_from(&env(&[
+            ("QUICKFIX_BOOKINGS__LOCATION_KEEP", "5"),
+            ("QUICKFIX_RATINGS__ENABLED", "false"),
+        ]))
+        .expect("loads");
+        assert_eq!(s.bookings.location_keep, 5);
+        assert_eq!(
+            s.bookings.location_trail, 50,
+            "the rest of the section stays"
+        );
+        assert_eq!(
+            s.bookings.location_policy().trail,
+            5,
+            "the trail is never longer than what is kept"
+        );
+        assert!(!s.ratings.enabled);
+        assert_eq!(s.ratings.reveal_interval_secs, 60);
     }
 
     #[test]

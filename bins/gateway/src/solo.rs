@@ -7,7 +7,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 use quickfix_ratings::RatingsState;
@@ -53,11 +52,11 @@ impl Application {
         streams::spawn_subscriber(target, followed_kinds(), Arc::clone(&relay));
         relay.spawn();
 
-        let reveal_after = chrono::Duration::days(settings.ratings.reveal_after_days.max(0));
+        let reveal_after = settings.ratings.reveal_after();
         quickfix_ratings::spawn_reveal_task(
             Arc::clone(&relay),
             reveal_after,
-            Duration::from_secs(settings.ratings.reveal_interval_secs.max(1)),
+            settings.ratings.reveal_interval(),
         );
         let ratings = web::Data::new(RatingsState {
             reveal_after,

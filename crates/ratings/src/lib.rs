@@ -9,6 +9,7 @@ pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
+pub mod settings;
 #[cfg(test)]
 mod tests;
 
