@@ -1,0 +1,324 @@
+//! Jobs: posted, seen (exact or coarse location), listed and filtered,
+//! edited, cancelled, and the mirror of their booking's end.
+
+use super::*;
+
+fn check_schedule(when: Option<&DateTime<Utc>>, errors: &mut Vec<FieldError>) {
+    if let Some(when) = when
+        && *when < Utc::now() - SCHEDULE_GRACE
+    {
+        errors.push(FieldError::new("scheduled_for", "must not be in the past"));
+    }
+}
+
+/// Posts a job for a customer.
+pub fn create_job(
+    conn: &mut DbConn,
+    customer: &AuthUser,
+    request: &CreateJobRequest,
+) -> Result<Job, JobsError> {
+    let mut errors = Vec::new();
+    check_category(conn, &request.category, &mut errors)?;
+    check_schedule(request.scheduled_for.as_ref(), &mut errors);
+    if request.title.trim().is_empty() {
+        errors.push(FieldError::new("title", "must not be blank"));
+    }
+    if !errors.is_empty() {
+        return Err(JobsError::Validation(errors));
+    }
+    let at = now();
+    let job = Job {
+        id: JobId::generate().into_string(),
+        customer_id: customer.id.to_string(),
+        title: request.title.trim().to_owned(),
+        description: request.description.clone(),
+        search_text: search_text(request.title.trim(), &request.description),
+        category: request.category.clone(),
+        status: JobStatus::Open.as_str().to_owned(),
+        budget_cents: request.budget_cents,
+        address: request.location.address.trim().to_owned(),
+        lat: request.location.lat,
+        lng: request.location.lng,
+        scheduled_for: request.scheduled_for.map(db::stored_time),
+        offer_count: 0,
+        accepted_offer_id: None,
+        accepted_provider_id: None,
+        created_at: at,
+        updated_at: at,
+        booking_id: None,
+    };
+    db::write_transaction(conn, |conn| {
+        repo::insert_job(conn, &job)?;
+        Ok(job.clone())
+    })
+}
+
+/// Whether the viewer may see a job's exact address and coordinates: its
+/// owner, admins, and the provider whose offer was accepted.
+pub fn sees_precise_location(job: &Job, viewer: &AuthUser) -> bool {
+    viewer.role == Role::Admin
+        || job.customer_id == viewer.id.as_str()
+        || job.accepted_provider_id.as_deref() == Some(viewer.id.as_str())
+}
+
+/// Whether the viewer may see a job at all: open jobs are public to every
+/// user; other states only to the owner, admins and providers who offered.
+fn can_see(conn: &mut DbConn, job: &Job, viewer: &AuthUser) -> Result<bool, JobsError> {
+    if job.state() == Some(JobStatus::Open)
+        || viewer.role == Role::Admin
+        || job.customer_id == viewer.id.as_str()
+    {
+        return Ok(true);
+    }
+    Ok(viewer.role == Role::Provider && repo::has_offered(conn, &job.id, viewer.id.as_str())?)
+}
+
+/// A job the viewer may see; 404 otherwise.
+pub fn get_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId) -> Result<Job, JobsError> {
+    let job = repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))?;
+    if can_see(conn, &job, viewer)? {
+        Ok(job)
+    } else {
+        Err(JobsError::NotFound("job"))
+    }
+}
+
+/// A validated job list query.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    /// Category slug.
+    pub category: Option<String>,
+    /// Words in title or description.
+    pub q: Option<String>,
+    /// Center and radius.
+    pub near: Option<(Point, f64)>,
+    /// Lowest budget.
+    pub min_budget_cents: Option<i64>,
+    /// State.
+    pub status: Option<JobStatus>,
+}
+
+/// The smallest `radius_km` for a caller who sees coarse locations only.
+pub const COARSE_MIN_RADIUS_KM: f64 = 1.0;
+
+/// How far a coarse point (2 decimals) lies from the exact one at most,
+/// rounded up: half a hundredth of a degree each way is 0.79 km.
+const COARSE_SHIFT_KM: f64 = 1.0;
+
+/// The jobs a viewer lists: providers see open jobs, customers their own,
+/// admins all. Newest first.
+///
+/// Providers see the listed jobs' coarse locations only (none of them is
+/// theirs yet), so for them `near` decides on the coarse point and a radius
+/// under [`COARSE_MIN_RADIUS_KM`] is 422: which jobs come back depends on
+/// the coarse cells alone, and bisecting learns nothing finer.
+pub fn list_jobs(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    query: &JobQuery,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Page<Job>, JobsError> {
+    let coarse_only = viewer.role == Role::Provider;
+    if coarse_only
+        && query
+            .near
+            .is_some_and(|(_, radius)| radius < COARSE_MIN_RADIUS_KM)
+    {
+        return Err(JobsError::invalid(
+            "radius_km",
+            "must be at least 1 for callers who see coarse job locations",
+        ));
+    }
+    let widen = if coarse_only { COARSE_SHIFT_KM } else { 0.0 };
+    let mut filter = JobFilter {
+        customer_id: None,
+        status: query.status,
+        category: query.category.clone(),
+        q: query.q.as_ref().map(|q| q.trim().to_lowercase()),
+        min_budget_cents: query.min_budget_cents,
+        bbox: query
+            .near
+            .map(|(center, radius)| BoundingBox::around(center, radius + widen)),
+    };
+    match viewer.role {
+        Role::Provider => {
+            if filter.status.is_some_and(|s| s != JobStatus::Open) {
+                return Err(JobsError::invalid(
+                    "status",
+                    "providers list open jobs only",
+                ));
+            }
+            filter.status = Some(JobStatus::Open);
+        }
+        Role::Customer => filter.customer_id = Some(viewer.id.to_string()),
+        Role::Admin => {}
+    }
+    let position = |j: &Job| Cursor::new(j.created_at, j.id.clone());
+    let rows = match query.near {
+        None => repo::list_jobs(conn, &filter, cursor, i64::from(limit) + 1)?,
+        Some((center, radius)) => collect_filtered(
+            cursor,
+            limit,
+            NEAR_BATCH,
+            |after, n| repo::list_jobs(conn, &filter, after, n),
+            position,
+            |job| {
+                let point = if coarse_only {
+                    Point {
+                        lat: coarse(job.lat),
+                        lng: coarse(job.lng),
+                    }
+                } else {
+                    Point {
+                        lat: job.lat,
+                        lng: job.lng,
+                    }
+                };
+                (center.distance_km(&point) <= radius).then_some(job)
+            },
+        )?,
+    };
+    Ok(Page::from_rows(rows, limit, position, |j| j))
+}
+
+/// Changes an open job; only its owner may.
+pub fn update_job(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    id: &JobId,
+    request: &UpdateJobRequest,
+) -> Result<Job, JobsError> {
+    db::write_transaction(conn, |conn| {
+        let job = get_job(conn, viewer, id)?;
+        if job.customer_id != viewer.id.as_str() {
+            return Err(JobsError::Forbidden("only the job's owner may change it"));
+        }
+        if job.state() != Some(JobStatus::Open) {
+            return Err(JobsError::JobNotOpen);
+        }
+        let mut errors = Vec::new();
+        let check_len = |errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize| {
+            let n = value.trim().chars().count();
+            if n == 0 || n > max {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be 1 to {max} characters long"),
+                ));
+            }
+        };
+        if let Some(title) = &request.title {
+            check_len(&mut errors, "title", title, 120);
+        }
+        if let Some(description) = &request.description {
+            check_len(&mut errors, "description", description, 5000);
+        }
+        if let Some(category) = &request.category {
+            check_category(conn, category, &mut errors)?;
+        }
+        if let Some(Some(budget)) = request.budget_cents
+            && !(0..=100_000_000).contains(&budget)
+        {
+            errors.push(FieldError::new(
+                "budget_cents",
+                "must be between 0 and 100000000",
+            ));
+        }
+        if let Some(location) = &request.location {
+            check_len(&mut errors, "location.address", &location.address, 300);
+            if !(-90.0..=90.0).contains(&location.lat) {
+                errors.push(FieldError::new(
+                    "location.lat",
+                    "must be between -90 and 90",
+                ));
+            }
+            if !(-180.0..=180.0).contains(&location.lng) {
+                errors.push(FieldError::new(
+                    "location.lng",
+                    "must be between -180 and 180",
+                ));
+            }
+        }
+        if let Some(when) = &request.scheduled_for {
+            check_schedule(when.as_ref(), &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(JobsError::Validation(errors));
+        }
+        let title = request
+            .title
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&job.title);
+        let description = request.description.as_deref().unwrap_or(&job.description);
+        let change = JobChangeset {
+            title: request.title.as_ref().map(|t| t.trim().to_owned()),
+            description: request.description.clone(),
+            search_text: Some(search_text(title, description)),
+            category: request.category.clone(),
+            budget_cents: request.budget_cents,
+            address: request
+                .location
+                .as_ref()
+                .map(|l| l.address.trim().to_owned()),
+            lat: request.location.as_ref().map(|l| l.lat),
+            lng: request.location.as_ref().map(|l| l.lng),
+            scheduled_for: request.scheduled_for.map(|w| w.map(db::stored_time)),
+            updated_at: now(),
+        };
+        if repo::update_open_job(conn, id.as_str(), &change)? == 0 {
+            return Err(JobsError::JobNotOpen);
+        }
+        repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))
+    })
+}
+
+/// A cancelled job and the providers whose pending offers were rejected.
+#[derive(Debug, Clone)]
+pub struct CancelledJob {
+    /// The job as now stored.
+    pub job: Job,
+    /// Providers whose offers were rejected.
+    pub provider_ids: Vec<String>,
+}
+
+/// Cancels an open job (its owner or an admin); pending offers are rejected.
+pub fn cancel_job(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    id: &JobId,
+) -> Result<CancelledJob, JobsError> {
+    db::write_transaction(conn, |conn| {
+        let job = get_job(conn, viewer, id)?;
+        if job.customer_id != viewer.id.as_str() && viewer.role != Role::Admin {
+            return Err(JobsError::Forbidden(
+                "only the job's owner or an admin may cancel it",
+            ));
+        }
+        let at = now();
+        if repo::transition_job(conn, id.as_str(), JobStatus::Open, JobStatus::Cancelled, at)? == 0
+        {
+            return Err(JobsError::JobNotOpen);
+        }
+        let provider_ids = repo::reject_pending_offers(conn, id.as_str(), at)?;
+        let job = repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))?;
+        Ok(CancelledJob { job, provider_ids })
+    })
+}
+
+/// Mirrors the end of a job's booking on the job (`booked` to `completed`
+/// or `cancelled`); a job in another state is left alone, so a repeated
+/// event changes nothing.
+pub fn mirror_booking_end(
+    conn: &mut DbConn,
+    job_id: &JobId,
+    to: JobStatus,
+) -> Result<(), JobsError> {
+    repo::transition_job(conn, job_id.as_str(), JobStatus::Booked, to, now())?;
+    Ok(())
+}
+
+/// Jobs per state, for admin statistics.
+pub fn count_jobs_by_status(conn: &mut DbConn) -> Result<HashMap<String, i64>, DbError> {
+    Ok(repo::count_jobs_by_status(conn)?.into_iter().collect())
+}

@@ -1,0 +1,11 @@
+//! Favourites' bodies.
+
+use super::*;
+
+/// `POST /users/me/favorites`
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct FavoriteRequest {
+    /// The provider to remember.
+    #[validate(length(min = 1, max = 64))]
+    pub provider_id: String,
+}

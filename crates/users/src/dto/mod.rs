@@ -1,0 +1,26 @@
+//! Request and response types of the users routes.
+
+use chrono::{DateTime, Utc};
+use quickfix_shared::auth::Role;
+use quickfix_shared::extract::nullable;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::models::{LoginSession, ProviderService, User};
+
+mod admin;
+mod auth;
+mod catalog;
+mod directory;
+mod favorites;
+mod profile;
+mod sessions;
+
+pub use admin::*;
+pub use auth::*;
+pub use catalog::*;
+pub use directory::*;
+pub use favorites::*;
+pub use profile::*;
+pub use sessions::*;

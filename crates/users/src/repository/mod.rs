@@ -1,0 +1,28 @@
+//! Queries on this crate's tables. Each takes the connection first, so it
+//! runs inside or outside the caller's transaction alike.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use quickfix_shared::auth::Role;
+use quickfix_shared::db::{DbConn, MultiBackend, contains_pattern};
+use quickfix_shared::geo::BoundingBox;
+use quickfix_shared::pagination::Cursor;
+
+use crate::models::{
+    Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService, RefreshToken, User,
+};
+use crate::schema::{favorites, login_sessions, provider_services, refresh_tokens, users};
+
+mod accounts;
+mod admin;
+mod catalog;
+mod directory;
+mod favourites;
+mod sessions;
+
+pub use accounts::*;
+pub use admin::*;
+pub use catalog::*;
+pub use directory::*;
+pub use favourites::*;
+pub use sessions::*;

@@ -1,0 +1,48 @@
+//! Admin moderation of accounts, and the counts of admin statistics.
+
+use super::*;
+
+/// The admin user list.
+pub fn admin_list_users(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Page<User>, UsersError> {
+    let rows = repo::list_users(conn, filter, cursor, i64::from(limit) + 1)?;
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |u| Cursor::new(u.created_at, u.id.clone()),
+        |u| u,
+    ))
+}
+
+/// Activates or deactivates a user; deactivation also ends every login.
+pub fn admin_set_active(conn: &mut DbConn, id: &UserId, active: bool) -> Result<User, UsersError> {
+    db::write_transaction(conn, |conn| {
+        let at = now();
+        if repo::set_active(conn, id.as_str(), active, at)? == 0 {
+            return Err(UsersError::NotFound("user"));
+        }
+        if !active {
+            repo::revoke_all_sessions(conn, id.as_str(), at)?;
+        }
+        get_user(conn, id)
+    })
+}
+
+/// Marks a provider verified; 404 when the id is not a provider's.
+pub fn admin_verify_provider(conn: &mut DbConn, id: &UserId) -> Result<User, UsersError> {
+    db::write_transaction(conn, |conn| {
+        if repo::set_verified(conn, id.as_str(), now())? == 0 {
+            return Err(UsersError::NotFound("provider"));
+        }
+        get_user(conn, id)
+    })
+}
+
+/// Users per role, for admin statistics.
+pub fn count_by_role(conn: &mut DbConn) -> Result<HashMap<String, i64>, DbError> {
+    Ok(repo::count_by_role(conn)?.into_iter().collect())
+}
