@@ -71,6 +71,30 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A record's state: the first request still runs, or its answer is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    Pending,
+    Done,
+}
+
+impl KeyState {
+    /// The stored name.
+    fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Pending => "pending",
+            KeyState::Done => "done",
+        }
+    }
+
+    /// Parses the stored name.
+    fn parse(raw: &str) -> Option<Self> {
+        [KeyState::Pending, KeyState::Done]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
 #[derive(Debug, Queryable)]
 struct StoredKey {
     request_hash: String,
@@ -214,7 +238,7 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Cla
                     k::scope.eq(scope),
                     k::key.eq(key),
                     k::request_hash.eq(request),
-                    k::state.eq("pending"),
+                    k::state.eq(KeyState::Pending.as_str()),
                     k::created_at.eq(now),
                 ))
                 .execute(conn)
@@ -235,12 +259,13 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Cla
             ))
             .first(conn)?;
         let expired = stored.created_at < now - RETENTION;
-        let stale = stored.state == "pending" && stored.created_at < now - STALE_PENDING;
+        let state = KeyState::parse(&stored.state);
+        let stale = state == Some(KeyState::Pending) && stored.created_at < now - STALE_PENDING;
         if expired || stale {
             diesel::update(k::idempotency_keys.filter(k::scope.eq(scope).and(k::key.eq(key))))
                 .set((
                     k::request_hash.eq(request),
-                    k::state.eq("pending"),
+                    k::state.eq(KeyState::Pending.as_str()),
                     k::response_status.eq(None::<i32>),
                     k::response_body.eq(None::<String>),
                     k::created_at.eq(now),
@@ -251,12 +276,8 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request: &str) -> Result<Cla
         if stored.request_hash != request {
             return Ok(Claim::Reused);
         }
-        match (
-            stored.state.as_str(),
-            stored.response_status,
-            stored.response_body,
-        ) {
-            ("done", Some(status), Some(body)) => Ok(Claim::Replay {
+        match (state, stored.response_status, stored.response_body) {
+            (Some(KeyState::Done), Some(status), Some(body)) => Ok(Claim::Replay {
                 status: u16::try_from(status).unwrap_or(200),
                 body,
             }),
@@ -277,7 +298,7 @@ fn finish(
         Some((status, body)) => {
             diesel::update(target)
                 .set((
-                    k::state.eq("done"),
+                    k::state.eq(KeyState::Done.as_str()),
                     k::response_status.eq(i32::from(status)),
                     k::response_body.eq(body),
                 ))
