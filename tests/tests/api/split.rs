@@ -125,5 +125,5 @@ async fn ratings_as_its_own_service_rates_through_events_and_the_profile_shows_i
         0,
         "the gateway's database holds no rating"
     );
-    drop(handle.stop(false));
+    handle.stop(true).await;
 }

@@ -270,19 +270,31 @@ pub(super) fn pool_of(manager: DbManager, options: &PoolOptions) -> DbPool {
 /// first, while an immediate one waits its turn: inside [`run`] first on the
 /// database's in-process writer turn, then on the busy timeout. On PostgreSQL
 /// it is an ordinary transaction; correctness there comes from constraints
-/// and conditional updates. Nested calls become savepoints on both.
+/// and conditional updates.
+///
+/// Called inside a transaction (a service's rules inside the relay's
+/// transaction that stores their events), `f` joins it: no savepoint, two
+/// statements fewer per request. Its error must then end the outer
+/// transaction too, which every caller's `?` does; work that must survive
+/// an error of its own (a racing insert's unique violation) takes an
+/// explicit savepoint with `conn.transaction`.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let outermost_sqlite = match conn {
-        DbConn::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner)
-            .transaction_depth()?
-            .is_none(),
-        DbConn::Pg(_) => false,
+    let depth = match conn {
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()?
+        }
+        DbConn::Pg(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()?
+        }
     };
-    if !outermost_sqlite {
+    if depth.is_some() {
+        return f(conn);
+    }
+    if let DbConn::Pg(_) = conn {
         return conn.transaction(f);
     }
     let writer = SQLITE_WRITER.with(|current| current.borrow().clone());

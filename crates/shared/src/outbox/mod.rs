@@ -50,6 +50,8 @@ const GAP_WINDOW: TimeDelta = TimeDelta::seconds(30);
 const SWEEP_BATCH: i64 = 256;
 /// How often the sweeper looks.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// How often a sweep looks again from the floor, by default.
+const FULL_SWEEP_EVERY: Duration = Duration::from_secs(10);
 /// How often handled marks are written.
 const MARK_EVERY: Duration = Duration::from_millis(200);
 
@@ -82,7 +84,92 @@ pub struct Relay {
     consumers: RwLock<Vec<Arc<dyn Consumer>>>,
     marks: Mutex<Vec<(&'static str, String)>>,
     failures: Mutex<HashMap<(&'static str, String), Failure>>,
-    floors: Mutex<HashMap<&'static str, i64>>,
+    watermarks: Mutex<HashMap<&'static str, Watermark>>,
+    last_full_sweep: Mutex<Option<std::time::Instant>>,
+    recent: Arc<RecentMarks>,
+}
+
+/// The ids of events this relay marked as handled by every consumer in the
+/// last half minute or so: the sweeps between full ones find the events
+/// they look at here, without asking the database for their marks.
+#[derive(Debug, Default)]
+pub(crate) struct RecentMarks {
+    generations: Mutex<(
+        std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+        Option<std::time::Instant>,
+    )>,
+}
+
+/// How long a generation of [`RecentMarks`] lasts (two are kept).
+const RECENT_GENERATION: Duration = Duration::from_secs(15);
+
+impl RecentMarks {
+    fn remember(&self, ids: impl IntoIterator<Item = String>) {
+        let mut g = self
+            .generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if g.2.is_none_or(|at| at.elapsed() >= RECENT_GENERATION) {
+            g.1 = std::mem::take(&mut g.0);
+            g.2 = Some(std::time::Instant::now());
+        }
+        g.0.extend(ids);
+    }
+
+    /// Whether `id` was marked as handled by every consumer lately.
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        let g = self
+            .generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        g.0.contains(id) || g.1.contains(id)
+    }
+}
+
+/// How far a consumer's sweeps have looked.
+#[derive(Debug, Clone, Copy, Default)]
+struct Watermark {
+    /// Every event at or below this `seq` is handled or parked, and no
+    /// transaction can still commit one there: full sweeps start here.
+    floor: i64,
+    /// Every event at or below this `seq` that was visible when a sweep
+    /// looked is handled: the sweeps in between start here, so each looks
+    /// only at what is new. Full sweeps catch late commits below it.
+    checked: i64,
+}
+
+/// The mark of an event every consumer registered at the time handled:
+/// one row instead of one per consumer.
+pub const ALL_CONSUMERS: &str = "*";
+
+/// Replaces the marks of an event that every one of `consumers` handled by
+/// one [`ALL_CONSUMERS`] mark; the others stay as they are.
+fn collapse_marks(
+    marks: Vec<(&'static str, String)>,
+    consumers: &[&'static str],
+) -> Vec<(&'static str, String)> {
+    let mut by_event: HashMap<String, Vec<&'static str>> = HashMap::new();
+    let mut order = Vec::new();
+    for (consumer, id) in marks {
+        let names = by_event.entry(id.clone()).or_insert_with(|| {
+            order.push(id);
+            Vec::new()
+        });
+        if !names.contains(&consumer) {
+            names.push(consumer);
+        }
+    }
+    let mut collapsed = Vec::new();
+    for id in order {
+        let names = by_event.remove(&id).unwrap_or_default();
+        if !consumers.is_empty() && consumers.iter().all(|c| names.contains(c)) {
+            collapsed.push((ALL_CONSUMERS, id));
+        } else {
+            collapsed.extend(names.into_iter().map(|name| (name, id.clone())));
+        }
+    }
+    collapsed
 }
 
 /// How patient the sweeper is; tests shorten it.
@@ -92,6 +179,9 @@ pub struct RelayTiming {
     pub sweep_after: TimeDelta,
     /// The first retry's delay; each further one doubles it.
     pub backoff: TimeDelta,
+    /// How often a sweep looks again from the floor, for events that
+    /// committed late below what the sweeps in between looked at.
+    pub full_sweep_every: Duration,
 }
 
 impl Default for RelayTiming {
@@ -99,6 +189,7 @@ impl Default for RelayTiming {
         Self {
             sweep_after: SWEEP_AFTER,
             backoff: TimeDelta::seconds(1),
+            full_sweep_every: FULL_SWEEP_EVERY,
         }
     }
 }
@@ -130,7 +221,9 @@ impl Relay {
             consumers: RwLock::new(Vec::new()),
             marks: Mutex::new(Vec::new()),
             failures: Mutex::new(HashMap::new()),
-            floors: Mutex::new(HashMap::new()),
+            watermarks: Mutex::new(HashMap::new()),
+            last_full_sweep: Mutex::new(None),
+            recent: Arc::new(RecentMarks::default()),
         })
     }
 
@@ -141,6 +234,10 @@ impl Relay {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .push(consumer);
+    }
+
+    fn consumer_names(&self) -> Vec<&'static str> {
+        self.consumers().iter().map(|c| c.name()).collect()
     }
 
     fn consumers(&self) -> Vec<Arc<dyn Consumer>> {
@@ -270,6 +367,13 @@ impl Relay {
         if marks.is_empty() {
             return Ok(());
         }
+        let marks = collapse_marks(marks, &self.consumer_names());
+        self.recent.remember(
+            marks
+                .iter()
+                .filter(|(consumer, _)| *consumer == ALL_CONSUMERS)
+                .map(|(_, id)| id.clone()),
+        );
         db::run(&self.pool, move |conn| {
             db::write_transaction(conn, |conn| mark_all_handled(conn, &marks, db::now()))
         })
@@ -280,38 +384,70 @@ impl Relay {
     /// it delivered.
     pub async fn sweep(&self) -> Result<usize, DbError> {
         self.flush_marks().await?;
+        let after = self.timing.sweep_after;
+        // Two index seeks for the whole pass: the newest event old enough
+        // to sweep, and the newest no transaction can still commit below.
+        let (upper, settled) = db::run(&self.pool, move |conn| {
+            Ok::<_, DbError>((
+                newest_seq_before(conn, db::now() - after)?,
+                newest_seq_before(conn, db::now() - GAP_WINDOW)?,
+            ))
+        })
+        .await?;
+        let Some(upper) = upper else {
+            return Ok(0);
+        };
+        let full = {
+            let mut last = self
+                .last_full_sweep
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let due = last.is_none_or(|at| at.elapsed() >= self.timing.full_sweep_every);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
         let mut delivered = 0;
         for consumer in self.consumers() {
-            delivered += self.sweep_one(&consumer).await?;
+            delivered += self.sweep_one(&consumer, upper, settled, full).await?;
         }
         Ok(delivered)
     }
 
-    async fn sweep_one(&self, consumer: &Arc<dyn Consumer>) -> Result<usize, DbError> {
+    /// One consumer's share of a pass: the unhandled events above its
+    /// watermark (its floor on a full sweep) up to `upper`.
+    async fn sweep_one(
+        &self,
+        consumer: &Arc<dyn Consumer>,
+        upper: i64,
+        settled: Option<i64>,
+        full: bool,
+    ) -> Result<usize, DbError> {
         let name = consumer.name();
-        let floor = self
-            .floors
+        let mark = self
+            .watermarks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
             .copied()
-            .unwrap_or(0);
+            .unwrap_or_default();
+        let from = if full {
+            mark.floor
+        } else {
+            mark.floor.max(mark.checked)
+        };
         let after = self.timing.sweep_after;
-        let events = db::run(&self.pool, move |conn| unhandled(conn, name, floor, after)).await?;
-        if events.is_empty() {
-            let new_floor = db::run(&self.pool, settled_floor).await?;
-            if let Some(new_floor) = new_floor.filter(|f| *f > floor) {
-                self.floors
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(name, new_floor);
-            }
-            return Ok(0);
-        }
+        let recent = Arc::clone(&self.recent);
+        let found = db::run(&self.pool, move |conn| {
+            unhandled(conn, name, from, upper, after, &recent)
+        })
+        .await?;
+        let (events, mut reached) = (found.events, found.examined_to);
         let now = db::now();
         let mut delivered = 0;
         // One at a time here: a poison event must not hold the others back.
-        for event in events {
+        for (seq, event) in events {
             let key = (name, event.id.clone());
             let due = self
                 .failures
@@ -320,6 +456,7 @@ impl Relay {
                 .get(&key)
                 .is_none_or(|f| f.retry_at <= now);
             if !due {
+                reached = reached.min(seq - 1);
                 continue;
             }
             let id = event.id.clone();
@@ -335,14 +472,34 @@ impl Relay {
                     .await?;
                     delivered += 1;
                 }
-                Err(err) => self.failed(name, id, err).await?,
+                Err(err) => {
+                    if !self.failed(name, id, err).await? {
+                        reached = reached.min(seq - 1);
+                    }
+                }
             }
+        }
+        let mut watermarks = self
+            .watermarks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = watermarks.entry(name).or_default();
+        entry.checked = entry.checked.max(reached);
+        if full && let Some(settled) = settled {
+            // Everything from the floor up to `reached` was looked at now.
+            entry.floor = entry.floor.max(settled.min(reached));
         }
         Ok(delivered)
     }
 
-    /// Counts a failure; the [`MAX_ATTEMPTS`]-th parks the event.
-    async fn failed(&self, consumer: &'static str, id: String, err: String) -> Result<(), DbError> {
+    /// Counts a failure; the [`MAX_ATTEMPTS`]-th parks the event. Answers
+    /// whether it was parked (it rests then).
+    async fn failed(
+        &self,
+        consumer: &'static str,
+        id: String,
+        err: String,
+    ) -> Result<bool, DbError> {
         let failure = {
             let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
             let entry = failures
@@ -366,7 +523,7 @@ impl Relay {
             "an event failed"
         );
         if failure.attempts < MAX_ATTEMPTS {
-            return Ok(());
+            return Ok(false);
         }
         self.failures
             .lock()
@@ -389,7 +546,8 @@ impl Relay {
                 Ok::<_, DbError>(())
             })
         })
-        .await
+        .await?;
+        Ok(true)
     }
 
     /// Starts the task that writes marks and sweeps, for the process's life.
@@ -470,6 +628,7 @@ mod tests {
             RelayTiming {
                 sweep_after: TimeDelta::zero(),
                 backoff: TimeDelta::milliseconds(1),
+                full_sweep_every: std::time::Duration::ZERO,
             },
         )
     }
@@ -711,5 +870,92 @@ mod tests {
         assert_eq!(length, 3, "b did not send the imported event back");
         b.flush_marks().await.expect("marked");
         assert_eq!(b.sweep().await.expect("swept"), 0, "nothing left for b");
+    }
+
+    #[tokio::test]
+    async fn an_event_committed_late_below_the_watermark_is_found_by_the_full_sweep() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        if !db.is_postgres() {
+            eprintln!("skipped: only PostgreSQL commits below a newer seq");
+            return;
+        }
+        let relay = Relay::with_timing(
+            db.pool(),
+            RelayTiming {
+                sweep_after: TimeDelta::zero(),
+                backoff: TimeDelta::milliseconds(1),
+                full_sweep_every: std::time::Duration::from_millis(400),
+            },
+        );
+        let consumer = Recorder::new("recorder", 0);
+        relay.register(consumer.clone());
+        // A transaction takes a seq and holds its commit back.
+        let late = event(1);
+        let late_id = late.id.clone();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let pool = db.pool();
+        let held = std::thread::spawn(move || {
+            let mut conn = pool.get().expect("a connection");
+            db::write_transaction(&mut conn, |conn| {
+                record(conn, &late)?;
+                wait.recv().ok();
+                Ok::<_, DbError>(())
+            })
+            .expect("committed");
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let early = event(2);
+        db::run(&db.pool(), move |conn| {
+            record(conn, &early).map_err(DbError::Query)
+        })
+        .await
+        .expect("stored");
+        assert_eq!(relay.sweep().await.expect("swept"), 1, "the first pass");
+        go.send(()).expect("released");
+        held.join().expect("joined");
+        assert_eq!(
+            relay.sweep().await.expect("swept"),
+            0,
+            "a pass between full ones looks above its watermark only"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+        assert_eq!(relay.sweep().await.expect("swept"), 1, "the full pass");
+        assert!(consumer.seen().contains(&late_id));
+    }
+
+    #[test]
+    fn an_event_every_consumer_handled_gets_one_mark() {
+        let marks = vec![
+            ("a", "e1".to_owned()),
+            ("b", "e1".to_owned()),
+            ("a", "e2".to_owned()),
+            ("b", "e1".to_owned()),
+        ];
+        assert_eq!(
+            collapse_marks(marks, &["a", "b"]),
+            vec![(ALL_CONSUMERS, "e1".to_owned()), ("a", "e2".to_owned())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_collapsed_mark_counts_for_every_consumer_in_the_sweep() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let (one, two) = (Recorder::new("one", 0), Recorder::new("two", 0));
+        relay.register(one.clone());
+        relay.register(two.clone());
+        relay.emit(vec![event(1)]).await.expect("stored");
+        relay.flush_marks().await.expect("marked");
+        let marks = db::run(&db.pool(), |conn| {
+            outbox_handled::table
+                .select(outbox_handled::consumer)
+                .load::<String>(conn)
+                .map_err(DbError::Query)
+        })
+        .await
+        .expect("read");
+        assert_eq!(marks, vec![ALL_CONSUMERS.to_owned()]);
+        assert_eq!(relay.sweep().await.expect("swept"), 0, "nothing again");
+        assert_eq!((one.seen().len(), two.seen().len()), (1, 1));
     }
 }

@@ -107,33 +107,118 @@ impl From<StoredEvent> for DomainEvent {
     }
 }
 
-/// Events above `floor`, older than `after`, that `consumer` has not
-/// handled, oldest first.
+/// Events a sweep looks at in one pass at most.
+const SCAN_LIMIT: i64 = 10_000;
+
+/// What a sweep found for one consumer.
+pub(super) struct Unhandled {
+    /// The events it has not handled, oldest first, with their `seq`.
+    pub(super) events: Vec<(i64, DomainEvent)>,
+    /// Every event above `from` up to this `seq` (visible now, older than
+    /// `after`) was looked at: handled, or among `events`.
+    pub(super) examined_to: i64,
+}
+
+/// The events above `from` and up to `upper`, older than `after`, that
+/// `consumer` has not handled: the range's ids first (the `seq` index),
+/// then that consumer's marks of just those ids, then the rows of the
+/// unhandled ones, so a pass costs what is new, however long the tables.
 pub(super) fn unhandled(
     conn: &mut DbConn,
     consumer: &'static str,
-    floor: i64,
+    from: i64,
+    upper: i64,
     after: TimeDelta,
-) -> Result<Vec<DomainEvent>, DbError> {
-    let rows: Vec<StoredEvent> = outbox_events::table
-        .filter(outbox_events::seq.gt(floor))
-        .filter(outbox_events::occurred_at.le(db::now() - after))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            outbox_handled::table
-                .filter(outbox_handled::consumer.eq(consumer))
-                .filter(outbox_handled::event_id.eq(outbox_events::id)),
-        )))
-        .order(outbox_events::seq.asc())
-        .limit(SWEEP_BATCH)
-        .select(StoredEvent::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().map(DomainEvent::from).collect())
+    recent: &RecentMarks,
+) -> Result<Unhandled, DbError> {
+    conn.transaction(|conn| {
+        if let DbConn::Pg(pg) = conn {
+            // A plan made for these tables' sizes now, not the generic one
+            // cached while they were small (a scan of every mark).
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                "SET LOCAL plan_cache_mode = force_custom_plan",
+            )?;
+        }
+        unhandled_in(conn, consumer, from, upper, after, recent)
+    })
 }
 
-/// The highest `seq` below which no transaction can still commit an event.
-pub(super) fn settled_floor(conn: &mut DbConn) -> Result<Option<i64>, DbError> {
+fn unhandled_in(
+    conn: &mut DbConn,
+    consumer: &'static str,
+    from: i64,
+    upper: i64,
+    after: TimeDelta,
+    recent: &RecentMarks,
+) -> Result<Unhandled, DbError> {
+    let candidates: Vec<(i64, String)> = outbox_events::table
+        .filter(outbox_events::seq.gt(from))
+        .filter(outbox_events::seq.le(upper))
+        .filter(outbox_events::occurred_at.le(db::now() - after))
+        .order(outbox_events::seq.asc())
+        .limit(SCAN_LIMIT)
+        .select((outbox_events::seq, outbox_events::id))
+        .load(conn)?;
+    let mut examined_to = match candidates.last() {
+        Some((seq, _)) if candidates.len() as i64 == SCAN_LIMIT => *seq,
+        _ => upper,
+    };
+    // What this relay marked lately needs no question to the database.
+    let candidates: Vec<(i64, String)> = candidates
+        .into_iter()
+        .filter(|(_, id)| !recent.contains(id))
+        .collect();
+    let mut handled = std::collections::HashSet::new();
+    for chunk in candidates.chunks(1000) {
+        let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
+        handled.extend(
+            outbox_handled::table
+                .filter(outbox_handled::consumer.eq_any([consumer, ALL_CONSUMERS]))
+                .filter(outbox_handled::event_id.eq_any(ids))
+                .select(outbox_handled::event_id)
+                .load::<String>(conn)?,
+        );
+    }
+    let mut missing: Vec<i64> = candidates
+        .iter()
+        .filter(|(_, id)| !handled.contains(id))
+        .map(|(seq, _)| *seq)
+        .collect();
+    if missing.len() > SWEEP_BATCH as usize {
+        missing.truncate(SWEEP_BATCH as usize);
+        examined_to = missing.last().copied().unwrap_or(examined_to);
+    }
+    if missing.is_empty() {
+        return Ok(Unhandled {
+            events: Vec::new(),
+            examined_to,
+        });
+    }
+    let rows: Vec<(i64, StoredEvent)> = outbox_events::table
+        .filter(outbox_events::seq.eq_any(&missing))
+        .order(outbox_events::seq.asc())
+        .select((outbox_events::seq, StoredEvent::as_select()))
+        .load(conn)?;
+    Ok(Unhandled {
+        events: rows
+            .into_iter()
+            .map(|(seq, row)| (seq, DomainEvent::from(row)))
+            .collect(),
+        examined_to,
+    })
+}
+
+/// The `seq` of the newest event that happened before `at`: one seek on the
+/// `occurred_at` index, however long the table.
+pub(super) fn newest_seq_before(
+    conn: &mut DbConn,
+    at: NaiveDateTime,
+) -> Result<Option<i64>, DbError> {
     Ok(outbox_events::table
-        .filter(outbox_events::occurred_at.lt(db::now() - GAP_WINDOW))
-        .select(diesel::dsl::max(outbox_events::seq))
-        .first::<Option<i64>>(conn)?)
+        .filter(outbox_events::occurred_at.lt(at))
+        .order(outbox_events::occurred_at.desc())
+        .select(outbox_events::seq)
+        .first::<i64>(conn)
+        .optional()?)
 }
