@@ -4,9 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle, Service};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, ResponseError, web};
 use futures_util::future::Either;
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
@@ -15,7 +13,6 @@ use quickfix_shared::auth::SharedAccountGate;
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::EventSet;
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
-use quickfix_shared::idempotency;
 use quickfix_shared::outbox::streams::{self, StreamPublisher, StreamTarget};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::quota::{QuotaLimits, Quotas};
@@ -29,6 +26,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::fallback::{self, RouteTable};
 use crate::glue::{BookingsLocationSink, Crates, SocketsOfEndedLogins};
+use crate::headers::{cors, security_headers};
+use crate::housekeeping::spawn_housekeeping;
+pub use crate::housekeeping::{Retention, purge_expired};
 use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
@@ -357,122 +357,4 @@ fn serve(
         server = server.workers(workers.max(1));
     }
     Ok(server.run())
-}
-
-/// How long each kind of data is kept (`retention.*`).
-#[derive(Debug, Clone, Copy)]
-pub struct Retention {
-    /// Notifications.
-    pub notifications: chrono::Duration,
-    /// Ended or expired logins with their refresh tokens.
-    pub sessions: chrono::Duration,
-    /// The refresh-token lifetime (when a login unused expires).
-    pub refresh_ttl: chrono::Duration,
-    /// Idempotency records.
-    pub idempotency: chrono::Duration,
-}
-
-impl Retention {
-    /// The retention the settings ask for.
-    pub fn of(settings: &Settings) -> Self {
-        let secs = |s: i64| chrono::Duration::seconds(s.max(0));
-        let refresh_ttl = secs(settings.auth.refresh_ttl_secs);
-        Self {
-            notifications: secs(settings.retention.notifications_secs),
-            sessions: match settings.retention.sessions_secs {
-                0 => refresh_ttl,
-                other => secs(other),
-            },
-            refresh_ttl,
-            idempotency: secs(settings.retention.idempotency_secs),
-        }
-    }
-}
-
-/// One pass of the retention purge: each crate deletes its own expired
-/// rows in bounded batches. Safe with several instances at once (each
-/// batch deletes what is still there); answers the rows each kind lost.
-pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<[usize; 3], DbError> {
-    let idempotency = db::run(pool, move |conn| {
-        db::purge_in_batches(conn, |conn, batch| {
-            idempotency::purge_older_than(conn, retention.idempotency, batch)
-        })
-    })
-    .await?;
-    let notifications =
-        quickfix_messaging::purge_notifications(pool, retention.notifications).await?;
-    let sessions =
-        quickfix_users::purge_sessions(pool, retention.sessions, retention.refresh_ttl).await?;
-    Ok([idempotency, notifications, sessions])
-}
-
-/// Periodic upkeep that must not wait for a request: the retention purge.
-fn spawn_housekeeping(pool: DbPool, retention: Retention, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            match purge_expired(&pool, retention).await {
-                Ok([0, 0, 0]) => {}
-                Ok([idempotency, notifications, sessions]) => {
-                    tracing::info!(idempotency, notifications, sessions, "expired data purged");
-                }
-                Err(err) => tracing::warn!(error = %err, "retention purge failed"),
-            }
-        }
-    });
-}
-
-pub(crate) fn cors(origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            HeaderName::from_static("idempotency-key"),
-            HeaderName::from_static("x-request-id"),
-        ])
-        .expose_headers([
-            HeaderName::from_static("x-request-id"),
-            header::RETRY_AFTER,
-            header::LOCATION,
-        ])
-        .max_age(3600);
-    for origin in origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
-}
-
-fn security_headers(
-    headers: &mut actix_web::http::header::HeaderMap,
-    docs: bool,
-    production: bool,
-) {
-    let csp = if docs {
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-         script-src 'self'; frame-ancestors 'none'"
-    } else {
-        "default-src 'none'; frame-ancestors 'none'"
-    };
-    let fixed = [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, csp),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-    ];
-    for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    if production {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
 }

@@ -7,6 +7,8 @@ pub mod event_log;
 pub mod event_types;
 pub mod fallback;
 pub mod glue;
+mod headers;
+pub mod housekeeping;
 pub mod openapi;
 pub mod seed;
 pub mod service;

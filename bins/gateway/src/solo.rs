@@ -21,8 +21,9 @@ use quickfix_shared::outbox::streams::{self, StreamPublisher, StreamTarget};
 use quickfix_shared::request_id::RequestIdMiddleware;
 use utoipa_actix_web::AppExt;
 
-use crate::app::{API_PREFIX, Application, StartupError, cors};
+use crate::app::{API_PREFIX, Application, StartupError};
 use crate::fallback::{self, RouteTable};
+use crate::headers::cors;
 use crate::service;
 use crate::settings::Settings;
 

@@ -85,6 +85,14 @@ id_type!(
     /// A rating's id.
     RatingId
 );
+id_type!(
+    /// A login session's id (access tokens name it).
+    SessionId
+);
+id_type!(
+    /// The id of a service in a provider's catalog.
+    ServiceId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use quickfix_shared::openapi::{
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
 use quickfix_shared::ratelimit::{Limit, client_ip};
-use quickfix_shared::{ApiError, ids::UserId};
+use quickfix_shared::{ApiError, ids::SessionId};
 use serde::{Deserialize, Serialize};
 
 use super::{auth_response, session_meta};
@@ -372,13 +372,13 @@ pub async fn delete_session(
     state: web::Data<UsersState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = UserId::parse(&path).ok_or(UsersError::NotFound("session"))?;
+    let session = SessionId::parse(&path).ok_or(UsersError::NotFound("session"))?;
     let forget = session.to_string();
     let owner = user.id.to_string();
     let ended = events::session_ended(&owner, Some(&forget), &owner);
     relay
         .run(move |conn| {
-            service::revoke_session(conn, &user.id, session.as_str())?;
+            service::revoke_session(conn, &user.id, &session)?;
             Ok::<_, UsersError>(((), vec![ended]))
         })
         .await?;

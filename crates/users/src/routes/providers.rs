@@ -7,7 +7,7 @@ use quickfix_shared::auth::ProviderUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::geo;
-use quickfix_shared::ids::UserId;
+use quickfix_shared::ids::{ServiceId, UserId};
 use quickfix_shared::openapi::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
@@ -183,10 +183,10 @@ pub async fn replace_catalog_service(
     path: web::Path<String>,
     body: ValidJson<CatalogServiceRequest>,
 ) -> Result<web::Json<CatalogServiceResponse>, ApiError> {
-    let id = UserId::parse(&path).ok_or(UsersError::NotFound("service"))?;
+    let id = ServiceId::parse(&path).ok_or(UsersError::NotFound("service"))?;
     let request = body.into_inner();
     let row = db::run(&pool, move |conn| {
-        service::replace_catalog_service(conn, &user.id, id.as_str(), &request)
+        service::replace_catalog_service(conn, &user.id, &id, &request)
     })
     .await?;
     Ok(web::Json(CatalogServiceResponse::of(
@@ -215,9 +215,9 @@ pub async fn delete_catalog_service(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = UserId::parse(&path).ok_or(UsersError::NotFound("service"))?;
+    let id = ServiceId::parse(&path).ok_or(UsersError::NotFound("service"))?;
     db::run(&pool, move |conn| {
-        service::delete_catalog_service(conn, &user.id, id.as_str())
+        service::delete_catalog_service(conn, &user.id, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

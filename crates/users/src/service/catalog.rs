@@ -39,7 +39,7 @@ pub fn add_catalog_service(
     check_catalog(request)?;
     let at = now();
     let row = ProviderService {
-        id: UserId::generate().into_string(),
+        id: ServiceId::generate().into_string(),
         provider_id: provider.to_string(),
         title: request.title.trim().to_owned(),
         description: request.description.clone(),
@@ -59,13 +59,13 @@ pub fn add_catalog_service(
 pub fn replace_catalog_service(
     conn: &mut DbConn,
     provider: &UserId,
-    service_id: &str,
+    service_id: &ServiceId,
     request: &CatalogServiceRequest,
 ) -> Result<ProviderService, UsersError> {
     check_catalog(request)?;
     let at = now();
     let row = ProviderService {
-        id: service_id.to_owned(),
+        id: service_id.to_string(),
         provider_id: provider.to_string(),
         title: request.title.trim().to_owned(),
         description: request.description.clone(),
@@ -85,9 +85,9 @@ pub fn replace_catalog_service(
 pub fn delete_catalog_service(
     conn: &mut DbConn,
     provider: &UserId,
-    service_id: &str,
+    service_id: &ServiceId,
 ) -> Result<(), UsersError> {
-    match repo::delete_catalog_service(conn, provider.as_str(), service_id)? {
+    match repo::delete_catalog_service(conn, provider.as_str(), service_id.as_str())? {
         0 => Err(UsersError::NotFound("service")),
         _ => Ok(()),
     }

@@ -12,7 +12,7 @@ use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point};
-use quickfix_shared::ids::UserId;
+use quickfix_shared::ids::{ServiceId, SessionId, UserId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 use quickfix_shared::{FieldError, storage};
 use quickfix_users_contract::UserSummary;

@@ -68,7 +68,7 @@ pub(super) fn start_session(
     ttl_secs: i64,
 ) -> Result<IssuedLogin, UsersError> {
     let at = now();
-    let session_id = UserId::generate().into_string();
+    let session_id = SessionId::generate().into_string();
     repo::insert_session(
         conn,
         &LoginSession {
@@ -230,10 +230,10 @@ pub fn list_sessions(
 pub fn revoke_session(
     conn: &mut DbConn,
     user: &UserId,
-    session_id: &str,
+    session_id: &SessionId,
 ) -> Result<(), UsersError> {
     db::write_transaction(conn, |conn| {
-        match repo::revoke_session(conn, user.as_str(), session_id, now())? {
+        match repo::revoke_session(conn, user.as_str(), session_id.as_str(), now())? {
             0 => Err(UsersError::NotFound("session")),
             _ => Ok(()),
         }
