@@ -639,24 +639,11 @@ pub fn booking_view(
     provider: &str,
     status: quickfix_bookings_contract::BookingStatus,
 ) -> quickfix_bookings_contract::BookingResponse {
-    let now = chrono::Utc::now();
-    quickfix_bookings_contract::BookingResponse {
-        id: uuid::Uuid::now_v7().to_string(),
-        job_id: uuid::Uuid::now_v7().to_string(),
-        offer_id: uuid::Uuid::now_v7().to_string(),
-        customer_id: customer.to_owned(),
-        provider_id: provider.to_owned(),
-        price_cents: 5000,
-        currency: "EUR".to_owned(),
+    quickfix_bookings_contract::BookingResponse::sample(
+        &quickfix_shared::ids::UserId::from_db(customer.to_owned()),
+        &quickfix_shared::ids::UserId::from_db(provider.to_owned()),
         status,
-        scheduled_for: None,
-        started_at: Some(now),
-        completed_at: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        created_at: now,
-        updated_at: now,
-    }
+    )
 }
 
 /// What the database holds beneath the API, for tests of storage itself (a

@@ -243,32 +243,11 @@ mod tests {
 
     use super::*;
 
-    fn booking(customer: &UserId, provider: &UserId) -> BookingResponse {
-        let now = chrono::Utc::now();
-        BookingResponse {
-            id: "b".to_owned(),
-            job_id: "j".to_owned(),
-            offer_id: "o".to_owned(),
-            customer_id: customer.to_string(),
-            provider_id: provider.to_string(),
-            price_cents: 100,
-            currency: "EUR".to_owned(),
-            status: BookingStatus::InProgress,
-            scheduled_for: None,
-            started_at: Some(now),
-            completed_at: None,
-            cancelled_at: None,
-            cancel_reason: None,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
     #[test]
     fn booking_updates_notify_the_party_that_did_not_act_and_push_to_both() {
         let (customer, provider) = (UserId::generate(), UserId::generate());
         let event = BookingEvent::Updated(BookingUpdated {
-            booking: booking(&customer, &provider),
+            booking: BookingResponse::sample(&customer, &provider, BookingStatus::InProgress),
             actor_id: provider.clone(),
             customer_id: customer.clone(),
             provider_id: provider.clone(),

@@ -92,6 +92,32 @@ pub struct BookingResponse {
     pub updated_at: DateTime<Utc>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
+impl BookingResponse {
+    /// A booking of `customer` with `provider` in `status`, changed now,
+    /// for tests that publish its events by hand.
+    pub fn sample(customer: &UserId, provider: &UserId, status: BookingStatus) -> Self {
+        let now = Utc::now();
+        Self {
+            id: BookingId::generate().into_string(),
+            job_id: JobId::generate().into_string(),
+            offer_id: OfferId::generate().into_string(),
+            customer_id: customer.to_string(),
+            provider_id: provider.to_string(),
+            price_cents: 5000,
+            currency: "EUR".to_owned(),
+            status,
+            scheduled_for: None,
+            started_at: Some(now),
+            completed_at: (status == BookingStatus::Completed).then_some(now),
+            cancelled_at: None,
+            cancel_reason: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// What another crate may know of a booking: who its parties are and how
 /// far it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,23 +241,7 @@ mod tests {
     fn every_kind_round_trips() {
         let (customer, provider) = (UserId::generate(), UserId::generate());
         let now = Utc::now();
-        let booking = BookingResponse {
-            id: BookingId::generate().into_string(),
-            job_id: JobId::generate().into_string(),
-            offer_id: OfferId::generate().into_string(),
-            customer_id: customer.to_string(),
-            provider_id: provider.to_string(),
-            price_cents: 100,
-            currency: "EUR".to_owned(),
-            status: BookingStatus::Completed,
-            scheduled_for: None,
-            started_at: Some(now),
-            completed_at: Some(now),
-            cancelled_at: None,
-            cancel_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let booking = BookingResponse::sample(&customer, &provider, BookingStatus::Completed);
         let facts = BookingFacts::of(&booking);
         assert_eq!(facts.status, BookingStatus::Completed);
         assert_eq!(facts.customer_id, customer);

@@ -24,24 +24,14 @@ fn updated(
     minutes: i64,
 ) -> quickfix_shared::events::DomainEvent {
     let at = Utc::now() + Duration::minutes(minutes);
+    let booking = BookingResponse {
+        updated_at: at,
+        completed_at: (status == BookingStatus::Completed).then_some(at),
+        id: id.to_string(),
+        ..BookingResponse::sample(customer, provider, status)
+    };
     BookingEvent::Updated(BookingUpdated {
-        booking: BookingResponse {
-            id: id.to_string(),
-            job_id: "j".to_owned(),
-            offer_id: "o".to_owned(),
-            customer_id: customer.to_string(),
-            provider_id: provider.to_string(),
-            price_cents: 100,
-            currency: "EUR".to_owned(),
-            status,
-            scheduled_for: None,
-            started_at: None,
-            completed_at: (status == BookingStatus::Completed).then_some(at),
-            cancelled_at: None,
-            cancel_reason: None,
-            created_at: at,
-            updated_at: at,
-        },
+        booking,
         actor_id: provider.clone(),
         customer_id: customer.clone(),
         provider_id: provider.clone(),

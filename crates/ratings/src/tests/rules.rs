@@ -2,53 +2,49 @@
 
 use quickfix_bookings_contract::BookingStatus;
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::Role;
+use quickfix_shared::auth::{AuthUser, Role};
 
-use super::{database, user, world};
+use super::{World, database, user, world};
 use crate::commands;
-use crate::dto::CreateRatingRequest;
+use crate::dto::{CreateRatingRequest, RatingResponse};
 
-fn stars(stars: u8) -> CreateRatingRequest {
-    CreateRatingRequest {
-        stars,
-        comment: Some("  On time.  ".to_owned()),
+impl World {
+    /// `who` rates this world's booking with `stars`.
+    async fn rate(&self, who: &AuthUser, stars: u8) -> Result<RatingResponse, ApiError> {
+        let request = CreateRatingRequest {
+            stars,
+            comment: Some("  On time.  ".to_owned()),
+        };
+        commands::rate(
+            &self.state,
+            &self.relay,
+            who.clone(),
+            self.booking.clone(),
+            request,
+        )
+        .await
     }
-}
 
-fn code(err: ApiError) -> String {
-    err.to_string()
+    /// The kinds of the events delivered so far, sorted.
+    fn sorted_kinds(&self) -> Vec<String> {
+        let mut kinds = self.events.kinds();
+        kinds.sort();
+        kinds
+    }
 }
 
 #[tokio::test]
 async fn ratings_stay_hidden_until_both_parties_rated_then_reveal_together() {
     let db = database();
     let w = world(&db, BookingStatus::Completed, 0);
-    let first = commands::rate(
-        &w.state,
-        &w.relay,
-        w.customer.clone(),
-        w.booking.clone(),
-        stars(4),
-    )
-    .await
-    .expect("rated");
+    let first = w.rate(&w.customer, 4).await.expect("rated");
     assert_eq!(first.stars, 4);
     assert_eq!(first.comment.as_deref(), Some("On time."), "trimmed");
     assert!(w.events.kinds().is_empty(), "a lone rating reveals nothing");
 
-    commands::rate(
-        &w.state,
-        &w.relay,
-        w.provider.clone(),
-        w.booking.clone(),
-        stars(5),
-    )
-    .await
-    .expect("rated");
-    let mut kinds = w.events.kinds();
-    kinds.sort();
+    w.rate(&w.provider, 5).await.expect("rated");
     assert_eq!(
-        kinds,
+        w.sorted_kinds(),
         [
             "rating.aggregate_changed",
             "rating.aggregate_changed",
@@ -63,46 +59,20 @@ async fn ratings_stay_hidden_until_both_parties_rated_then_reveal_together() {
 async fn a_party_rates_once_an_outsider_is_404_and_an_unfinished_booking_409() {
     let db = database();
     let w = world(&db, BookingStatus::Completed, 0);
-    commands::rate(
-        &w.state,
-        &w.relay,
-        w.customer.clone(),
-        w.booking.clone(),
-        stars(3),
-    )
-    .await
-    .expect("rated");
-    let again = commands::rate(
-        &w.state,
-        &w.relay,
-        w.customer.clone(),
-        w.booking.clone(),
-        stars(3),
-    )
-    .await
-    .expect_err("once");
-    assert_eq!(again.status().as_u16(), 409, "{}", code(again));
-    let outsider = commands::rate(
-        &w.state,
-        &w.relay,
-        user(Role::Customer),
-        w.booking.clone(),
-        stars(3),
-    )
-    .await
-    .expect_err("not a party");
+    w.rate(&w.customer, 3).await.expect("rated");
+    let again = w.rate(&w.customer, 3).await.expect_err("once");
+    assert_eq!(again.status().as_u16(), 409, "{again}");
+    let outsider = w
+        .rate(&user(Role::Customer), 3)
+        .await
+        .expect_err("not a party");
     assert_eq!(outsider.status().as_u16(), 404);
 
     let started = world(&db, BookingStatus::InProgress, 0);
-    let early = commands::rate(
-        &started.state,
-        &started.relay,
-        started.customer.clone(),
-        started.booking.clone(),
-        stars(5),
-    )
-    .await
-    .expect_err("not completed");
+    let early = started
+        .rate(&started.customer, 5)
+        .await
+        .expect_err("not completed");
     assert_eq!(early.status().as_u16(), 409);
 }
 
@@ -110,33 +80,15 @@ async fn a_party_rates_once_an_outsider_is_404_and_an_unfinished_booking_409() {
 async fn a_lone_rating_is_revealed_once_the_period_passed() {
     let db = database();
     let w = world(&db, BookingStatus::Completed, 8);
-    commands::rate(
-        &w.state,
-        &w.relay,
-        w.customer.clone(),
-        w.booking.clone(),
-        stars(2),
-    )
-    .await
-    .expect("rated");
-    let mut kinds = w.events.kinds();
-    kinds.sort();
+    w.rate(&w.customer, 2).await.expect("rated");
     assert_eq!(
-        kinds,
+        w.sorted_kinds(),
         ["rating.aggregate_changed", "rating.created"],
         "completed eight days ago: the seven-day period is over"
     );
 
     let fresh = world(&db, BookingStatus::Completed, 0);
-    commands::rate(
-        &fresh.state,
-        &fresh.relay,
-        fresh.customer.clone(),
-        fresh.booking.clone(),
-        stars(2),
-    )
-    .await
-    .expect("rated");
+    fresh.rate(&fresh.customer, 2).await.expect("rated");
     let later = crate::service::now() + chrono::Duration::days(8);
     let revealed = crate::reveal_due(&fresh.relay, later, fresh.state.reveal_after)
         .await
