@@ -605,16 +605,14 @@ async fn an_accept_that_stops_between_its_two_steps_still_makes_its_booking_once
     // to, and the bookings step never runs, as when the process dies
     // between the two.
     let booking_id = BookingId::generate();
-    let bare = Relay::new(app.pool().clone());
-    let accepted = quickfix_jobs::Offers::new(bare)
-        .accept(AcceptOffer {
-            job_id: JobId::parse(&job_id).unwrap(),
-            offer_id: OfferId::parse(&offer_id).unwrap(),
-            customer_id: UserId::parse(&customer.id).unwrap(),
-            booking_id: booking_id.clone(),
-        })
-        .await
-        .unwrap();
+    let command = AcceptOffer {
+        job_id: JobId::parse(&job_id).unwrap(),
+        offer_id: OfferId::parse(&offer_id).unwrap(),
+        customer_id: UserId::parse(&customer.id).unwrap(),
+        booking_id: booking_id.clone(),
+    };
+    let jobs_alone = quickfix_jobs::Offers::new(Relay::new(app.pool().clone()));
+    let accepted = jobs_alone.accept(command.clone()).await.unwrap();
     assert_eq!(accepted.booking_id, booking_id);
     let path = format!("/api/v1/bookings/{booking_id}");
     assert_eq!(app.get_as(&customer.token, &path).await.status(), 404);
@@ -659,14 +657,6 @@ async fn an_accept_that_stops_between_its_two_steps_still_makes_its_booking_once
 
     // The same command again (a caller that lost the answer) answers the
     // same acceptance and makes nothing new.
-    let again = quickfix_jobs::Offers::new(Relay::new(app.pool().clone()))
-        .accept(AcceptOffer {
-            job_id: JobId::parse(&job_id).unwrap(),
-            offer_id: OfferId::parse(&offer_id).unwrap(),
-            customer_id: UserId::parse(&customer.id).unwrap(),
-            booking_id: booking_id.clone(),
-        })
-        .await
-        .unwrap();
+    let again = jobs_alone.accept(command).await.unwrap();
     assert_eq!(again.booking_id, booking_id);
 }
