@@ -96,6 +96,53 @@ pub fn list_conversations(
 
 /// Records a new message as the conversation's newest, unless a newer one
 /// got there first, and moves both participants' activity keys forward.
+/// Makes `message` at `at` the conversation's last one, if `user` is a
+/// participant and `at` is later than its last message: one statement that
+/// also locks the row until commit (the position is then certain). `None`
+/// when not (not a participant, or a clock behind the last message's
+/// time): the caller takes the slow path.
+pub fn claim_last_message(
+    conn: &mut DbConn,
+    id: &str,
+    user: &str,
+    message: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<Conversation>> {
+    diesel::update(
+        conversations::table
+            .find(id)
+            .filter(
+                conversations::user_low
+                    .eq(user)
+                    .or(conversations::user_high.eq(user)),
+            )
+            .filter(
+                conversations::last_message_at
+                    .is_null()
+                    .or(conversations::last_message_at.lt(at)),
+            ),
+    )
+    .set((
+        conversations::last_message_id.eq(message),
+        conversations::last_message_at.eq(at),
+    ))
+    .returning(<Conversation as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// Moves the members' last activity to `at`.
+pub fn touch_members(conn: &mut DbConn, conversation: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        conversation_members::table
+            .filter(conversation_members::conversation_id.eq(conversation))
+            .filter(conversation_members::last_activity_at.lt(at)),
+    )
+    .set(conversation_members::last_activity_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn touch_conversation(
     conn: &mut DbConn,
     conversation: &str,
@@ -119,14 +166,7 @@ pub fn touch_conversation(
         conversations::last_message_at.eq(at),
     ))
     .execute(conn)?;
-    diesel::update(
-        conversation_members::table
-            .filter(conversation_members::conversation_id.eq(conversation))
-            .filter(conversation_members::last_activity_at.lt(at)),
-    )
-    .set(conversation_members::last_activity_at.eq(at))
-    .execute(conn)?;
-    Ok(())
+    touch_members(conn, conversation, at)
 }
 
 /// Takes the row lock of a conversation `user` takes part in and returns
