@@ -8,6 +8,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::dev::Service;
 use actix_web::{App, HttpServer, web};
 use quickfix_ratings::RatingsState;
 use quickfix_ratings::following::{
@@ -23,7 +24,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::app::{API_PREFIX, Application, StartupError};
 use crate::fallback::{self, RouteTable};
-use crate::headers::cors;
+use crate::headers::{cors, security_headers};
 use crate::service;
 use crate::settings::Settings;
 
@@ -71,6 +72,7 @@ impl Application {
         let relay_data = web::Data::new(Arc::clone(&relay));
         let json_limit = JsonLimit(settings.server.json_limit_bytes);
         let origins = settings.cors.origins();
+        let production = settings.app.env == crate::settings::AppEnv::Production;
         // The fallback's 404 and 405 know this service's routes only.
         let (_, document) = App::new()
             .into_utoipa_app()
@@ -93,6 +95,14 @@ impl Application {
                 .service(utoipa_actix_web::scope(API_PREFIX).configure(quickfix_ratings::configure))
                 .into_app()
                 .default_service(web::to(fallback::not_matched))
+                .wrap_fn(move |req, srv| {
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        security_headers(res.headers_mut(), false, production);
+                        Ok(res)
+                    }
+                })
                 .wrap(cors(&origins))
                 .wrap(RequestIdMiddleware)
         })

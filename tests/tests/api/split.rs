@@ -59,6 +59,16 @@ async fn ratings_as_its_own_service_rates_through_events_and_the_profile_shows_i
         "ratings are not the gateway's any more"
     );
 
+    // The service answers like the gateway: problem bodies, its headers.
+    let unknown = app
+        .client
+        .get(format!("{ratings}/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
+
     // Rating through the ratings service, once it has heard of the login
     // and the completed booking.
     let rate = |token: String, stars: u8| {

@@ -440,7 +440,7 @@ impl Relay {
         let after = self.timing.sweep_after;
         let recent = Arc::clone(&self.recent);
         let found = db::run(&self.pool, move |conn| {
-            unhandled(conn, name, from, upper, after, &recent)
+            unhandled(conn, name, Window { from, upper, after }, &recent)
         })
         .await?;
         let (events, mut reached) = (found.events, found.examined_to);

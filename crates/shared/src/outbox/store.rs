@@ -119,16 +119,22 @@ pub(super) struct Unhandled {
     pub(super) examined_to: i64,
 }
 
-/// The events above `from` and up to `upper`, older than `after`, that
-/// `consumer` has not handled: the range's ids first (the `seq` index),
+/// The events of `window` that `consumer` has not handled: the range's ids first (the `seq` index),
 /// then that consumer's marks of just those ids, then the rows of the
 /// unhandled ones, so a pass costs what is new, however long the tables.
+/// The part of the outbox one sweep of one consumer looks at: events above
+/// `from` and up to `upper`, older than `after`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    pub(super) from: i64,
+    pub(super) upper: i64,
+    pub(super) after: TimeDelta,
+}
+
 pub(super) fn unhandled(
     conn: &mut DbConn,
     consumer: &'static str,
-    from: i64,
-    upper: i64,
-    after: TimeDelta,
+    window: Window,
     recent: &RecentMarks,
 ) -> Result<Unhandled, DbError> {
     conn.transaction(|conn| {
@@ -140,16 +146,14 @@ pub(super) fn unhandled(
                 "SET LOCAL plan_cache_mode = force_custom_plan",
             )?;
         }
-        unhandled_in(conn, consumer, from, upper, after, recent)
+        unhandled_in(conn, consumer, window, recent)
     })
 }
 
 fn unhandled_in(
     conn: &mut DbConn,
     consumer: &'static str,
-    from: i64,
-    upper: i64,
-    after: TimeDelta,
+    Window { from, upper, after }: Window,
     recent: &RecentMarks,
 ) -> Result<Unhandled, DbError> {
     let candidates: Vec<(i64, String)> = outbox_events::table
