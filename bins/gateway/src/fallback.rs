@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use quickfix_shared::ApiError;
+use quickfix_shared::{ApiError, ErrorCode};
 use utoipa::openapi::OpenApi;
 
 /// Every documented path with its methods.
@@ -90,7 +90,7 @@ pub async fn not_matched(req: HttpRequest, table: web::Data<RouteTable>) -> Http
         }
         _ => ApiError::new(
             actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "no route matches this path",
         ),
     };

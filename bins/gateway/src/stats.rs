@@ -25,6 +25,7 @@ pub struct StatsResponse {
     /// Messages sent.
     pub messages: i64,
     /// The average of every revealed rating; null without ratings.
+    #[schema(required = true)]
     pub average_rating: Option<f64>,
 }
 

@@ -50,10 +50,12 @@ pub struct BookingEventResponse {
     /// Who acted.
     pub actor_id: String,
     /// The state before; null for the creation.
+    #[schema(required = true)]
     pub from: Option<Status>,
     /// The state after.
     pub to: Status,
     /// Why (cancellations).
+    #[schema(required = true)]
     pub reason: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
@@ -100,8 +102,10 @@ pub struct LocationResponse {
     /// Longitude.
     pub lng: f64,
     /// Heading in degrees.
+    #[schema(required = true)]
     pub heading: Option<f64>,
     /// Speed in m/s.
+    #[schema(required = true)]
     pub speed: Option<f64>,
     /// When it was recorded.
     pub at: DateTime<Utc>,
@@ -125,6 +129,7 @@ pub struct TrackResponse {
     /// The booking.
     pub booking_id: String,
     /// The latest position; null before the first.
+    #[schema(required = true)]
     pub latest: Option<LocationResponse>,
     /// Recent positions, oldest first (the latest last).
     pub trail: Vec<LocationResponse>,

@@ -2,7 +2,7 @@
 //! conversion below fixes each one's status and code.
 
 use quickfix_shared::db::DbError;
-use quickfix_shared::{ApiError, FieldError};
+use quickfix_shared::{ApiError, ErrorCode, FieldError};
 
 /// What can go wrong in the bookings crate.
 #[derive(Debug, thiserror::Error)]
@@ -53,11 +53,11 @@ impl From<BookingsError> for ApiError {
             BookingsError::NotFound(what) => ApiError::not_found(what),
             BookingsError::Forbidden(why) => ApiError::forbidden(why),
             BookingsError::InvalidTransition { from, action } => ApiError::conflict(
-                "invalid_transition",
+                ErrorCode::InvalidTransition,
                 format!("a {from} booking cannot be asked to {action}"),
             ),
             BookingsError::NotActive => ApiError::conflict(
-                "booking_not_active",
+                ErrorCode::BookingNotActive,
                 "location is shared only while a booking is confirmed or in progress",
             ),
             BookingsError::TooFrequent { retry_after_secs } => {

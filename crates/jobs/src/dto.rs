@@ -129,6 +129,7 @@ impl Validate for UpdateJobRequest {
 pub struct JobLocation {
     /// The exact address; null unless the caller is the owner, an admin or
     /// the provider whose offer was accepted.
+    #[schema(required = true)]
     pub address: Option<String>,
     /// Latitude; rounded to 2 decimals for other callers.
     pub lat: f64,
@@ -152,12 +153,14 @@ pub struct JobResponse {
     /// State.
     pub status: JobStatus,
     /// Budget.
+    #[schema(required = true)]
     pub budget_cents: Option<i64>,
     /// Currency of money fields.
     pub currency: String,
     /// Where (see privacy).
     pub location: JobLocation,
     /// When.
+    #[schema(required = true)]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Offers made and not withdrawn.
     pub offer_count: i32,
@@ -261,6 +264,7 @@ pub struct OfferResponse {
     /// The provider's note.
     pub message: String,
     /// When the provider can be there.
+    #[schema(required = true)]
     pub eta: Option<DateTime<Utc>>,
     /// State.
     pub status: OfferStatus,

@@ -2,7 +2,7 @@
 //! conversion below fixes each one's status and code.
 
 use quickfix_shared::db::DbError;
-use quickfix_shared::{ApiError, FieldError};
+use quickfix_shared::{ApiError, ErrorCode, FieldError};
 
 /// What can go wrong in the jobs crate.
 #[derive(Debug, thiserror::Error)]
@@ -51,17 +51,20 @@ impl From<JobsError> for ApiError {
         match err {
             JobsError::NotFound(what) => ApiError::not_found(what),
             JobsError::Forbidden(why) => ApiError::forbidden(why),
-            JobsError::JobNotOpen => ApiError::conflict("job_not_open", "the job is not open"),
+            JobsError::JobNotOpen => {
+                ApiError::conflict(ErrorCode::JobNotOpen, "the job is not open")
+            }
             JobsError::OfferNotPending => {
-                ApiError::conflict("offer_not_pending", "the offer is not pending")
+                ApiError::conflict(ErrorCode::OfferNotPending, "the offer is not pending")
             }
             JobsError::OfferExists => ApiError::conflict(
-                "offer_exists",
+                ErrorCode::OfferExists,
                 "you have a pending offer on this job already",
             ),
-            JobsError::CategoryExists => {
-                ApiError::conflict("category_exists", "a category with this slug exists")
-            }
+            JobsError::CategoryExists => ApiError::conflict(
+                ErrorCode::CategoryExists,
+                "a category with this slug exists",
+            ),
             JobsError::Validation(fields) => ApiError::validation(fields),
             JobsError::Db(err) => ApiError::from(err),
         }

@@ -104,10 +104,12 @@ pub struct ConversationResponse {
     pub id: String,
     /// The job it is about, if any.
     #[schema(format = Uuid)]
+    #[schema(required = true)]
     pub job_id: Option<String>,
     /// Both participants.
     pub participants: Vec<ParticipantResponse>,
     /// The newest message; null before the first.
+    #[schema(required = true)]
     pub last_message: Option<MessageResponse>,
     /// Messages from the other participant the caller has not read.
     pub unread_count: i64,
@@ -214,6 +216,7 @@ pub struct NotificationResponse {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// When the recipient read it; null while unread.
+    #[schema(required = true)]
     pub read_at: Option<DateTime<Utc>>,
     /// When it was made.
     pub created_at: DateTime<Utc>,

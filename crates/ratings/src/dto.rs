@@ -37,6 +37,7 @@ pub struct RatingResponse {
     /// 1 to 5.
     pub stars: u8,
     /// Words.
+    #[schema(required = true)]
     pub comment: Option<String>,
     /// Whether it is revealed (both parties rated, or the reveal period
     /// passed). Only the rater sees an unrevealed rating.
@@ -64,6 +65,7 @@ impl From<&Rating> for RatingResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RatingSummary {
     /// Average stars; null without ratings.
+    #[schema(required = true)]
     pub avg: Option<f64>,
     /// Revealed ratings.
     pub count: i64,
@@ -78,6 +80,7 @@ pub struct UserRatingsResponse {
     /// Ratings, newest first.
     pub items: Vec<RatingResponse>,
     /// The next page's cursor; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Figures over every revealed rating of the user.
     pub summary: RatingSummary,

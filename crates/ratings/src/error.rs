@@ -1,8 +1,8 @@
 //! The ratings crate's errors; handlers answer them as `ApiError`, whose
 //! conversion below fixes each one's status and code.
 
-use quickfix_shared::ApiError;
 use quickfix_shared::db::DbError;
+use quickfix_shared::{ApiError, ErrorCode};
 
 /// What can go wrong in the ratings crate.
 #[derive(Debug, thiserror::Error)]
@@ -35,11 +35,11 @@ impl From<RatingsError> for ApiError {
         match err {
             RatingsError::NotFound(what) => ApiError::not_found(what),
             RatingsError::NotCompleted => ApiError::conflict(
-                "booking_not_completed",
+                ErrorCode::BookingNotCompleted,
                 "a booking can be rated once it is completed",
             ),
             RatingsError::AlreadyRated => {
-                ApiError::conflict("already_rated", "you rated this booking already")
+                ApiError::conflict(ErrorCode::AlreadyRated, "you rated this booking already")
             }
             RatingsError::InvalidStars => {
                 ApiError::invalid_field("stars", "must be between 1 and 5")

@@ -39,6 +39,102 @@ impl FieldError {
     }
 }
 
+/// Declares [`ErrorCode`]: every `code` the server can answer, with the
+/// wire name clients switch on.
+macro_rules! error_codes {
+    ($($(#[$meta:meta])* $variant:ident => $name:literal,)*) => {
+        /// A stable snake_case identifier clients switch on: the closed list of
+        /// every code the server can answer (the `Problem.code` enum of the
+        /// OpenAPI document is made from this type).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$meta])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as clients see it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// 400: malformed JSON, a wrong type, a foreign cursor.
+    BadRequest => "bad_request",
+    /// 422: fields failed validation; `errors` names them.
+    ValidationFailed => "validation_failed",
+    /// 401: missing, malformed, expired or tampered token.
+    Unauthorized => "unauthorized",
+    /// 401: wrong email or password, or an inactive account.
+    InvalidCredentials => "invalid_credentials",
+    /// 403: the caller may see the object but not do this.
+    Forbidden => "forbidden",
+    /// 404: not found or not visible to the caller.
+    NotFound => "not_found",
+    /// 405: the path does not allow this method (`Allow` lists the others).
+    MethodNotAllowed => "method_not_allowed",
+    /// 413: the body is over the configured limit.
+    PayloadTooLarge => "payload_too_large",
+    /// 415: the body is not of the expected media type.
+    UnsupportedMediaType => "unsupported_media_type",
+    /// 429: a rate limit; retry after `Retry-After` seconds.
+    RateLimited => "rate_limited",
+    /// 429: a quota is used up; retry after `Retry-After` seconds.
+    QuotaExceeded => "quota_exceeded",
+    /// 503: the database is unavailable or a bounded queue is full.
+    ServiceUnavailable => "service_unavailable",
+    /// 500: a bug; the body says nothing more.
+    Internal => "internal",
+    /// 409: a generic unique violation no rule anticipated.
+    Conflict => "conflict",
+    /// 409: the email is registered already.
+    EmailTaken => "email_taken",
+    /// 403: the current password is wrong.
+    WrongPassword => "wrong_password",
+    /// 401: a used refresh token was presented again; its login is revoked.
+    RefreshTokenReused => "refresh_token_reused",
+    /// 409: the job is not open.
+    JobNotOpen => "job_not_open",
+    /// 409: the offer is not pending.
+    OfferNotPending => "offer_not_pending",
+    /// 409: the provider has an open offer on this job already.
+    OfferExists => "offer_exists",
+    /// 409: a category with this slug exists.
+    CategoryExists => "category_exists",
+    /// 409: the booking's state does not allow this transition.
+    InvalidTransition => "invalid_transition",
+    /// 409: the booking is not confirmed or in progress.
+    BookingNotActive => "booking_not_active",
+    /// 409: the booking is not completed.
+    BookingNotCompleted => "booking_not_completed",
+    /// 409: the caller rated this booking already.
+    AlreadyRated => "already_rated",
+    /// 422: the Idempotency-Key was used for a different request.
+    IdempotencyKeyReused => "idempotency_key_reused",
+    /// 409: a request with this Idempotency-Key is still running.
+    IdempotencyKeyInProgress => "idempotency_key_in_progress",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// An RFC 9457 problem details body.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -60,7 +156,7 @@ pub struct Problem {
     /// What went wrong in this occurrence, for people.
     pub detail: String,
     /// A stable snake_case identifier clients switch on.
-    pub code: String,
+    pub code: ErrorCode,
     /// The request's `X-Request-Id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -69,11 +165,15 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+/// The `Retry-After` of a 503 for an unavailable database: a hint, since
+/// nobody knows when it comes back.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 /// An error answered to the client as problem+json.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
@@ -82,7 +182,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with any status, code and detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -95,24 +195,24 @@ impl ApiError {
 
     /// 400 `bad_request`: malformed input (bad JSON, wrong type, bad cursor).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, detail)
     }
 
     /// 401 `unauthorized`: missing, malformed, expired or tampered token.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, detail)
     }
 
     /// 403 `forbidden`: the caller may see the object but not do this.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
 
     /// 404 `not_found` for the named kind of object.
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -122,7 +222,7 @@ impl ApiError {
         let allow = allow.into();
         let mut err = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             format!("this path allows only {allow}"),
         );
         err.allow = Some(allow);
@@ -130,7 +230,7 @@ impl ApiError {
     }
 
     /// 409 with a domain-specific code (`job_not_open`, `already_rated`, ...).
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
@@ -138,7 +238,7 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the body is larger than the limit of {limit} bytes"),
         )
     }
@@ -147,7 +247,7 @@ impl ApiError {
     pub fn unsupported_media_type(expected: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("expected Content-Type {expected}"),
         )
     }
@@ -156,7 +256,7 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut err = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             "the request has invalid fields",
         );
         err.errors = errors;
@@ -172,7 +272,7 @@ impl ApiError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let mut err = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many requests; retry later",
         );
         err.retry_after = Some(retry_after_secs.max(1));
@@ -181,7 +281,11 @@ impl ApiError {
 
     /// 429 `quota_exceeded`, retry after the given seconds.
     pub fn quota_exceeded(retry_after_secs: u64, detail: impl Into<String>) -> Self {
-        let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", detail);
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::QuotaExceeded,
+            detail,
+        );
         err.retry_after = Some(retry_after_secs.max(1));
         err
     }
@@ -190,7 +294,7 @@ impl ApiError {
     pub fn busy(retry_after_secs: u64) -> Self {
         let mut err = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             "the server is busy; retry later",
         );
         err.retry_after = Some(retry_after_secs.max(1));
@@ -205,11 +309,13 @@ impl ApiError {
     /// 503 `service_unavailable`; the cause is logged, not shown.
     pub fn unavailable(cause: impl fmt::Display) -> Self {
         tracing::warn!(error = %cause, "service unavailable");
-        Self::new(
+        let mut err = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             "the service is temporarily unavailable; retry later",
-        )
+        );
+        err.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+        err
     }
 
     /// 500 `internal`; the cause is logged once, never shown.
@@ -217,7 +323,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "an internal error occurred",
         )
     }
@@ -228,7 +334,7 @@ impl ApiError {
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 
@@ -244,7 +350,7 @@ impl ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             request_id: request_id::current(),
             errors: self.errors.clone(),
         }
@@ -288,12 +394,13 @@ impl From<DieselError> for ApiError {
             DieselError::NotFound => ApiError::not_found("resource"),
             DieselError::DatabaseError(kind, info) => match kind {
                 DatabaseErrorKind::UniqueViolation => {
-                    ApiError::conflict("conflict", "the resource already exists")
+                    ApiError::conflict(ErrorCode::Conflict, "the resource already exists")
                 }
                 DatabaseErrorKind::ClosedConnection => ApiError::unavailable(info.message()),
-                DatabaseErrorKind::SerializationFailure => {
-                    ApiError::conflict("conflict", "a concurrent change got there first; retry")
-                }
+                DatabaseErrorKind::SerializationFailure => ApiError::conflict(
+                    ErrorCode::Conflict,
+                    "a concurrent change got there first; retry",
+                ),
                 _ if is_busy(info.message()) => ApiError::unavailable(info.message()),
                 _ => ApiError::internal(format!("database error: {}", info.message())),
             },
@@ -329,11 +436,21 @@ mod tests {
 
     #[test]
     fn problem_carries_code_status_and_type() {
-        let problem = ApiError::conflict("job_not_open", "the job is booked").problem();
+        let problem = ApiError::conflict(ErrorCode::JobNotOpen, "the job is booked").problem();
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "job_not_open");
         assert_eq!(problem.type_uri, "urn:quickfix:problem:job_not_open");
         assert_eq!(problem.title, "Conflict");
+    }
+
+    #[test]
+    fn every_code_is_its_wire_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(code.as_str()))
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::{self, DbConn, DbError, DbPool};
-use crate::error::{ApiError, PROBLEM_JSON, is_unique_violation};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON, is_unique_violation};
 use crate::schema::idempotency_keys;
 
 /// The request header.
@@ -176,13 +176,13 @@ where
             Claim::Reused => {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
+                    ErrorCode::IdempotencyKeyReused,
                     "this Idempotency-Key was used for a different request",
                 ));
             }
             Claim::InProgress if tokio::time::Instant::now() >= deadline => {
                 return Err(ApiError::conflict(
-                    "idempotency_key_in_progress",
+                    ErrorCode::IdempotencyKeyInProgress,
                     "a request with this Idempotency-Key is still running",
                 ));
             }

@@ -21,4 +21,4 @@ pub mod storage;
 pub mod testing;
 pub mod text;
 
-pub use error::{ApiError, FieldError, Problem};
+pub use error::{ApiError, ErrorCode, FieldError, Problem};

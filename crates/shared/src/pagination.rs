@@ -110,6 +110,7 @@ pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
     /// The cursor of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -132,7 +132,10 @@ mod tests {
         assert!(quotas.message(&ana).is_ok());
         assert!(quotas.message(&ana).is_ok());
         let err = quotas.message(&ana).expect_err("third message");
-        assert_eq!((err.status().as_u16(), err.code()), (429, "quota_exceeded"));
+        assert_eq!(
+            (err.status().as_u16(), err.code().as_str()),
+            (429, "quota_exceeded")
+        );
         assert!(err.retry_after().is_some());
         assert!(quotas.message(&bob).is_ok(), "quotas are per user");
 

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use quickfix_shared::db::DbError;
-use quickfix_shared::{ApiError, FieldError};
+use quickfix_shared::{ApiError, ErrorCode, FieldError};
 
 /// What can go wrong in the users crate.
 #[derive(Debug, thiserror::Error)]
@@ -63,11 +63,11 @@ impl From<UsersError> for ApiError {
     fn from(err: UsersError) -> Self {
         match err {
             UsersError::EmailTaken => {
-                ApiError::conflict("email_taken", "this email is already registered")
+                ApiError::conflict(ErrorCode::EmailTaken, "this email is already registered")
             }
             UsersError::InvalidCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
                 "the email or password is wrong",
             ),
             UsersError::InvalidRefreshToken => {
@@ -75,12 +75,12 @@ impl From<UsersError> for ApiError {
             }
             UsersError::RefreshTokenReused => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "refresh_token_reused",
+                ErrorCode::RefreshTokenReused,
                 "this refresh token was used already; every token of this login is revoked",
             ),
             UsersError::WrongPassword => ApiError::new(
                 StatusCode::FORBIDDEN,
-                "wrong_password",
+                ErrorCode::WrongPassword,
                 "the current password is wrong",
             ),
             UsersError::NotFound(what) => ApiError::not_found(what),

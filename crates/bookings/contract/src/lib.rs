@@ -77,14 +77,19 @@ pub struct BookingResponse {
     /// State.
     pub status: BookingStatus,
     /// When the work should happen.
+    #[schema(required = true)]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Started.
+    #[schema(required = true)]
     pub started_at: Option<DateTime<Utc>>,
     /// Completed.
+    #[schema(required = true)]
     pub completed_at: Option<DateTime<Utc>>,
     /// Cancelled.
+    #[schema(required = true)]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Why it was cancelled.
+    #[schema(required = true)]
     pub cancel_reason: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
@@ -203,8 +208,10 @@ pub struct BookingLocated {
     #[schema(example = -9.1393)]
     pub lng: f64,
     /// Heading in degrees, if known.
+    #[schema(required = true)]
     pub heading: Option<f64>,
     /// Speed in m/s, if known.
+    #[schema(required = true)]
     pub speed: Option<f64>,
     /// When the position was taken.
     pub at: DateTime<Utc>,

@@ -123,6 +123,7 @@ pub struct AcceptedOffer {
     #[schema(example = 12000)]
     pub price_cents: i64,
     /// When the work should happen, if the job says.
+    #[schema(required = true)]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// The providers whose pending offers were rejected by this acceptance.
     pub rejected_provider_ids: Vec<UserId>,

@@ -42,6 +42,7 @@ pub struct MessageResponse {
     /// The text; empty for an attachment sent without text.
     pub body: String,
     /// The attached file, if any.
+    #[schema(required = true)]
     pub attachment: Option<AttachmentResponse>,
     /// When it was sent.
     pub created_at: DateTime<Utc>,

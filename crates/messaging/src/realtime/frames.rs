@@ -231,7 +231,7 @@ pub fn error_from(err: &ApiError, reference: Option<&str>) -> String {
     encode(
         server::ERROR,
         ErrorFrame {
-            code: err.code(),
+            code: err.code().as_str(),
             message,
             reference,
         },

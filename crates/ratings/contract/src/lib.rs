@@ -41,6 +41,7 @@ pub struct AggregateChanged {
     pub user_id: UserId,
     /// The average of their revealed ratings; null without any.
     #[schema(example = 4.5)]
+    #[schema(required = true)]
     pub avg: Option<f64>,
     /// How many revealed ratings they have.
     #[schema(example = 2)]

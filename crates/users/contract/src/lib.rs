@@ -79,6 +79,7 @@ pub struct SessionEnded {
     pub user_id: UserId,
     /// The login; null when every login of the user ended.
     #[schema(format = Uuid)]
+    #[schema(required = true)]
     pub session_id: Option<String>,
 }
 

@@ -10,12 +10,16 @@ pub struct ProviderResponse {
     /// Display name.
     pub name: String,
     /// Service category slug.
+    #[schema(required = true)]
     pub category: Option<String>,
     /// What the provider does.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// Where the provider works.
+    #[schema(required = true)]
     pub service_area: Option<String>,
     /// Hourly rate.
+    #[schema(required = true)]
     pub hourly_rate_cents: Option<i64>,
     /// Currency of the rate.
     pub currency: String,
@@ -24,10 +28,13 @@ pub struct ProviderResponse {
     /// Taking work now.
     pub is_available: bool,
     /// Base position.
+    #[schema(required = true)]
     pub location: Option<Location>,
     /// Avatar URL.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     /// Average of revealed ratings; null until the first.
+    #[schema(required = true)]
     pub rating_avg: Option<f64>,
     /// Revealed ratings.
     pub rating_count: i32,

@@ -13,18 +13,40 @@ pub struct Location {
     pub lng: f64,
 }
 
+/// The discriminator of a customer's (or admin's) profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerKind {
+    /// Always `customer`.
+    Customer,
+}
+
+/// The discriminator of a provider's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// Always `provider`.
+    Provider,
+}
+
 /// A customer's (or admin's) profile.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CustomerProfile {
+    /// `customer`: the profile union's discriminator.
+    pub kind: CustomerKind,
     /// Display name.
     pub name: String,
     /// Phone.
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// Postal address.
+    #[schema(required = true)]
     pub address: Option<String>,
     /// Avatar URL.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     /// Average of revealed ratings; null until the first.
+    #[schema(required = true)]
     pub rating_avg: Option<f64>,
     /// Revealed ratings.
     pub rating_count: i32,
@@ -33,17 +55,24 @@ pub struct CustomerProfile {
 /// A provider's profile.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProviderProfile {
+    /// `provider`: the profile union's discriminator.
+    pub kind: ProviderKind,
     /// Display name.
     pub name: String,
     /// Phone.
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// Service category slug.
+    #[schema(required = true)]
     pub category: Option<String>,
     /// What the provider does.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// Where the provider works.
+    #[schema(required = true)]
     pub service_area: Option<String>,
     /// Hourly rate.
+    #[schema(required = true)]
     pub hourly_rate_cents: Option<i64>,
     /// Currency of the rate.
     pub currency: String,
@@ -52,18 +81,26 @@ pub struct ProviderProfile {
     /// Taking work now.
     pub is_available: bool,
     /// Base position.
+    #[schema(required = true)]
     pub location: Option<Location>,
     /// Avatar URL.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     /// Average of revealed ratings; null until the first.
+    #[schema(required = true)]
     pub rating_avg: Option<f64>,
     /// Revealed ratings.
     pub rating_count: i32,
 }
 
-/// A profile: the provider shape for providers, the customer shape otherwise.
+/// A profile: the provider shape for providers, the customer shape otherwise;
+/// `kind` tells which.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(discriminator(property_name = "kind", mapping(
+    ("provider" = "#/components/schemas/ProviderProfile"),
+    ("customer" = "#/components/schemas/CustomerProfile")
+)))]
 pub enum ProfileResponse {
     /// A provider's profile.
     Provider(ProviderProfile),
@@ -121,6 +158,7 @@ pub(super) fn location_of(user: &User) -> Option<Location> {
 fn profile_of(user: &User, currency: &str) -> ProfileResponse {
     if user.role == Role::Provider.as_str() {
         ProfileResponse::Provider(ProviderProfile {
+            kind: ProviderKind::Provider,
             name: user.name.clone(),
             phone: user.phone.clone(),
             category: user.category.clone(),
@@ -137,6 +175,7 @@ fn profile_of(user: &User, currency: &str) -> ProfileResponse {
         })
     } else {
         ProfileResponse::Customer(CustomerProfile {
+            kind: CustomerKind::Customer,
             name: user.name.clone(),
             phone: user.phone.clone(),
             address: user.address.clone(),
@@ -157,8 +196,10 @@ pub struct PublicUserResponse {
     /// Display name.
     pub name: String,
     /// Avatar URL.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     /// Average of revealed ratings; null until the first.
+    #[schema(required = true)]
     pub rating_avg: Option<f64>,
     /// Revealed ratings.
     pub rating_count: i32,

@@ -12,8 +12,10 @@ pub struct SessionResponse {
     /// Last refreshed at.
     pub last_used_at: DateTime<Utc>,
     /// The client's `User-Agent` at login.
+    #[schema(required = true)]
     pub user_agent: Option<String>,
     /// The client's IP at login.
+    #[schema(required = true)]
     pub ip: Option<String>,
     /// Whether this is the login of the token making the request.
     pub current: bool,
