@@ -58,21 +58,27 @@ impl RouteTable {
         Self { routes }
     }
 
-    /// The methods allowed on a concrete path, if any route matches it.
+    /// The methods allowed on a concrete path, if any route matches it. As
+    /// in OpenAPI, a concrete segment wins over a templated one, so
+    /// `/jobs/estimate` allows what that path documents, not `/jobs/{id}`'s.
     pub fn allowed(&self, path: &str) -> Option<BTreeSet<String>> {
         let parts: Vec<&str> = split(path).collect();
-        let mut allowed = BTreeSet::new();
-        for (segments, methods) in &self.routes {
-            let matches = segments.len() == parts.len()
-                && segments.iter().zip(&parts).all(|(seg, part)| match seg {
-                    Segment::Param => !part.is_empty(),
-                    Segment::Literal(lit) => lit == part,
-                });
-            if matches {
-                allowed.extend(methods.iter().cloned());
-            }
-        }
-        (!allowed.is_empty()).then_some(allowed)
+        self.routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(seg, part)| match seg {
+                        Segment::Param => !part.is_empty(),
+                        Segment::Literal(lit) => lit == part,
+                    })
+            })
+            .max_by_key(|(segments, _)| {
+                segments
+                    .iter()
+                    .map(|seg| matches!(seg, Segment::Literal(_)))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(_, methods)| methods.clone())
     }
 }
 
@@ -95,4 +101,28 @@ pub async fn not_matched(req: HttpRequest, table: web::Data<RouteTable>) -> Http
         ),
     };
     error.error_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_concrete_path_allows_its_own_methods_not_its_templated_neighbours() {
+        let table = RouteTable::from_openapi(&crate::openapi::document());
+        let methods = |path: &str| {
+            table
+                .allowed(path)
+                .map(|m| m.into_iter().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            methods("/api/v1/jobs/estimate"),
+            Some(vec!["POST".to_owned()])
+        );
+        assert_eq!(
+            methods("/api/v1/jobs/0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10"),
+            Some(vec!["GET".to_owned(), "PATCH".to_owned()])
+        );
+        assert_eq!(methods("/api/v1/nothing/here"), None);
+    }
 }

@@ -36,15 +36,18 @@ impl From<&Category> for CategoryResponse {
 pub struct CreateCategoryRequest {
     /// Lower-case letters, digits and dashes.
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     #[schema(example = "pest-control")]
     pub slug: String,
     /// Display name.
     #[validate(length(min = 1, max = 60))]
+    #[schema(min_length = 1, max_length = 60)]
     #[schema(example = "Pest control")]
     pub name: String,
     /// Words that suggest this category in estimates.
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub keywords: Vec<String>,
 }
 
@@ -53,14 +56,17 @@ pub struct CreateCategoryRequest {
 pub struct LocationInput {
     /// The exact address.
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     #[schema(example = "Rua Augusta 100, Lisboa")]
     pub address: String,
     /// Latitude, -90..90.
     #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     #[schema(example = 38.7101)]
     pub lat: f64,
     /// Longitude, -180..180.
     #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     #[schema(example = -9.1366)]
     pub lng: f64,
 }
@@ -70,18 +76,22 @@ pub struct LocationInput {
 pub struct CreateJobRequest {
     /// Title.
     #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Kitchen sink leaks")]
     pub title: String,
     /// What needs doing.
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     #[schema(example = "Water drips from the pipe under the sink.")]
     pub description: String,
     /// Category slug.
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     #[schema(example = "plumbing")]
     pub category: String,
     /// Budget in minor units, 0..100000000.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     #[serde(default)]
     pub budget_cents: Option<i64>,
     /// Where.
@@ -214,6 +224,7 @@ pub struct ListJobsQuery {
     pub category: Option<String>,
     /// Words in the title or description.
     #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `lat,lng`: only jobs within `radius_km` of it. For providers, who see
     /// coarse locations only, the jobs' coarse points (2 decimals) decide.
@@ -222,11 +233,13 @@ pub struct ListJobsQuery {
     pub radius_km: Option<f64>,
     /// Lowest budget.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[param(minimum = 0, maximum = 100000000)]
     pub min_budget_cents: Option<i64>,
     /// State (customers and admins; providers always see open jobs).
     pub status: Option<JobStatus>,
     /// Items per page, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -237,10 +250,12 @@ pub struct ListJobsQuery {
 pub struct CreateOfferRequest {
     /// Price in minor units, 1..100000000.
     #[validate(range(min = 1, max = 100_000_000))]
+    #[schema(minimum = 1, maximum = 100000000)]
     #[schema(example = 12000)]
     pub price_cents: i64,
     /// A note to the customer.
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     #[schema(example = "I can fix it this afternoon.")]
     pub message: String,
     /// When the provider can be there (RFC 3339).
@@ -294,10 +309,12 @@ impl OfferResponse {
 pub struct EstimateRequest {
     /// The job's title.
     #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Leaking kitchen tap")]
     pub title: String,
     /// The job's description.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
 }

@@ -124,6 +124,7 @@ pub struct ConversationResponse {
 pub struct SendMessageRequest {
     /// The text, 1 to 4000 characters, not only whitespace.
     #[validate(length(min = 1, max = 4000), custom(function = "message_text"))]
+    #[schema(min_length = 1, max_length = 4000)]
     #[schema(min_length = 1, max_length = 4000, example = "On my way, 10 minutes.")]
     pub body: String,
 }
@@ -134,6 +135,7 @@ pub struct SendMessageRequest {
 pub struct ListMessagesQuery {
     /// Items per page, 1 to 100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -184,6 +186,7 @@ pub struct AttachmentUpload {
 pub struct ListNotificationsQuery {
     /// Items per page, 1 to 100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.

@@ -122,17 +122,66 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 fn deserialize_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    serde_path_to_error::deserialize(de).or_else(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
-        classify(&path, &message, inner.is_data())
+        if message.starts_with("invalid type: floating point") {
+            return deserialize_with_integral_floats(body)
+                .unwrap_or_else(|| Err(classify(&path, &message, inner.is_data())));
+        }
+        Err(classify(&path, &message, inner.is_data()))
     })
+}
+
+/// JSON Schema counts `2.0` as the integer 2, and so does the API: a body
+/// whose integral floats stand where integers go is read again with them
+/// as integers. `None` when there is nothing to convert.
+fn deserialize_with_integral_floats<T: DeserializeOwned>(
+    body: &[u8],
+) -> Option<Result<T, ApiError>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !integral_floats_to_integers(&mut value) {
+        return None;
+    }
+    Some(serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        classify(&path, &err.into_inner().to_string(), true)
+    }))
+}
+
+/// Replaces every float with no fractional part that fits an `i64` by that
+/// integer; whether anything changed.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(number) => match number.as_f64() {
+            Some(float)
+                if number.is_f64()
+                    && float.fract() == 0.0
+                    && float >= i64::MIN as f64
+                    && float < i64::MAX as f64 =>
+            {
+                *value = serde_json::Value::from(float as i64);
+                true
+            }
+            _ => false,
+        },
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            integral_floats_to_integers(item) || changed
+        }),
+        serde_json::Value::Object(fields) => fields.values_mut().fold(false, |changed, item| {
+            integral_floats_to_integers(item) || changed
+        }),
+        _ => false,
+    }
 }
 
 /// Turns a deserialization failure into 400 or 422.
 fn classify(path: &str, message: &str, is_data: bool) -> ApiError {
     let message = strip_position(message);
+    if is_data && message.starts_with("invalid value: integer") {
+        return ApiError::invalid_field(path, "is out of range");
+    }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or_default();
         let full = if path == "." || path.is_empty() {
@@ -205,12 +254,23 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
             ApiError::invalid_field(field, "is required")
         } else if message.starts_with("unknown variant") {
             ApiError::invalid_field(path, message)
+        } else if is_out_of_range_integer(query, &path) {
+            ApiError::invalid_field(path, "is out of range")
         } else {
             ApiError::bad_request(format!("invalid query parameter `{path}`: {message}"))
         }
     })?;
     value.validate().map_err(validation_error)?;
     Ok(value)
+}
+
+/// Whether the query parameter `name` is written as an integer (digits with
+/// an optional sign): a failure to read it is then its range, not its type.
+fn is_out_of_range_integer(query: &str, name: &str) -> bool {
+    form_urlencoded_parse(query).any(|(key, value)| {
+        let digits = value.strip_prefix(['-', '+']).unwrap_or(&value);
+        key == name && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
@@ -360,6 +420,39 @@ mod tests {
             status_of(r#"{"name":"toolong","count":1}"#),
             StatusCode::UNPROCESSABLE_ENTITY
         );
+    }
+
+    #[test]
+    fn an_integer_out_of_its_range_is_422_naming_it_and_an_integral_float_is_an_integer() {
+        for body in [
+            r#"{"name":"ab","count":-1}"#,
+            r#"{"name":"ab","count":9223372036854775808}"#,
+        ] {
+            let err = parse_json::<Sample>(body.as_bytes()).expect_err(body);
+            assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(err.field_errors()[0].field, "count");
+        }
+        assert_eq!(status_of(r#"{"name":"ab","count":2.0}"#), StatusCode::OK);
+        assert_eq!(
+            status_of(r#"{"name":"ab","count":2.5}"#),
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Paging {
+        #[expect(dead_code, reason = "only deserialized")]
+        limit: Option<u32>,
+    }
+
+    #[test]
+    fn a_query_integer_out_of_range_is_422_and_a_float_is_400() {
+        for query in ["limit=-1", "limit=99999999999999999999"] {
+            let err = parse_query::<Paging>(query).expect_err(query);
+            assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        }
+        let err = parse_query::<Paging>("limit=1.5").expect_err("a float");
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct PageParams {
     /// Items per page, 1 to 100 (default 20).
     #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -37,9 +38,15 @@ impl PageParams {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
-    /// The decoded cursor, or 400 when it is not one the server issued.
+    /// The decoded cursor, or 400 when it is not one the server issued. An
+    /// empty `cursor=` is the first page, as a client that writes every
+    /// parameter (with `next_cursor` still null) expects.
     pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
-        self.cursor.as_deref().map(Cursor::decode).transpose()
+        self.cursor
+            .as_deref()
+            .filter(|cursor| !cursor.is_empty())
+            .map(Cursor::decode)
+            .transpose()
     }
 }
 

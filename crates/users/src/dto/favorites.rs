@@ -7,5 +7,6 @@ use super::*;
 pub struct FavoriteRequest {
     /// The provider to remember.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub provider_id: String,
 }
