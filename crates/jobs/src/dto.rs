@@ -313,9 +313,9 @@ pub struct EstimateRequest {
     #[schema(example = "Leaking kitchen tap")]
     pub title: String,
     /// The job's description.
-    #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
-    #[serde(default)]
+    #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(example = "Water drips from the tap under the kitchen sink.")]
     pub description: String,
 }
 

@@ -260,16 +260,6 @@ pub fn find_offer(conn: &mut DbConn, job_id: &str, offer_id: &str) -> QueryResul
         .optional()
 }
 
-/// Whether a provider has any offer on a job.
-pub fn has_offered(conn: &mut DbConn, job_id: &str, provider_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        offers::table
-            .filter(offers::job_id.eq(job_id))
-            .filter(offers::provider_id.eq(provider_id)),
-    ))
-    .get_result(conn)
-}
-
 /// A job's offers newest first after `cursor`, optionally only one
 /// provider's.
 pub fn list_offers(

@@ -90,6 +90,7 @@ pub async fn create_offer(
         (status = 200, description = "Offers.", body = Page<OfferResponse>),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 422, response = ValidationFailed),
         (status = 503, response = ServiceUnavailable),

@@ -43,7 +43,8 @@ pub fn create_offer(
 }
 
 /// A job's offers as the viewer may see them: the owner and admins all, a
-/// provider only its own; anyone else gets 404.
+/// provider only its own; another customer, who may see the job but not
+/// its offers, gets 403.
 pub fn list_offers(
     conn: &mut DbConn,
     viewer: &AuthUser,
@@ -56,7 +57,9 @@ pub fn list_offers(
         Role::Admin => None,
         Role::Customer if job.customer_id == viewer.id.as_str() => None,
         Role::Provider => Some(viewer.id.as_str()),
-        Role::Customer => return Err(JobsError::NotFound("job")),
+        Role::Customer => {
+            return Err(JobsError::Forbidden("only the job's owner sees its offers"));
+        }
     };
     let rows = repo::list_offers(conn, job_id.as_str(), only, cursor, i64::from(limit) + 1)?;
     Ok(Page::from_rows(

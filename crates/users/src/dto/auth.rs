@@ -64,9 +64,9 @@ pub struct LoginRequest {
 /// `POST /auth/refresh` and `POST /auth/logout`
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
-    /// The refresh token from the last login or refresh.
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    /// The refresh token from the last login or refresh. Any string that is
+    /// not a live refresh token the server issued (an access token, an empty
+    /// or a very long string) is 401, whatever its length.
     pub refresh_token: String,
 }
 
@@ -80,9 +80,15 @@ pub struct AuthResponse {
     /// A single-use token for `/auth/refresh`.
     pub refresh_token: String,
     /// Always `Bearer`.
-    #[schema(example = "Bearer")]
-    pub token_type: String,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     #[schema(example = 900)]
     pub expires_in: i64,
+}
+
+/// How the access token is presented: always `Bearer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum TokenType {
+    /// `Authorization: Bearer <access_token>`.
+    Bearer,
 }

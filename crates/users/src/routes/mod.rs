@@ -70,7 +70,7 @@ fn auth_response(
         user: UserResponse::private(&login.user, &state.config.currency),
         access_token: keys.issue(&user_id, role, &login.session_id)?,
         refresh_token: login.refresh_token.clone(),
-        token_type: "Bearer".to_owned(),
+        token_type: crate::dto::TokenType::Bearer,
         expires_in: keys.access_ttl_secs(),
     })
 }
