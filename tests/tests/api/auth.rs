@@ -301,6 +301,18 @@ async fn an_unknown_refresh_token_is_401() {
 }
 
 #[tokio::test]
+async fn an_access_token_or_a_long_string_sent_to_refresh_is_401_whatever_its_length() {
+    let app = TestApp::spawn().await;
+    let user = TestUser::customer().register(&app).await;
+    for token in [user.token.clone(), "x".repeat(300), String::new()] {
+        let response = app
+            .post_json("/api/v1/auth/refresh", &json!({"refresh_token": token}))
+            .await;
+        assert_problem(response, 401, "unauthorized").await;
+    }
+}
+
+#[tokio::test]
 async fn logout_kills_the_login_and_its_access_token() {
     let app = TestApp::spawn().await;
     let user = TestUser::customer().register(&app).await;

@@ -574,7 +574,7 @@ async fn estimates_use_accepted_offers_once_there_are_enough() {
             &customer.token,
             Method::POST,
             "/api/v1/jobs/estimate",
-            &json!({"title": "Repaint my living room wall"}),
+            &json!({"title": "Repaint my living room wall", "description": "One wall, white"}),
         )
         .await,
     )

@@ -91,3 +91,62 @@ async fn configured_origins_pass_cors_and_others_do_not() {
             .contains_key("access-control-allow-origin")
     );
 }
+
+#[tokio::test]
+async fn an_integer_out_of_range_is_422_naming_it_an_integral_float_is_an_integer_a_fraction_is_400()
+ {
+    let app = TestApp::spawn().await;
+    let customer = quickfix_tests::TestUser::customer().register(&app).await;
+    let provider = quickfix_tests::TestUser::provider().register(&app).await;
+    let job = app
+        .post_job(
+            &customer,
+            &quickfix_tests::job_body("Fix the tap", "plumbing", 38.71, -9.14),
+        )
+        .await;
+    let offers = format!("/api/v1/jobs/{}/offers", job["id"].as_str().unwrap());
+    let offer = |price: serde_json::Value| {
+        let (app, token, path) = (&app, provider.token.clone(), offers.clone());
+        async move {
+            app.send_json_as(
+                &token,
+                Method::POST,
+                &path,
+                &serde_json::json!({"price_cents": price, "message": "Soon"}),
+            )
+            .await
+        }
+    };
+    for price in [
+        serde_json::json!(-1),
+        serde_json::json!(100_000_001),
+        serde_json::json!(9_223_372_036_854_775_808_u64),
+    ] {
+        let problem = assert_problem(offer(price.clone()).await, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], "price_cents", "{price}");
+    }
+    assert_problem(offer(serde_json::json!(12.5)).await, 400, "bad_request").await;
+    let accepted = offer(serde_json::json!(9500.0)).await;
+    assert_eq!(accepted.status(), 201);
+    assert_eq!(quickfix_tests::json(accepted).await["price_cents"], 9500);
+    for query in ["limit=-1", "limit=99999999999999999999"] {
+        let problem = assert_problem(
+            app.get_as(&customer.token, &format!("/api/v1/jobs?{query}"))
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "limit", "{query}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_cursor_is_the_first_page() {
+    let app = TestApp::spawn().await;
+    let customer = quickfix_tests::TestUser::customer().register(&app).await;
+    let page = app
+        .get_as(&customer.token, "/api/v1/notifications?cursor=")
+        .await;
+    assert_eq!(page.status(), 200);
+}

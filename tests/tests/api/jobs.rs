@@ -83,7 +83,7 @@ async fn categories_are_seeded_and_admins_add_more() {
             &app,
             &customer,
             "/api/v1/jobs/estimate",
-            &json!({"title": "Mice in the attic"}),
+            &json!({"title": "Mice in the attic", "description": "Scratching at night"}),
         )
         .await,
     )
@@ -326,12 +326,14 @@ async fn lists_depend_on_the_role_and_filter() {
     )
     .await;
     let cancelled = format!("/api/v1/jobs/{}", bo_job["id"].as_str().unwrap());
-    assert_problem(
-        app.get_as(&provider.token, &cancelled).await,
-        404,
-        "not_found",
-    )
-    .await;
+    let seen = app.get_as(&provider.token, &cancelled).await;
+    assert_eq!(seen.status(), 200, "every signed-in user sees a job");
+    let seen = json(seen).await;
+    assert_eq!(seen["status"], "cancelled");
+    assert!(
+        seen["location"]["address"].is_null(),
+        "redacted for a stranger"
+    );
     let _ = leak;
 }
 
@@ -536,8 +538,8 @@ async fn offers_are_one_pending_per_provider_and_seen_by_the_right_people() {
     assert_eq!(own["items"][0]["provider_id"], first.id.as_str());
     assert_problem(
         app.get_as(&stranger.token, &offers_path).await,
-        404,
-        "not_found",
+        403,
+        "forbidden",
     )
     .await;
     assert_eq!(
@@ -673,7 +675,7 @@ async fn estimates_guess_the_category_and_fall_back_without_data() {
             &app,
             &user,
             "/api/v1/jobs/estimate",
-            &json!({"title": "Walk my dog"}),
+            &json!({"title": "Walk my dog", "description": "Twice a day"}),
         )
         .await,
     )
@@ -685,6 +687,15 @@ async fn estimates_guess_the_category_and_fall_back_without_data() {
         "validation_failed",
     )
     .await;
+    let missing = post(
+        &app,
+        &user,
+        "/api/v1/jobs/estimate",
+        &json!({"title": "Walk my dog"}),
+    )
+    .await;
+    assert_eq!(missing.status(), 422);
+    assert_eq!(json(missing).await["errors"][0]["field"], "description");
     assert_problem(
         app.post_json("/api/v1/jobs/estimate", &json!({"title": "x"}))
             .await,

@@ -62,3 +62,148 @@ fn every_operation_documents_its_responses_and_has_an_id() {
         }
     }
 }
+
+fn document() -> serde_json::Value {
+    serde_json::from_str(COMMITTED).unwrap()
+}
+
+#[test]
+fn problem_code_is_the_closed_list_of_every_code_the_server_emits() {
+    let doc = document();
+    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    let emitted: Vec<&str> = quickfix_shared::ErrorCode::ALL
+        .iter()
+        .map(|code| code.as_str())
+        .collect();
+    assert_eq!(
+        listed, emitted,
+        "the document's codes drifted from ErrorCode"
+    );
+    let contract = [
+        "bad_request",
+        "validation_failed",
+        "unauthorized",
+        "invalid_credentials",
+        "forbidden",
+        "not_found",
+        "method_not_allowed",
+        "payload_too_large",
+        "rate_limited",
+        "service_unavailable",
+        "internal",
+        "email_taken",
+        "wrong_password",
+        "refresh_token_reused",
+        "job_not_open",
+        "offer_not_pending",
+        "offer_exists",
+        "invalid_transition",
+        "booking_not_active",
+        "booking_not_completed",
+        "already_rated",
+        "idempotency_key_reused",
+        "quota_exceeded",
+    ];
+    for code in contract {
+        assert!(listed.contains(&code), "the contract's {code} is missing");
+    }
+}
+
+#[test]
+fn every_operation_states_its_security_request_id_and_the_global_limit() {
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["security"].is_array(), "{method} {path}: no security");
+            assert!(
+                !op["summary"].as_str().unwrap_or_default().contains('\n'),
+                "{method} {path}: a summary of more than a line"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("429"), "{method} {path}: no 429");
+            for (status, response) in responses {
+                let headers = match response.get("$ref").and_then(|r| r.as_str()) {
+                    Some(name) => {
+                        let name = name.rsplit('/').next().unwrap();
+                        doc["components"]["responses"][name]["headers"].clone()
+                    }
+                    None => response["headers"].clone(),
+                };
+                assert!(
+                    headers.get("X-Request-Id").is_some(),
+                    "{method} {path} {status}: no X-Request-Id"
+                );
+                if status == "429" || status == "503" {
+                    assert!(
+                        headers.get("Retry-After").is_some(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if op["requestBody"]["content"]
+                .get("application/json")
+                .is_some()
+            {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        doc["paths"]["/api/v1/auth/login"]["post"]["security"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(doc["paths"].get("/api-docs/openapi.json").is_some());
+    assert!(doc["paths"].get("/docs/").is_some());
+}
+
+#[test]
+fn profiles_are_a_union_discriminated_by_kind_and_pages_refer_to_their_items() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["ProfileResponse"]["discriminator"]["propertyName"],
+        "kind"
+    );
+    assert_eq!(
+        schemas["ProviderProfile"]["properties"]["kind"]["$ref"],
+        "#/components/schemas/ProviderKind"
+    );
+    assert_eq!(
+        schemas["Page_JobResponse"]["properties"]["items"]["items"]["$ref"],
+        "#/components/schemas/JobResponse"
+    );
+    let required = schemas["JobResponse"]["required"].as_array().unwrap();
+    for field in ["budget_cents", "scheduled_for"] {
+        assert!(
+            required.iter().any(|r| r == field),
+            "{field} is always sent, so required"
+        );
+    }
+    let limit = doc["paths"]["/api/v1/jobs"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()["schema"]
+        .clone();
+    assert_eq!(
+        (
+            limit["minimum"].as_i64(),
+            limit["maximum"].as_i64(),
+            limit["default"].as_i64()
+        ),
+        (Some(1), Some(100), Some(20))
+    );
+}

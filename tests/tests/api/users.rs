@@ -601,3 +601,14 @@ async fn admins_list_deactivate_and_verify_and_others_get_403() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn every_profile_names_its_kind() {
+    let app = TestApp::spawn().await;
+    let customer = TestUser::customer().register(&app).await;
+    let provider = TestUser::provider().register(&app).await;
+    for (session, kind) in [(&customer, "customer"), (&provider, "provider")] {
+        let me = json(app.get_as(&session.token, "/api/v1/auth/me").await).await;
+        assert_eq!(me["profile"]["kind"], kind);
+    }
+}
