@@ -32,6 +32,9 @@ const STALE_PENDING: chrono::Duration = chrono::Duration::seconds(60);
 /// How long a duplicate waits for the first request before 409.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
 
+/// The longest `Idempotency-Key`, in visible ASCII characters.
+pub const MAX_KEY_LEN: usize = 255;
+
 /// The optional `Idempotency-Key` header of a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
@@ -44,7 +47,7 @@ impl FromRequest for IdempotencyKey {
         let key = match req.headers().get(HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(value) => match value.to_str() {
-                Ok(key) if !key.is_empty() && key.len() <= 255 => {
+                Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN => {
                     Ok(IdempotencyKey(Some(key.to_owned())))
                 }
                 _ => Err(ApiError::invalid_field(

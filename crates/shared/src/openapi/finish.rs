@@ -10,6 +10,16 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::idempotency::MAX_KEY_LEN;
+use crate::text::is_multi_line;
+
+/// A single-line text field: no C0 control character and no DEL
+/// ([`crate::text`]'s rule).
+const SINGLE_LINE: &str = "^[^\\u0000-\\u001F\\u007F]*$";
+/// A multi-line text field: tab, line feed, and a carriage return only
+/// before a line feed, besides what a single line allows.
+const MULTI_LINE: &str = "^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F]|\\r\\n)*$";
+
 /// Operations that touch no database and so never answer 503.
 const WITHOUT_DATABASE: &[&str] = &["get_health", "get_metrics", "get_openapi", "get_docs"];
 
@@ -56,6 +66,92 @@ pub fn finish(doc: &mut Value, options: &Finish) {
     if let Some(schemas_mut) = doc["components"]["schemas"].as_object_mut() {
         reference_page_items(schemas_mut, &schemas);
     }
+    let requests = request_schemas(doc);
+    if let Some(schemas_mut) = doc["components"]["schemas"].as_object_mut() {
+        for name in requests {
+            if let Some(schema) = schemas_mut.get_mut(&name) {
+                text_patterns(schema, None);
+            }
+        }
+    }
+}
+
+/// The component schemas a request body refers to, directly or through
+/// other components.
+fn request_schemas(doc: &Value) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|ops| ops.values()) {
+                collect_refs(&op["requestBody"], &mut pending);
+            }
+        }
+    }
+    while let Some(name) = pending.pop() {
+        if found.contains(&name) {
+            continue;
+        }
+        collect_refs(&doc["components"]["schemas"][&name], &mut pending);
+        found.push(name);
+    }
+    found
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            if let Some(name) = fields
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_owned());
+            }
+            fields.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Gives every free-text string of a request schema the control-character
+/// pattern of its field (multi-line by name, as the extractors decide).
+fn text_patterns(schema: &mut Value, field: Option<&str>) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let is_string = match object.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    let free_text = !["format", "enum", "const", "pattern", "$ref"]
+        .iter()
+        .any(|k| object.contains_key(*k));
+    if is_string && free_text {
+        let pattern = if field.is_some_and(is_multi_line) {
+            MULTI_LINE
+        } else {
+            SINGLE_LINE
+        };
+        object.insert("pattern".into(), json!(pattern));
+    }
+    if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, property) in properties.iter_mut() {
+            text_patterns(property, Some(name));
+        }
+    }
+    if let Some(items) = object.get_mut("items") {
+        text_patterns(items, field);
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(Value::Array(variants)) = object.get_mut(key) {
+            for variant in variants {
+                text_patterns(variant, field);
+            }
+        }
+    }
 }
 
 fn add_headers(doc: &mut Value) {
@@ -101,6 +197,11 @@ fn finish_operation(op: &mut Map<String, Value>) {
         .map(|content| content.keys().cloned().collect())
         .unwrap_or_default();
     let reads_body = body_types.iter().any(|t| t == JSON || t == MULTIPART);
+    if let Some(parameters) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for parameter in parameters {
+            finish_parameter(parameter);
+        }
+    }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
         return;
     };
@@ -123,6 +224,24 @@ fn finish_operation(op: &mut Map<String, Value>) {
         if response.get("$ref").is_none() {
             add_response_headers(response, status == "429" || status == "503");
         }
+    }
+}
+
+/// Query text is single-line text; `Idempotency-Key` is 1 to
+/// [`MAX_KEY_LEN`] visible ASCII characters.
+fn finish_parameter(parameter: &mut Value) {
+    let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+    match parameter["in"].as_str() {
+        Some("header") if name == "Idempotency-Key" => {
+            parameter["schema"] = json!({
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_KEY_LEN,
+                "pattern": "^[!-~]+$",
+            });
+        }
+        Some("query") => text_patterns(&mut parameter["schema"], None),
+        _ => {}
     }
 }
 
