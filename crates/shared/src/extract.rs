@@ -166,12 +166,20 @@ fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
             }
             _ => false,
         },
-        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
-            integral_floats_to_integers(item) || changed
-        }),
-        serde_json::Value::Object(fields) => fields.values_mut().fold(false, |changed, item| {
-            integral_floats_to_integers(item) || changed
-        }),
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= integral_floats_to_integers(item);
+            }
+            changed
+        }
+        serde_json::Value::Object(fields) => {
+            let mut changed = false;
+            for item in fields.values_mut() {
+                changed |= integral_floats_to_integers(item);
+            }
+            changed
+        }
         _ => false,
     }
 }
