@@ -78,6 +78,7 @@ pub struct CreateJobRequest {
     #[validate(length(min = 1, max = 120))]
     #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Kitchen sink leaks")]
+    #[schema(pattern = "\\S")]
     pub title: String,
     /// What needs doing.
     #[validate(length(min = 1, max = 5000))]
@@ -106,11 +107,13 @@ pub struct CreateJobRequest {
 /// nullable ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UpdateJobRequest {
-    /// Title (1..120).
+    /// Title (1..120, not blank).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 120, pattern = "\\S")]
     pub title: Option<String>,
-    /// Description (1..5000).
+    /// Description (1..5000, not blank).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub description: Option<String>,
     /// Category slug.
     #[serde(default)]

@@ -124,8 +124,8 @@ pub struct ConversationResponse {
 pub struct SendMessageRequest {
     /// The text, 1 to 4000 characters, not only whitespace.
     #[validate(length(min = 1, max = 4000), custom(function = "message_text"))]
-    #[schema(min_length = 1, max_length = 4000)]
-    #[schema(min_length = 1, max_length = 4000, example = "On my way, 10 minutes.")]
+    #[schema(min_length = 1, max_length = 4000, pattern = "\\S")]
+    #[schema(example = "On my way, 10 minutes.")]
     pub body: String,
 }
 

@@ -110,14 +110,79 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the request body is empty; expected JSON",
         ));
     }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
     if text::json_may_hold_controls(body)
         && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
     {
+        integral_floats_to_integers(&mut value);
+        for path in ignored_paths::<T>(&value) {
+            remove_path(&mut value, &path);
+        }
         text::check_json(&mut value)?;
         let cleaned = serde_json::to_vec(&value).map_err(ApiError::internal)?;
         return deserialize_json(&cleaned);
     }
     deserialize_json(body)
+}
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The paths of the keys `T` does not read: they are no field of the
+/// request, so the text rule (and with it a 422) does not reach them.
+fn ignored_paths<T: DeserializeOwned>(value: &serde_json::Value) -> Vec<Vec<Step>> {
+    let mut ignored = Vec::new();
+    let _: Result<T, _> = serde_ignored::deserialize(value, |path| ignored.push(steps(&path)));
+    ignored
+}
+
+fn steps(path: &serde_ignored::Path<'_>) -> Vec<Step> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut steps = steps(parent);
+            steps.push(Step::Index(*index));
+            steps
+        }
+        Path::Map { parent, key } => {
+            let mut steps = steps(parent);
+            steps.push(Step::Key(key.clone()));
+            steps
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => steps(parent),
+    }
+}
+
+fn remove_path(value: &mut serde_json::Value, path: &[Step]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = value;
+    for step in parents {
+        let next = match (step, at) {
+            (Step::Key(key), serde_json::Value::Object(fields)) => fields.get_mut(key),
+            (Step::Index(index), serde_json::Value::Array(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let (Step::Key(key), serde_json::Value::Object(fields)) = (last, at) {
+        fields.remove(key);
+    }
 }
 
 fn deserialize_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -353,6 +418,9 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// A slug as the OpenAPI document states it: what [`is_slug`] accepts.
+pub const SLUG_PATTERN: &str = "^[a-z0-9-]{1,50}$";
+
 /// Whether `value` is a slug: 1 to 50 lower-case ASCII letters, digits and
 /// dashes (category slugs).
 pub fn is_slug(value: &str) -> bool {
@@ -461,6 +529,24 @@ mod tests {
         }
         let err = parse_query::<Paging>("limit=1.5").expect_err("a float");
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_key_the_request_does_not_read_is_ignored_even_with_control_characters() {
+        assert_eq!(
+            status_of("{\"name\":\"ab\",\"count\":1,\"x\\u0001\":{\"y\":\"\\u0002\"}}"),
+            StatusCode::OK
+        );
+        assert_eq!(
+            status_of("{\"name\":\"a\\u0001\",\"count\":1}"),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_400_even_where_serde_would_read_an_array() {
+        assert_eq!(status_of(r#"["ab", 1]"#), StatusCode::BAD_REQUEST);
+        assert_eq!(status_of("1"), StatusCode::BAD_REQUEST);
     }
 
     #[test]

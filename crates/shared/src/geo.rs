@@ -27,7 +27,8 @@ impl Point {
             .then_some(Self { lat, lng })
     }
 
-    /// Parses `lat,lng`; 422 on the `near` field otherwise.
+    /// Parses `lat,lng` (plain decimals, as [`NEAR_PATTERN`] says); 422 on
+    /// the `near` field otherwise.
     pub fn parse_near(raw: &str) -> Result<Self, ApiError> {
         let bad = || {
             ApiError::invalid_field(
@@ -36,8 +37,11 @@ impl Point {
             )
         };
         let (lat, lng) = raw.split_once(',').ok_or_else(bad)?;
-        let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
-        let lng: f64 = lng.trim().parse().map_err(|_| bad())?;
+        if !is_plain_decimal(lat) || !is_plain_decimal(lng) {
+            return Err(bad());
+        }
+        let lat: f64 = lat.parse().map_err(|_| bad())?;
+        let lng: f64 = lng.parse().map_err(|_| bad())?;
         Self::new(lat, lng).ok_or_else(bad)
     }
 
@@ -49,6 +53,24 @@ impl Point {
         let a = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlng / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * a.sqrt().clamp(0.0, 1.0).asin()
     }
+}
+
+/// The `near` parameter's format in the OpenAPI document: `lat,lng` as
+/// plain decimals, latitude in -90..90 and longitude in -180..180.
+pub const NEAR_PATTERN: &str = "^-?(?:90(?:\\.0+)?|[1-8]?[0-9](?:\\.[0-9]+)?),-?(?:180(?:\\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\\.[0-9]+)?)$";
+
+/// `-`? digits, then `.` and digits: what [`NEAR_PATTERN`] allows for each
+/// number (no exponent, no `+`, no spaces, no leading zeros beyond one).
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole)
+        && (whole.len() == 1 || !whole.starts_with('0'))
+        && fraction.is_none_or(all_digits)
 }
 
 /// A validated `radius_km`: 422 unless in (0, 20037.5].
@@ -65,14 +87,15 @@ pub fn parse_radius(radius_km: Option<f64>) -> Result<f64, ApiError> {
 }
 
 /// The `near` and `radius_km` query parameters together: both absent is
-/// `None`; a radius without `near`, or either malformed, is 422.
+/// `None`; a radius without `near` filters nothing; either malformed is
+/// 422.
 pub fn parse_near_radius(
     near: Option<&str>,
     radius_km: Option<f64>,
 ) -> Result<Option<(Point, f64)>, ApiError> {
+    let radius = parse_radius(radius_km)?;
     match near {
-        Some(raw) => Ok(Some((Point::parse_near(raw)?, parse_radius(radius_km)?))),
-        None if radius_km.is_some() => Err(ApiError::invalid_field("radius_km", "needs `near`")),
+        Some(raw) => Ok(Some((Point::parse_near(raw)?, radius))),
         None => Ok(None),
     }
 }

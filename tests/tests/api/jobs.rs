@@ -287,13 +287,17 @@ async fn lists_depend_on_the_role_and_filter() {
         ),
         vec!["Leaking pipe"]
     );
-    assert_problem(
-        app.get_as(&provider.token, "/api/v1/jobs?status=booked")
-            .await,
-        422,
-        "validation_failed",
-    )
-    .await;
+    assert!(
+        titles(
+            json(
+                app.get_as(&provider.token, "/api/v1/jobs?status=booked")
+                    .await
+            )
+            .await
+        )
+        .is_empty(),
+        "a provider lists open jobs only, so another status finds none"
+    );
     assert_eq!(
         titles(json(app.get_as(&ana.token, "/api/v1/jobs").await).await).len(),
         2

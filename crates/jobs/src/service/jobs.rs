@@ -127,11 +127,12 @@ pub fn list_jobs(
     };
     match viewer.role {
         Role::Provider => {
+            // A provider lists open jobs: another status filters them all out.
             if filter.status.is_some_and(|s| s != JobStatus::Open) {
-                return Err(JobsError::invalid(
-                    "status",
-                    "providers list open jobs only",
-                ));
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
             }
             filter.status = Some(JobStatus::Open);
         }

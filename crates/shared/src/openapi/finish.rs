@@ -10,12 +10,18 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::extract::SLUG_PATTERN;
+use crate::geo::{MAX_RADIUS_KM, NEAR_PATTERN};
 use crate::idempotency::MAX_KEY_LEN;
 use crate::text::is_multi_line;
 
 /// A single-line text field: no C0 control character and no DEL
 /// ([`crate::text`]'s rule).
 const SINGLE_LINE: &str = "^[^\\u0000-\\u001F\\u007F]*$";
+/// An RFC 3339 time as the server reads it (`chrono`).
+const DATE_TIME: &str = "^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$";
+/// A hyphenated UUID, as ids are written.
+const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 /// A multi-line text field: tab, line feed, and a carriage return only
 /// before a line feed, besides what a single line allows.
 const MULTI_LINE: &str = "^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F]|\\r\\n)*$";
@@ -126,16 +132,39 @@ fn text_patterns(schema: &mut Value, field: Option<&str>) {
         Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
         _ => false,
     };
-    let free_text = !["format", "enum", "const", "pattern", "$ref"]
-        .iter()
-        .any(|k| object.contains_key(*k));
-    if is_string && free_text {
-        let pattern = if field.is_some_and(is_multi_line) {
+    if is_string {
+        let format = object
+            .get("format")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let fixed = ["enum", "const", "$ref"]
+            .iter()
+            .any(|k| object.contains_key(*k));
+        let text = if field.is_some_and(is_multi_line) {
             MULTI_LINE
         } else {
             SINGLE_LINE
         };
-        object.insert("pattern".into(), json!(pattern));
+        let slug = matches!(field, Some("category" | "slug"));
+        match format.as_deref() {
+            None if slug && !fixed => {
+                object.insert("pattern".into(), json!(SLUG_PATTERN));
+            }
+            Some("date-time") => {
+                object.insert("pattern".into(), json!(DATE_TIME));
+            }
+            Some("uuid") => {
+                object.insert("pattern".into(), json!(UUID));
+            }
+            Some(_) => {}
+            None if fixed => {}
+            None if object.contains_key("pattern") => {
+                object.insert("allOf".into(), json!([{"pattern": text}]));
+            }
+            None => {
+                object.insert("pattern".into(), json!(text));
+            }
+        }
     }
     if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, property) in properties.iter_mut() {
@@ -240,7 +269,14 @@ fn finish_parameter(parameter: &mut Value) {
                 "pattern": "^[!-~]+$",
             });
         }
-        Some("query") => text_patterns(&mut parameter["schema"], None),
+        Some("query") if name == "near" => {
+            parameter["schema"]["pattern"] = json!(NEAR_PATTERN);
+        }
+        Some("query") if name == "radius_km" => {
+            parameter["schema"]["exclusiveMinimum"] = json!(0);
+            parameter["schema"]["maximum"] = json!(MAX_RADIUS_KM);
+        }
+        Some("query") => text_patterns(&mut parameter["schema"], Some(&name)),
         _ => {}
     }
 }

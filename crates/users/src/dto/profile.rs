@@ -223,36 +223,39 @@ impl From<&User> for PublicUserResponse {
 
 /// `PATCH /users/me`: only the fields present change; `null` clears.
 /// Provider-only fields (`category`, `description`, `service_area`,
-/// `hourly_rate_cents`, `is_available`, `location`) are refused for
-/// customers, and `address` for providers.
+/// `hourly_rate_cents`, `is_available`, `location`) are ignored for
+/// customers, and `address` for providers: the role is the token's.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UpdateProfileRequest {
-    /// Display name (1..100).
+    /// Display name (1..100, not blank).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: Option<String>,
-    /// Phone (3..32), or null.
+    /// Phone (3..32 without surrounding spaces), or null.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 32, pattern = "^\\S(?:.*\\S)?$")]
     pub phone: Option<Option<String>>,
-    /// Address (up to 300), or null. Customers only.
+    /// Address (1..300 without surrounding spaces), or null. Customers
+    /// only: a provider's is ignored.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300, pattern = "^\\S(?:.*\\S)?$")]
     pub address: Option<Option<String>>,
-    /// Category slug, or null. Providers only.
+    /// Category slug, or null. Providers only (a customer's is ignored, as
+    /// are the other provider fields below).
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
     /// Description (up to 2000), or null. Providers only.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     /// Service area (up to 200), or null. Providers only.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub service_area: Option<Option<String>>,
     /// Hourly rate (1..100000000), or null. Providers only.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000000)]
     pub hourly_rate_cents: Option<Option<i64>>,
     /// Taking work now. Providers only.
     #[serde(default)]
@@ -261,6 +264,26 @@ pub struct UpdateProfileRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Location>)]
     pub location: Option<Option<Location>>,
+}
+
+impl UpdateProfileRequest {
+    /// The request without the fields the other role has: a provider's
+    /// `address`, a customer's provider fields.
+    pub fn for_role(&self, is_provider: bool) -> Self {
+        if is_provider {
+            Self {
+                address: None,
+                ..self.clone()
+            }
+        } else {
+            Self {
+                name: self.name.clone(),
+                phone: self.phone.clone(),
+                address: self.address.clone(),
+                ..Self::default()
+            }
+        }
+    }
 }
 
 impl Validate for UpdateProfileRequest {

@@ -12,6 +12,15 @@ fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize,
     }
 }
 
+fn check_unpadded(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim() != value {
+        errors.push(FieldError::new(
+            field,
+            "must not start or end with whitespace",
+        ));
+    }
+}
+
 /// Validates a profile change for a user of `role` and turns it into a
 /// changeset.
 pub fn profile_changeset(
@@ -24,32 +33,12 @@ pub fn profile_changeset(
         check_len(&mut errors, "name", name.trim(), 1, 100);
     }
     if let Some(Some(phone)) = &request.phone {
-        check_len(&mut errors, "phone", phone.trim(), 3, 32);
+        check_len(&mut errors, "phone", phone, 3, 32);
+        check_unpadded(&mut errors, "phone", phone);
     }
-    let provider_only = [
-        ("category", request.category.is_some()),
-        ("description", request.description.is_some()),
-        ("service_area", request.service_area.is_some()),
-        ("hourly_rate_cents", request.hourly_rate_cents.is_some()),
-        ("is_available", request.is_available.is_some()),
-        ("location", request.location.is_some()),
-    ];
-    if is_provider {
-        if request.address.is_some() {
-            errors.push(FieldError::new(
-                "address",
-                "providers have a service_area, not an address",
-            ));
-        }
-    } else {
-        if let Some(Some(address)) = &request.address {
-            check_len(&mut errors, "address", address.trim(), 1, 300);
-        }
-        for (field, present) in provider_only {
-            if present {
-                errors.push(FieldError::new(field, "only providers have this field"));
-            }
-        }
+    if let Some(Some(address)) = &request.address {
+        check_len(&mut errors, "address", address, 1, 300);
+        check_unpadded(&mut errors, "address", address);
     }
     if let Some(Some(category)) = &request.category
         && !is_slug(category)
@@ -92,6 +81,9 @@ pub fn profile_changeset(
     if !errors.is_empty() {
         return Err(UsersError::Validation(errors));
     }
+    // Every field is checked, then the other role's fields are ignored: one
+    // request shape serves both roles, and the role is the token's.
+    let request = &request.for_role(is_provider);
     let name = request
         .name
         .as_ref()

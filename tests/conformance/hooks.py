@@ -1,0 +1,53 @@
+"""schemathesis hooks for .ci/conformance: what real clients do that the
+fuzzer's draws do not, applied to every case in every phase.
+
+- A real client sends a fresh `Idempotency-Key` with each new request and
+  the same key only to retry it. Drawn keys repeat across different
+  requests, which the server rightly answers with 422
+  `idempotency_key_reused`; so a drawn key that is valid is replaced by a
+  fresh one, and an invalid key (a negative test) is left alone. Key reuse
+  itself is tested in tests/tests/api/database.rs and the crates' tests.
+- Providers see coarse locations only, so their `radius_km` under 1 km is
+  422 (the contract's privacy rule) while owners and admins may ask for
+  less. One schema serves every role, so a provider's valid draws under
+  1 km become 1 km (QUICKFIX_FUZZ_ROLE names the role of the run).
+- A job's `scheduled_for` must not be in the past (422) and a schema has no
+  "now": a valid past time drawn for it (the dictionary in
+  schemathesis.toml covers the generated phases, this the coverage
+  phase's boundary values) moves a hundred years ahead.
+"""
+
+import os
+import re
+import uuid
+from datetime import datetime, timezone
+
+import schemathesis
+
+VALID_KEY = re.compile(r"^[!-~]{1,255}$")
+ROLE = os.environ.get("QUICKFIX_FUZZ_ROLE", "")
+
+
+@schemathesis.hook
+def map_case(context, case):
+    headers = case.headers
+    if headers and VALID_KEY.match(str(headers.get("Idempotency-Key", ""))):
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    if ROLE == "provider" and case.operation.path == "/api/v1/jobs" and case.query:
+        try:
+            radius = float(case.query.get("radius_km", "nan"))
+        except (TypeError, ValueError):
+            radius = float("nan")
+        if 0 < radius < 1:
+            case.query["radius_km"] = 1
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("scheduled_for"), str):
+        try:
+            when = datetime.fromisoformat(body["scheduled_for"].replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is not None and when < datetime.now(timezone.utc):
+            body["scheduled_for"] = body["scheduled_for"].replace(
+                f"{when.year:04d}", f"{min(when.year + 100, 9999):04d}", 1
+            )
+    return case
