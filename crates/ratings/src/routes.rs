@@ -70,10 +70,22 @@ pub async fn create_rating(
         &serde_json::to_vec(&request).map_err(ApiError::internal)?,
     ]);
     let scope = user.id.to_string();
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let rating = commands::rate(&state, &relay, user, booking, request).await?;
-        Ok((StatusCode::CREATED, rating))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |rating| {
+            Some(format!(
+                "/api/v1/bookings/{}/ratings",
+                rating["booking_id"].as_str()?
+            ))
+        },
+        || async {
+            let rating = commands::rate(&state, &relay, user, booking, request).await?;
+            Ok((StatusCode::CREATED, rating))
+        },
+    )
     .await
 }
 

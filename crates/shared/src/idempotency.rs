@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -47,12 +47,16 @@ impl FromRequest for IdempotencyKey {
         let key = match req.headers().get(HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(value) => match value.to_str() {
-                Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN => {
+                Ok(key)
+                    if !key.is_empty()
+                        && key.len() <= MAX_KEY_LEN
+                        && key.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
                     Ok(IdempotencyKey(Some(key.to_owned())))
                 }
                 _ => Err(ApiError::invalid_field(
                     "Idempotency-Key",
-                    "must be 1 to 255 visible ASCII characters",
+                    "must be 1 to 255 visible ASCII characters (no spaces)",
                 )),
             },
         };
@@ -131,6 +135,7 @@ pub async fn run_once<T, F, Fut>(
     key: &IdempotencyKey,
     scope: &str,
     request: String,
+    locate: Locate,
     work: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -138,11 +143,31 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
 {
-    match run_once_stored(pool, key, scope, request, work).await? {
-        Stored::Fresh(status, body) => Ok(HttpResponse::build(status).json(body)),
-        Stored::Replayed(status, body) => Ok(replay(status, body)),
+    let (mut response, location) = match run_once_stored(pool, key, scope, request, work).await? {
+        Stored::Fresh(status, body) => {
+            let json = serde_json::to_value(&body).map_err(ApiError::internal)?;
+            let location = (status == StatusCode::CREATED)
+                .then(|| locate(&json))
+                .flatten();
+            (HttpResponse::build(status).json(json), location)
+        }
+        Stored::Replayed(status, body) => {
+            let location = (status == StatusCode::CREATED)
+                .then(|| serde_json::from_str(&body).ok())
+                .flatten()
+                .and_then(|json| locate(&json));
+            (replay(status, body), location)
+        }
+    };
+    if let Some(value) = location.and_then(|url| HeaderValue::from_str(&url).ok()) {
+        response.headers_mut().insert(LOCATION, value);
     }
+    Ok(response)
 }
+
+/// Where a created resource lives, read from the 201's JSON: the
+/// `Location` header of a fresh answer and of its replays alike.
+pub type Locate = fn(&serde_json::Value) -> Option<String>;
 
 /// Like [`run_once`], but hands the answer back instead of rendering it, for
 /// handlers whose stored answer is not the whole response (register keeps

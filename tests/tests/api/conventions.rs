@@ -150,3 +150,73 @@ async fn an_empty_cursor_is_the_first_page() {
         .await;
     assert_eq!(page.status(), 200);
 }
+
+#[tokio::test]
+async fn a_201_says_where_the_resource_is_also_when_replayed() {
+    let app = TestApp::spawn().await;
+    let customer = quickfix_tests::TestUser::customer().register(&app).await;
+    let post = || {
+        app.request(Method::POST, "/api/v1/jobs")
+            .bearer_auth(&customer.token)
+            .header("Idempotency-Key", "job-location")
+            .json(&quickfix_tests::job_body(
+                "Fix the tap",
+                "plumbing",
+                38.71,
+                -9.14,
+            ))
+            .send()
+    };
+    let first = post().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let job = quickfix_tests::json(first).await;
+    assert_eq!(
+        location,
+        format!("/api/v1/jobs/{}", job["id"].as_str().unwrap())
+    );
+    let replayed = post().await.unwrap();
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    assert_eq!(replayed.headers()["location"].to_str().unwrap(), location);
+    assert_eq!(app.get_as(&customer.token, &location).await.status(), 200);
+
+    let registered = app
+        .post_json(
+            "/api/v1/auth/register",
+            &serde_json::json!({
+                "email": "rui@example.com", "password": "correct horse",
+                "role": "provider", "name": "Rui"
+            }),
+        )
+        .await;
+    let location = registered.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let user = quickfix_tests::json(registered).await;
+    assert_eq!(
+        location,
+        format!("/api/v1/users/{}", user["user"]["id"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_with_a_space_is_422_naming_the_header() {
+    let app = TestApp::spawn().await;
+    let customer = quickfix_tests::TestUser::customer().register(&app).await;
+    let response = app
+        .request(Method::POST, "/api/v1/jobs")
+        .bearer_auth(&customer.token)
+        .header("Idempotency-Key", "two words")
+        .json(&quickfix_tests::job_body(
+            "Fix the tap",
+            "plumbing",
+            38.71,
+            -9.14,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+}

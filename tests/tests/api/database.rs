@@ -90,10 +90,17 @@ async fn an_idempotent_request_runs_once_and_replays_its_answer() {
     let mut bodies = Vec::new();
     for _ in 0..2 {
         let runs = Arc::clone(&runs);
-        let response = idempotency::run_once(&pool, &key, "user-1", "req".into(), || async move {
-            let n = runs.fetch_add(1, Ordering::SeqCst);
-            Ok((StatusCode::CREATED, serde_json::json!({ "n": n })))
-        })
+        let response = idempotency::run_once(
+            &pool,
+            &key,
+            "user-1",
+            "req".into(),
+            |_| None,
+            || async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst);
+                Ok((StatusCode::CREATED, serde_json::json!({ "n": n })))
+            },
+        )
         .await
         .unwrap();
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -105,16 +112,26 @@ async fn an_idempotent_request_runs_once_and_replays_its_answer() {
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     assert_eq!(bodies[0], bodies[1]);
 
-    let reused = idempotency::run_once(&pool, &key, "user-1", "other".into(), || async {
-        Ok((StatusCode::CREATED, serde_json::json!({})))
-    })
+    let reused = idempotency::run_once(
+        &pool,
+        &key,
+        "user-1",
+        "other".into(),
+        |_| None,
+        || async { Ok((StatusCode::CREATED, serde_json::json!({}))) },
+    )
     .await
     .unwrap_err();
     assert_eq!(reused.code(), "idempotency_key_reused");
 
-    let other_caller = idempotency::run_once(&pool, &key, "user-2", "other".into(), || async {
-        Ok((StatusCode::CREATED, serde_json::json!({})))
-    })
+    let other_caller = idempotency::run_once(
+        &pool,
+        &key,
+        "user-2",
+        "other".into(),
+        |_| None,
+        || async { Ok((StatusCode::CREATED, serde_json::json!({}))) },
+    )
     .await
     .unwrap();
     assert_eq!(other_caller.status(), StatusCode::CREATED);
@@ -130,11 +147,18 @@ async fn concurrent_duplicates_of_an_idempotent_request_do_the_work_once() {
         let (pool, runs) = (pool.clone(), Arc::clone(&runs));
         tasks.push(tokio::spawn(async move {
             let key = IdempotencyKey(Some("race".into()));
-            idempotency::run_once(&pool, &key, "user", "req".into(), || async move {
-                runs.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                Ok((StatusCode::CREATED, serde_json::json!({"done": true})))
-            })
+            idempotency::run_once(
+                &pool,
+                &key,
+                "user",
+                "req".into(),
+                |_| None,
+                || async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    Ok((StatusCode::CREATED, serde_json::json!({"done": true})))
+                },
+            )
             .await
             .map(|r| r.status())
             .map_err(|e| e.code())
@@ -151,15 +175,25 @@ async fn server_errors_are_not_kept_so_a_retry_does_the_work() {
     let test_db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
     let pool = test_db.pool();
     let key = IdempotencyKey(Some("flaky".into()));
-    let failed = idempotency::run_once(&pool, &key, "u", "r".into(), || async {
-        Err::<(StatusCode, ()), _>(quickfix_shared::ApiError::unavailable("down"))
-    })
+    let failed = idempotency::run_once(
+        &pool,
+        &key,
+        "u",
+        "r".into(),
+        |_| None,
+        || async { Err::<(StatusCode, ()), _>(quickfix_shared::ApiError::unavailable("down")) },
+    )
     .await
     .unwrap_err();
     assert_eq!(failed.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let retried = idempotency::run_once(&pool, &key, "u", "r".into(), || async {
-        Ok((StatusCode::CREATED, ()))
-    })
+    let retried = idempotency::run_once(
+        &pool,
+        &key,
+        "u",
+        "r".into(),
+        |_| None,
+        || async { Ok((StatusCode::CREATED, ())) },
+    )
     .await
     .unwrap();
     assert_eq!(retried.status(), StatusCode::CREATED);

@@ -18,7 +18,7 @@ async fn provider_at(app: &TestApp, name: &str, body: serde_json::Value) -> Sess
 }
 
 #[tokio::test]
-async fn customers_update_their_profile_fields_only() {
+async fn customers_update_their_profile_fields_and_the_providers_are_ignored() {
     let app = TestApp::spawn().await;
     let customer = TestUser::customer().register(&app).await;
     let updated = patch_me(
@@ -38,7 +38,14 @@ async fn customers_update_their_profile_fields_only() {
         "absent fields stay"
     );
     let provider_field = patch_me(&app, &customer, json!({"category": "plumbing"})).await;
-    assert_problem(provider_field, 422, "validation_failed").await;
+    assert_eq!(provider_field.status(), 200, "a provider's field is ignored");
+    assert!(json(provider_field).await["profile"].get("category").is_none());
+    assert_problem(
+        patch_me(&app, &customer, json!({"category": "Not A Slug"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_problem(
         patch_me(&app, &customer, json!({"name": ""})).await,
         422,

@@ -62,10 +62,17 @@ pub async fn accept_offer(
         offer_id.as_str().as_bytes(),
     ]);
     let scope = user.id.to_string();
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let booking =
-            crate::commands::accept_offer(&state, &relay, &user, job_id, offer_id).await?;
-        Ok((StatusCode::CREATED, booking))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |booking| Some(format!("/api/v1/bookings/{}", booking["id"].as_str()?)),
+        || async {
+            let booking =
+                crate::commands::accept_offer(&state, &relay, &user, job_id, offer_id).await?;
+            Ok((StatusCode::CREATED, booking))
+        },
+    )
     .await
 }

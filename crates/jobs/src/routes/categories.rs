@@ -1,6 +1,7 @@
 //! Service categories.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AdminUser;
@@ -56,5 +57,7 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let category = db::run(&pool, move |conn| service::create_category(conn, &request)).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(CategoryResponse::from(&category)))
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((LOCATION, "/api/v1/categories"))
+        .json(CategoryResponse::from(&category)))
 }

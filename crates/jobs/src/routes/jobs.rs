@@ -57,10 +57,17 @@ pub async fn create_job(
         &serde_json::to_vec(&request).map_err(ApiError::internal)?,
     ]);
     let scope = user.id.to_string();
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let job = commands::create_job(&pool, &state.currency, user.0.clone(), request).await?;
-        Ok((StatusCode::CREATED, job))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |job| Some(format!("/api/v1/jobs/{}", job["id"].as_str()?)),
+        || async {
+            let job = commands::create_job(&pool, &state.currency, user.0.clone(), request).await?;
+            Ok((StatusCode::CREATED, job))
+        },
+    )
     .await
 }
 

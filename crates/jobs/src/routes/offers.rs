@@ -70,12 +70,19 @@ pub async fn create_offer(
         &serde_json::to_vec(&request).map_err(ApiError::internal)?,
     ]);
     let scope = user.id.to_string();
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let offer =
-            commands::create_offer(&relay, &state.currency, user.0.clone(), job_id, request)
-                .await?;
-        Ok((StatusCode::CREATED, offer))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |offer| Some(format!("/api/v1/jobs/{}/offers", offer["job_id"].as_str()?)),
+        || async {
+            let offer =
+                commands::create_offer(&relay, &state.currency, user.0.clone(), job_id, request)
+                    .await?;
+            Ok((StatusCode::CREATED, offer))
+        },
+    )
     .await
 }
 

@@ -248,37 +248,49 @@ pub async fn upload_attachment(
     ]);
     let scope = user.id.to_string();
     let file = upload.file;
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async move {
-        let storage_key = storage::new_key("attachments", sniffed.extension);
-        let size = i64::try_from(file.len()).map_err(ApiError::internal)?;
-        let store = state.storage.clone();
-        let put_key = storage_key.clone();
-        db::blocking(move || store.put(&put_key, &file))
-            .await
-            .map_err(ApiError::from)?
-            .map_err(ApiError::internal)?;
-        let sender = user.id.clone();
-        let new = NewMessage {
-            conversation,
-            body,
-            client_msg_id: None,
-            attachment: Some(NewAttachment {
-                storage_key: storage_key.clone(),
-                filename,
-                content_type: sniffed.mime.to_owned(),
-                size,
-            }),
-        };
-        let sent = match crate::send_message(&state, &sender, new, None).await {
-            Ok(sent) => sent,
-            Err(err) => {
-                let store = state.storage.clone();
-                let _ = db::blocking(move || store.delete(&storage_key)).await;
-                return Err(err);
-            }
-        };
-        Ok((StatusCode::CREATED, sent.message))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |message| {
+            Some(format!(
+                "/api/v1/conversations/{}/messages",
+                message["conversation_id"].as_str()?
+            ))
+        },
+        || async move {
+            let storage_key = storage::new_key("attachments", sniffed.extension);
+            let size = i64::try_from(file.len()).map_err(ApiError::internal)?;
+            let store = state.storage.clone();
+            let put_key = storage_key.clone();
+            db::blocking(move || store.put(&put_key, &file))
+                .await
+                .map_err(ApiError::from)?
+                .map_err(ApiError::internal)?;
+            let sender = user.id.clone();
+            let new = NewMessage {
+                conversation,
+                body,
+                client_msg_id: None,
+                attachment: Some(NewAttachment {
+                    storage_key: storage_key.clone(),
+                    filename,
+                    content_type: sniffed.mime.to_owned(),
+                    size,
+                }),
+            };
+            let sent = match crate::send_message(&state, &sender, new, None).await {
+                Ok(sent) => sent,
+                Err(err) => {
+                    let store = state.storage.clone();
+                    let _ = db::blocking(move || store.delete(&storage_key)).await;
+                    return Err(err);
+                }
+            };
+            Ok((StatusCode::CREATED, sent.message))
+        },
+    )
     .await
 }
 

@@ -1,5 +1,6 @@
 //! Starting and listing conversations.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
@@ -77,7 +78,12 @@ pub async fn create_conversation(
     crate::name_participants(&state, std::slice::from_mut(&mut started.conversation)).await?;
     let mut response = if started.created {
         state.quotas.opened_conversation(&opener);
-        HttpResponse::Created()
+        let mut created = HttpResponse::Created();
+        created.insert_header((
+            LOCATION,
+            format!("/api/v1/conversations/{}/messages", started.conversation.id),
+        ));
+        created
     } else {
         HttpResponse::Ok()
     };

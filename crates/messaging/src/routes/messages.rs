@@ -109,17 +109,29 @@ pub async fn send_message(
         request.body.as_bytes(),
     ]);
     let scope = user.id.to_string();
-    idempotency::run_once(&pool, &key, &scope, fingerprint, || async {
-        let sender = user.id.clone();
-        let new = NewMessage {
-            conversation,
-            body: request.body,
-            client_msg_id: None,
-            attachment: None,
-        };
-        let sent = store_and_push(&state, &sender, new, None).await?;
-        Ok((StatusCode::CREATED, sent.message))
-    })
+    idempotency::run_once(
+        &pool,
+        &key,
+        &scope,
+        fingerprint,
+        |message| {
+            Some(format!(
+                "/api/v1/conversations/{}/messages",
+                message["conversation_id"].as_str()?
+            ))
+        },
+        || async {
+            let sender = user.id.clone();
+            let new = NewMessage {
+                conversation,
+                body: request.body,
+                client_msg_id: None,
+                attachment: None,
+            };
+            let sent = store_and_push(&state, &sender, new, None).await?;
+            Ok((StatusCode::CREATED, sent.message))
+        },
+    )
     .await
 }
 

@@ -1,8 +1,10 @@
 //! What the shared plumbing does for every operation, stated once in the
 //! document: the request-id header on every answer, the global per-IP
 //! limit's 429, the JSON and multipart extractors' 400/413/415/422, the
-//! pool's 503, `Retry-After`, `security: []` on public operations, page
-//! items by reference, and one-line summaries.
+//! pool's 503, `Retry-After`, `Location` on every 201 (each creating route
+//! sets it), `security: []` on public operations, page items by reference,
+//! the text, time, id and slug formats the extractors and services check,
+//! and one-line summaries.
 //!
 //! Each rule here mirrors code that runs for every request (the middleware
 //! in the gateway, the extractors in [`crate::extract`]), so it is declared
@@ -197,6 +199,12 @@ fn add_headers(doc: &mut Value) {
             "required": true,
             "schema": {"type": "integer", "minimum": 1},
             "example": 30
+        },
+        "Location": {
+            "description": "Where the created resource is read: its own URL, or the list it joined where it has none (an offer, a message, a rating, a category, a catalog service).",
+            "required": true,
+            "schema": {"type": "string", "format": "uri-reference"},
+            "example": "/api/v1/jobs/0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10"
         }
     });
 }
@@ -252,6 +260,9 @@ fn finish_operation(op: &mut Map<String, Value>) {
     for (status, response) in responses.iter_mut() {
         if response.get("$ref").is_none() {
             add_response_headers(response, status == "429" || status == "503");
+            if status == "201" {
+                response["headers"]["Location"] = header_ref("Location");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Registration, login, token refresh, logout and sessions.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use quickfix_shared::auth::{AuthUser, JwtKeys};
 use quickfix_shared::db::{self, DbPool};
@@ -109,7 +110,9 @@ pub async fn register(
             let issued = fresh
                 .into_inner()
                 .ok_or_else(|| ApiError::internal("registration produced no login"))?;
-            Ok(HttpResponse::build(status).json(auth_response(&keys, &state, &issued)?))
+            Ok(HttpResponse::build(status)
+                .insert_header((LOCATION, format!("/api/v1/users/{}", issued.user.id)))
+                .json(auth_response(&keys, &state, &issued)?))
         }
         Ok(Stored::Replayed(status, body)) if status.is_success() => {
             let registered: Registered = serde_json::from_str(&body).map_err(ApiError::internal)?;
@@ -120,6 +123,7 @@ pub async fn register(
             .await?;
             Ok(HttpResponse::build(status)
                 .insert_header((idempotency::REPLAYED_HEADER, "true"))
+                .insert_header((LOCATION, format!("/api/v1/users/{}", issued.user.id)))
                 .json(auth_response(&keys, &state, &issued)?))
         }
         Ok(Stored::Replayed(status, body)) => Ok(idempotency::replay(status, body)),

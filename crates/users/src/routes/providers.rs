@@ -1,6 +1,7 @@
 //! The public provider directory and the providers' catalogs.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::ProviderUser;
@@ -155,6 +156,10 @@ pub async fn create_catalog_service(
     })
     .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((
+            LOCATION,
+            format!("/api/v1/providers/{}/services", row.provider_id),
+        ))
         .json(CatalogServiceResponse::of(&row, &state.config.currency)))
 }
 
