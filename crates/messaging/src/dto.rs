@@ -12,7 +12,10 @@ use validator::{Validate, ValidationError};
 
 use crate::models::{Attachment, Message, Notification};
 
+use quickfix_bookings_contract::BookingUpdated;
+use quickfix_jobs_contract::OfferCreated;
 pub use quickfix_messaging_contract::{AttachmentResponse, MessageResponse};
+use quickfix_ratings_contract::RatingCreated;
 
 /// The longest message body, in characters.
 pub const MAX_BODY_CHARS: u64 = 4000;
@@ -205,21 +208,131 @@ impl ListNotificationsQuery {
     }
 }
 
-/// A notification.
+/// What a notification says: its kind with its payload. The notifier makes
+/// every notification from one of these, so the document's union and what
+/// is stored cannot differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct NotificationResponse {
+#[serde(tag = "kind", content = "payload")]
+pub enum NotificationBody {
+    /// A provider offered on the recipient's job.
+    #[serde(rename = "offer.created")]
+    OfferCreated(OfferCreated),
+    /// The recipient's offer was accepted; a booking was made.
+    #[serde(rename = "offer.accepted")]
+    OfferAccepted(OfferAcceptedPayload),
+    /// A booking of the recipient was made or moved by the other party.
+    #[serde(rename = "booking.updated")]
+    BookingUpdated(BookingUpdated),
+    /// A message came for the recipient.
+    #[serde(rename = "message.created")]
+    MessageCreated(MessageCreatedPayload),
+    /// A rating of the recipient became visible.
+    #[serde(rename = "rating.created")]
+    RatingCreated(RatingCreated),
+}
+
+impl NotificationBody {
+    /// The kind, as stored and sent.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::OfferCreated(_) => "offer.created",
+            Self::OfferAccepted(_) => "offer.accepted",
+            Self::BookingUpdated(_) => "booking.updated",
+            Self::MessageCreated(_) => "message.created",
+            Self::RatingCreated(_) => "rating.created",
+        }
+    }
+
+    /// The payload, as stored and sent.
+    pub fn payload(&self) -> serde_json::Value {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|mut body| body.get_mut("payload").map(serde_json::Value::take))
+            .unwrap_or_default()
+    }
+}
+
+/// The payload of `offer.accepted`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OfferAcceptedPayload {
+    /// The accepted offer.
+    #[schema(format = Uuid)]
+    pub offer_id: String,
+    /// Its job.
+    #[schema(format = Uuid)]
+    pub job_id: String,
+    /// The booking it became.
+    #[schema(format = Uuid)]
+    pub booking_id: String,
+    /// The job's owner.
+    #[schema(format = Uuid)]
+    pub customer_id: String,
+    /// The offer's provider (the recipient).
+    #[schema(format = Uuid)]
+    pub provider_id: String,
+}
+
+/// The payload of `message.created`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MessageCreatedPayload {
+    /// The message.
+    pub message: MessageResponse,
+}
+
+/// A notification: `{id, kind, payload, read_at, created_at}`, a union
+/// discriminated by `kind`.
+#[derive(ToSchema)]
+#[schema(as = NotificationResponse)]
+#[expect(
+    dead_code,
+    reason = "describes NotificationResponse's JSON; never built"
+)]
+struct NotificationDoc {
     /// The notification's id.
     #[schema(format = Uuid)]
-    pub id: String,
-    /// What happened: `offer.created`, `offer.accepted`, `booking.updated`,
-    /// `message.created` or `rating.created`.
-    #[schema(example = "offer.created")]
-    pub kind: String,
-    /// The event's data (its shape per kind is in docs/events.md).
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
+    id: String,
+    /// What happened, with its data.
+    #[serde(flatten)]
+    body: NotificationBody,
     /// When the recipient read it; null while unread.
     #[schema(required = true)]
+    read_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    created_at: DateTime<Utc>,
+}
+
+impl utoipa::PartialSchema for NotificationResponse {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        NotificationDoc::schema()
+    }
+}
+
+impl ToSchema for NotificationResponse {
+    fn name() -> Cow<'static, str> {
+        NotificationDoc::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        NotificationDoc::schemas(schemas);
+    }
+}
+
+/// A notification, as stored: its `kind` and `payload` are a
+/// [`NotificationBody`]'s (the document shows the union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationResponse {
+    /// The notification's id.
+    pub id: String,
+    /// What happened: a [`NotificationBody`] kind.
+    pub kind: String,
+    /// The kind's data.
+    pub payload: serde_json::Value,
+    /// When the recipient read it; null while unread.
     pub read_at: Option<DateTime<Utc>>,
     /// When it was made.
     pub created_at: DateTime<Utc>,

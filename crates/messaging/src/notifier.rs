@@ -17,9 +17,9 @@ use quickfix_ratings_contract::RatingEvent;
 use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::Consumer;
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::dto::{MessageCreatedPayload, NotificationBody, OfferAcceptedPayload};
 use crate::realtime::Hub;
 use crate::realtime::frames::{self, server};
 use crate::service::{self, NewNotification};
@@ -97,43 +97,40 @@ impl Consumer for Notifier {
 /// What an event asks for.
 #[derive(Debug, Default, PartialEq)]
 struct Plan {
-    /// Users to notify, with the notification's payload.
+    /// Users to notify, with what the notification says.
     notify: Vec<UserId>,
-    payload: Value,
+    body: Option<NotificationBody>,
     /// Frames to push: (users, frame text).
     pushes: Vec<(Vec<UserId>, String)>,
 }
 
 impl Plan {
-    /// A notification of `payload` to `users`, with no push.
-    fn notify(users: Vec<UserId>, payload: Value) -> Self {
+    /// A notification of `body` to `users`, with no push.
+    fn notify(users: Vec<UserId>, body: NotificationBody) -> Self {
         Self {
             notify: users,
-            payload,
+            body: Some(body),
             pushes: Vec::new(),
         }
     }
-}
-
-fn data<T: serde::Serialize>(data: &T) -> Value {
-    serde_json::to_value(data).unwrap_or_default()
 }
 
 /// What an event asks of this crate; kinds it does not act on ask nothing.
 fn plan(event: &DomainEvent) -> Result<Plan, String> {
     if let Some(event) = JobEvent::read(event)? {
         return Ok(match event {
-            JobEvent::OfferCreated(created) => {
-                Plan::notify(vec![created.customer_id.clone()], data(&created))
-            }
+            JobEvent::OfferCreated(created) => Plan::notify(
+                vec![created.customer_id.clone()],
+                NotificationBody::OfferCreated(created),
+            ),
             JobEvent::OfferAccepted(accepted) => Plan::notify(
                 vec![accepted.provider_id.clone()],
-                serde_json::json!({
-                    "offer_id": accepted.offer_id,
-                    "job_id": accepted.job_id,
-                    "booking_id": accepted.booking_id,
-                    "customer_id": accepted.customer_id,
-                    "provider_id": accepted.provider_id,
+                NotificationBody::OfferAccepted(OfferAcceptedPayload {
+                    offer_id: accepted.offer_id.to_string(),
+                    job_id: accepted.job_id.to_string(),
+                    booking_id: accepted.booking_id.to_string(),
+                    customer_id: accepted.customer_id.to_string(),
+                    provider_id: accepted.provider_id.to_string(),
                 }),
             ),
             JobEvent::Cancelled(_) | JobEvent::OfferWithdrawn(_) => Plan::default(),
@@ -142,13 +139,15 @@ fn plan(event: &DomainEvent) -> Result<Plan, String> {
     if let Some(RatingEvent::Created(created)) = RatingEvent::read(event)? {
         return Ok(Plan::notify(
             vec![created.rated_user_id.clone()],
-            data(&created),
+            NotificationBody::RatingCreated(created),
         ));
     }
     if let Some(MessageEvent::Created(created)) = MessageEvent::read(event)? {
         return Ok(Plan::notify(
             created.recipient_ids.clone(),
-            serde_json::json!({ "message": created.message }),
+            NotificationBody::MessageCreated(MessageCreatedPayload {
+                message: created.message,
+            }),
         ));
     }
     Ok(match BookingEvent::read(event)? {
@@ -169,7 +168,7 @@ fn plan(event: &DomainEvent) -> Result<Plan, String> {
                         },
                     ),
                 )],
-                payload: data(&updated),
+                body: Some(NotificationBody::BookingUpdated(updated)),
             }
         }
         Some(BookingEvent::Located(located)) => Plan {
@@ -198,12 +197,15 @@ async fn handle(pool: &DbPool, hub: &Hub, events: Vec<DomainEvent>) -> Result<()
         for (users, frame) in plan.pushes {
             hub.send(&users, frame, None);
         }
-        notifications.extend(plan.notify.into_iter().map(|user| NewNotification {
-            user,
-            kind: event.kind.clone(),
-            payload: plan.payload.clone(),
-            event_id: event.id.clone(),
-        }));
+        if let Some(body) = plan.body {
+            let (kind, payload) = (body.kind(), body.payload());
+            notifications.extend(plan.notify.into_iter().map(|user| NewNotification {
+                user,
+                kind: kind.to_owned(),
+                payload: payload.clone(),
+                event_id: event.id.clone(),
+            }));
+        }
     }
     if notifications.is_empty() {
         return Ok(());
@@ -274,7 +276,11 @@ mod tests {
         .into_event(None);
         let plan_of_offer = plan(&created).expect("a plan");
         assert_eq!(plan_of_offer.notify, vec![customer.clone()]);
-        assert_eq!(plan_of_offer.payload["job_title"], "Fix the sink");
+        let body = plan_of_offer
+            .body
+            .expect("an offer notifies its job's owner");
+        assert_eq!(body.kind(), "offer.created");
+        assert_eq!(body.payload()["job_title"], "Fix the sink");
         let cancelled = JobEvent::Cancelled(JobCancelled {
             job_id: JobId::generate(),
             customer_id: customer,

@@ -27,6 +27,22 @@ export function explain(problem: Problem): string {
   }
 }
 
+/** A notification's line in the inbox: each kind carries its own payload. */
+export function describeNotification(n: Schemas["NotificationResponse"]): string {
+  switch (n.kind) {
+    case "offer.created":
+      return `new offer of ${n.payload.price_cents} on "${n.payload.job_title}"`;
+    case "offer.accepted":
+      return `your offer became booking ${n.payload.booking_id}`;
+    case "booking.updated":
+      return `booking ${n.payload.booking.id} is ${n.payload.booking.status}`;
+    case "message.created":
+      return `message: ${n.payload.message.body}`;
+    case "rating.created":
+      return `rated ${n.payload.stars} stars`;
+  }
+}
+
 /** A profile's fields, told apart by the union's discriminator. */
 export function describeProfile(profile: Schemas["ProfileResponse"]): string {
   switch (profile.kind) {
@@ -190,7 +206,7 @@ export async function walk(baseUrl: string): Promise<void> {
     params: { query: { unread: true } },
   });
   for (const n of must(notifications.data, notifications.error, "notifications").items) {
-    console.log(`${n.kind} at ${n.created_at}, read ${n.read_at ?? "never"}`);
+    console.log(`${describeNotification(n)} at ${n.created_at}, read ${n.read_at ?? "never"}`);
   }
   const again = await api.POST("/api/v1/bookings/{id}/ratings", {
     headers: bearer(customerToken),

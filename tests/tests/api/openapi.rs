@@ -184,6 +184,23 @@ fn profiles_are_a_union_discriminated_by_kind_and_pages_refer_to_their_items() {
         schemas["Page_JobResponse"]["properties"]["items"]["items"]["$ref"],
         "#/components/schemas/JobResponse"
     );
+    let kinds: Vec<&str> = schemas["NotificationBody"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| variant["properties"]["kind"]["enum"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "offer.created",
+            "offer.accepted",
+            "booking.updated",
+            "message.created",
+            "rating.created"
+        ],
+        "the contract's notification kinds, each with its payload"
+    );
     let required = schemas["JobResponse"]["required"].as_array().unwrap();
     for field in ["budget_cents", "scheduled_for"] {
         assert!(

@@ -38,8 +38,16 @@ async fn customers_update_their_profile_fields_and_the_providers_are_ignored() {
         "absent fields stay"
     );
     let provider_field = patch_me(&app, &customer, json!({"category": "plumbing"})).await;
-    assert_eq!(provider_field.status(), 200, "a provider's field is ignored");
-    assert!(json(provider_field).await["profile"].get("category").is_none());
+    assert_eq!(
+        provider_field.status(),
+        200,
+        "a provider's field is ignored"
+    );
+    assert!(
+        json(provider_field).await["profile"]
+            .get("category")
+            .is_none()
+    );
     assert_problem(
         patch_me(&app, &customer, json!({"category": "Not A Slug"})).await,
         422,
