@@ -11,6 +11,10 @@ fuzzer's draws do not, applied to every case in every phase.
   422 (the contract's privacy rule) while owners and admins may ask for
   less. One schema serves every role, so a provider's valid draws under
   1 km become 1 km (QUICKFIX_FUZZ_ROLE names the role of the run).
+- A category is data (GET /api/v1/categories), not a fixed enum: a valid
+  slug drawn for a body's `category` that names no seeded category becomes
+  `plumbing` (the dictionary in schemathesis.toml covers the generated
+  phases, this the coverage phase's boundary values).
 - A job's `scheduled_for` must not be in the past (422) and a schema has no
   "now": a valid past time drawn for it (the dictionary in
   schemathesis.toml covers the generated phases, this the coverage
@@ -25,29 +29,46 @@ from datetime import datetime, timezone
 import schemathesis
 
 VALID_KEY = re.compile(r"^[!-~]{1,255}$")
+SLUG = re.compile(r"^[a-z0-9-]{1,50}$")
+SEEDED_CATEGORIES = {
+    "plumbing", "electrical", "cleaning", "carpentry", "painting",
+    "moving", "appliance-repair", "gardening", "hvac", "other",
+}
 ROLE = os.environ.get("QUICKFIX_FUZZ_ROLE", "")
 
 
 @schemathesis.hook
 def map_case(context, case):
+    # Each change assigns a new container: the case tracks what a hook
+    # changed by assignment.
     headers = case.headers
     if headers and VALID_KEY.match(str(headers.get("Idempotency-Key", ""))):
-        headers["Idempotency-Key"] = str(uuid.uuid4())
+        case.headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
     if ROLE == "provider" and case.operation.path == "/api/v1/jobs" and case.query:
         try:
             radius = float(case.query.get("radius_km", "nan"))
         except (TypeError, ValueError):
             radius = float("nan")
         if 0 < radius < 1:
-            case.query["radius_km"] = 1
+            case.query = {**case.query, "radius_km": 1}
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("scheduled_for"), str):
-        try:
-            when = datetime.fromisoformat(body["scheduled_for"].replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-        if when is not None and when.tzinfo is not None and when < datetime.now(timezone.utc):
-            body["scheduled_for"] = body["scheduled_for"].replace(
-                f"{when.year:04d}", f"{min(when.year + 100, 9999):04d}", 1
-            )
+        later = hundred_years_later(body["scheduled_for"])
+        if later is not None:
+            case.body = body = {**body, "scheduled_for": later}
+    if isinstance(body, dict) and isinstance(body.get("category"), str):
+        category = body["category"]
+        if SLUG.match(category) and category not in SEEDED_CATEGORIES:
+            case.body = {**body, "category": "plumbing"}
     return case
+
+
+def hundred_years_later(text):
+    """`text`, a valid RFC 3339 time in the past, a hundred years on; else None."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None or when >= datetime.now(timezone.utc) or when.year > 9899:
+        return None
+    return f"{when.year + 100:04d}" + text[4:]

@@ -100,6 +100,7 @@ pub struct CreateJobRequest {
     pub location: LocationInput,
     /// When (RFC 3339); not in the past.
     #[serde(default)]
+    #[schema(example = "2030-01-15T10:00:00Z")]
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
@@ -125,9 +126,9 @@ pub struct UpdateJobRequest {
     /// Where.
     #[serde(default)]
     pub location: Option<LocationInput>,
-    /// When, or null.
+    /// When, or null; not in the past.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2030-01-15T10:00:00Z")]
     pub scheduled_for: Option<Option<DateTime<Utc>>>,
 }
 

@@ -13,8 +13,8 @@ use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
-    Unauthorized, UnsupportedMediaType, ValidationFailed,
+    BadRequest, Conflict, FileBytes, NotFound, PayloadTooLarge, ServiceUnavailable,
+    TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::{storage, text};
 use tokio::sync::OwnedSemaphorePermit;
@@ -293,11 +293,6 @@ pub async fn upload_attachment(
     )
     .await
 }
-
-/// The bytes of a downloaded file, for the document.
-#[derive(Debug, utoipa::ToSchema)]
-#[schema(value_type = String, format = Binary)]
-pub struct FileBytes(#[expect(dead_code, reason = "documents the body; never built")] Vec<u8>);
 
 /// The `Content-Disposition` of a download: the display name as an ASCII
 /// fallback and in full (RFC 6266 / RFC 8187).

@@ -15,6 +15,12 @@ use actix_web::http::StatusCode;
 
 use crate::error::{ErrorCode, PROBLEM_JSON};
 
+/// The bytes of a file answered as they are (an avatar, an attachment), for
+/// the document: `type: string, format: binary`.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(#[expect(dead_code, reason = "documents the body; never built")] Vec<u8>);
+
 /// The name of the bearer security scheme in the document.
 pub const BEARER: &str = "bearer";
 

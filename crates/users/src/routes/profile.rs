@@ -225,7 +225,11 @@ pub async fn upload_avatar(
     operation_id = "get_avatar",
     params(("name" = String, Path, description = "The file name from `avatar_url`.")),
     responses(
-        (status = 200, description = "The image.", content_type = "image/*", body = Vec<u8>),
+        (status = 200, description = "The image, as uploaded.", content(
+            (quickfix_shared::openapi::FileBytes = "image/png"),
+            (quickfix_shared::openapi::FileBytes = "image/jpeg"),
+            (quickfix_shared::openapi::FileBytes = "image/webp"),
+        )),
         (status = 404, response = NotFound),
     )
 )]
