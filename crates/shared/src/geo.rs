@@ -236,7 +236,9 @@ mod tests {
     #[test]
     fn near_and_radius_are_validated() {
         assert!(Point::parse_near("48.85,2.35").is_ok());
-        for bad in ["", "48.85", "91,0", "0,181", "a,b", "NaN,0"] {
+        for bad in [
+            "", "48.85", "91,0", "0,181", "a,b", "NaN,0", "1e1,0", " 1,2", "01,2", "+1,2",
+        ] {
             assert_eq!(
                 Point::parse_near(bad).expect_err(bad).status().as_u16(),
                 422
@@ -244,7 +246,15 @@ mod tests {
         }
         assert!(parse_radius(None).is_ok());
         assert!(parse_near_radius(None, None).expect("absent").is_none());
-        assert!(parse_near_radius(None, Some(5.0)).is_err());
+        assert!(
+            parse_near_radius(None, Some(5.0))
+                .expect("a radius alone filters nothing")
+                .is_none()
+        );
+        assert!(
+            parse_near_radius(None, Some(0.0)).is_err(),
+            "but is checked"
+        );
         assert_eq!(
             parse_near_radius(Some("1,2"), None)
                 .expect("valid")
