@@ -155,19 +155,8 @@ async fn an_empty_cursor_is_the_first_page() {
 async fn a_201_says_where_the_resource_is_also_when_replayed() {
     let app = TestApp::spawn().await;
     let customer = quickfix_tests::TestUser::customer().register(&app).await;
-    let post = || {
-        app.request(Method::POST, "/api/v1/jobs")
-            .bearer_auth(&customer.token)
-            .header("Idempotency-Key", "job-location")
-            .json(&quickfix_tests::job_body(
-                "Fix the tap",
-                "plumbing",
-                38.71,
-                -9.14,
-            ))
-            .send()
-    };
-    let first = post().await.unwrap();
+    let post = || post_job_with_key(&app, &customer, "job-location");
+    let first = post().await;
     assert_eq!(first.status(), 201);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
     let job = quickfix_tests::json(first).await;
@@ -175,7 +164,7 @@ async fn a_201_says_where_the_resource_is_also_when_replayed() {
         location,
         format!("/api/v1/jobs/{}", job["id"].as_str().unwrap())
     );
-    let replayed = post().await.unwrap();
+    let replayed = post().await;
     assert_eq!(replayed.headers()["idempotent-replayed"], "true");
     assert_eq!(replayed.headers()["location"].to_str().unwrap(), location);
     assert_eq!(app.get_as(&customer.token, &location).await.status(), 200);
@@ -204,10 +193,19 @@ async fn a_201_says_where_the_resource_is_also_when_replayed() {
 async fn an_idempotency_key_with_a_space_is_422_naming_the_header() {
     let app = TestApp::spawn().await;
     let customer = quickfix_tests::TestUser::customer().register(&app).await;
-    let response = app
-        .request(Method::POST, "/api/v1/jobs")
+    let response = post_job_with_key(&app, &customer, "two words").await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+}
+
+async fn post_job_with_key(
+    app: &TestApp,
+    customer: &quickfix_tests::Session,
+    key: &str,
+) -> reqwest::Response {
+    app.request(Method::POST, "/api/v1/jobs")
         .bearer_auth(&customer.token)
-        .header("Idempotency-Key", "two words")
+        .header("Idempotency-Key", key)
         .json(&quickfix_tests::job_body(
             "Fix the tap",
             "plumbing",
@@ -216,7 +214,5 @@ async fn an_idempotency_key_with_a_space_is_422_naming_the_header() {
         ))
         .send()
         .await
-        .unwrap();
-    let problem = assert_problem(response, 422, "validation_failed").await;
-    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+        .expect("request sent")
 }

@@ -253,12 +253,7 @@ pub async fn upload_attachment(
         &key,
         &scope,
         fingerprint,
-        |message| {
-            Some(format!(
-                "/api/v1/conversations/{}/messages",
-                message["conversation_id"].as_str()?
-            ))
-        },
+        super::message_location,
         || async move {
             let storage_key = storage::new_key("attachments", sniffed.extension);
             let size = i64::try_from(file.len()).map_err(ApiError::internal)?;

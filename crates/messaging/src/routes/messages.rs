@@ -114,12 +114,7 @@ pub async fn send_message(
         &key,
         &scope,
         fingerprint,
-        |message| {
-            Some(format!(
-                "/api/v1/conversations/{}/messages",
-                message["conversation_id"].as_str()?
-            ))
-        },
+        super::message_location,
         || async {
             let sender = user.id.clone();
             let new = NewMessage {

@@ -8,6 +8,15 @@ mod ws;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// The `Location` of a sent message: its conversation's messages (a message
+/// has no URL of its own).
+fn message_location(message: &serde_json::Value) -> Option<String> {
+    Some(format!(
+        "/api/v1/conversations/{}/messages",
+        message["conversation_id"].as_str()?
+    ))
+}
+
 /// Registers every route of the crate (paths relative to `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(conversations::create_conversation)
