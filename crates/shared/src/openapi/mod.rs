@@ -3,7 +3,9 @@
 //! scheme, and [`finish`], which states what the shared plumbing does for
 //! every operation.
 
+mod examples;
 mod finish;
+mod formats;
 
 pub use finish::{Finish, finish};
 
