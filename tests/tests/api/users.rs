@@ -631,3 +631,19 @@ async fn every_profile_names_its_kind() {
         assert_eq!(me["profile"]["kind"], kind);
     }
 }
+
+#[tokio::test]
+async fn a_blank_name_is_422_and_a_name_counts_its_length_as_sent() {
+    let app = TestApp::spawn().await;
+    let customer = TestUser::customer().register(&app).await;
+    for name in ["   ".to_owned(), format!(" {}", "a".repeat(100))] {
+        assert_problem(
+            patch_me(&app, &customer, json!({"name": name})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
+    let padded = json(patch_me(&app, &customer, json!({"name": " Ana "})).await).await;
+    assert_eq!(padded["profile"]["name"], "Ana", "stored trimmed");
+}

@@ -184,12 +184,14 @@ pub fn update_job(
         }
         let mut errors = Vec::new();
         let check_len = |errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize| {
-            let n = value.trim().chars().count();
+            let n = value.chars().count();
             if n == 0 || n > max {
                 errors.push(FieldError::new(
                     field,
                     format!("must be 1 to {max} characters long"),
                 ));
+            } else if value.trim().is_empty() {
+                errors.push(FieldError::new(field, "must not be blank"));
             }
         };
         if let Some(title) = &request.title {

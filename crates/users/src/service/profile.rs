@@ -30,7 +30,10 @@ pub fn profile_changeset(
     let mut errors = Vec::new();
     let is_provider = current.role == Role::Provider.as_str();
     if let Some(name) = &request.name {
-        check_len(&mut errors, "name", name.trim(), 1, 100);
+        check_len(&mut errors, "name", name, 1, 100);
+        if !name.is_empty() && name.trim().is_empty() {
+            errors.push(FieldError::new("name", "must not be blank"));
+        }
     }
     if let Some(Some(phone)) = &request.phone {
         check_len(&mut errors, "phone", phone, 3, 32);
