@@ -106,9 +106,15 @@ mod tests {
     }
 
     #[test]
-    fn customers_cannot_set_provider_fields() {
+    fn a_customers_provider_fields_are_checked_then_ignored() {
         let request = UpdateProfileRequest {
             category: Some(Some("plumbing".into())),
+            ..Default::default()
+        };
+        let changes = profile_changeset(&customer(), &request).expect("a valid change");
+        assert_eq!(changes.category, None, "ignored for a customer");
+        let request = UpdateProfileRequest {
+            category: Some(Some("Not A Slug".into())),
             ..Default::default()
         };
         let Err(UsersError::Validation(errors)) = profile_changeset(&customer(), &request) else {
