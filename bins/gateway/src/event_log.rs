@@ -22,15 +22,12 @@ use crate::event_types::EventResponseDoc;
 #[into_params(parameter_in = Query)]
 pub struct ListEventsQuery {
     /// Only events of this kind (`booking.updated`, ...).
-    #[validate(length(min = 1, max = 64))]
     #[param(min_length = 1, max_length = 64)]
     pub kind: Option<String>,
     /// Only events about this object.
-    #[validate(length(min = 1, max = 64))]
     #[param(min_length = 1, max_length = 64)]
     pub subject_id: Option<String>,
     /// Items per page, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.

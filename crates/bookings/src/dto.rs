@@ -35,7 +35,6 @@ pub fn booking_view(b: &Booking, currency: &str) -> BookingResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CancelBookingRequest {
     /// Why (1..500 characters).
-    #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     #[schema(example = "The customer is away that day.")]
     pub reason: String,
@@ -80,20 +79,16 @@ impl From<&BookingEvent> for BookingEventResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct LocationUpdateRequest {
     /// Latitude, -90..90.
-    #[validate(range(min = -90.0, max = 90.0))]
     #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
     /// Longitude, -180..180.
-    #[validate(range(min = -180.0, max = 180.0))]
     #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
     /// Heading in degrees, 0..360.
-    #[validate(range(min = 0.0, max = 360.0))]
     #[schema(minimum = 0.0, maximum = 360.0)]
     #[serde(default)]
     pub heading: Option<f64>,
     /// Speed in metres per second, 0..100.
-    #[validate(range(min = 0.0, max = 100.0))]
     #[schema(minimum = 0.0, maximum = 100.0)]
     #[serde(default)]
     pub speed: Option<f64>,
@@ -147,7 +142,6 @@ pub struct ListBookingsQuery {
     /// Only this state.
     pub status: Option<Status>,
     /// Items per page, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.

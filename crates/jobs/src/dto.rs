@@ -35,18 +35,15 @@ impl From<&Category> for CategoryResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateCategoryRequest {
     /// Lower-case letters, digits and dashes.
-    #[validate(length(min = 1, max = 50))]
     #[schema(min_length = 1, max_length = 50)]
     #[schema(example = "pest-control")]
     pub slug: String,
     /// Display name.
-    #[validate(length(min = 1, max = 60))]
     #[schema(min_length = 1, max_length = 60)]
     #[schema(example = "Pest control")]
     pub name: String,
     /// Words that suggest this category in estimates.
     #[serde(default)]
-    #[validate(length(max = 50))]
     #[schema(max_items = 50)]
     pub keywords: Vec<String>,
 }
@@ -55,17 +52,14 @@ pub struct CreateCategoryRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct LocationInput {
     /// The exact address.
-    #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300)]
     #[schema(example = "Rua Augusta 100, Lisboa")]
     pub address: String,
     /// Latitude, -90..90.
-    #[validate(range(min = -90.0, max = 90.0))]
     #[schema(minimum = -90.0, maximum = 90.0)]
     #[schema(example = 38.7101)]
     pub lat: f64,
     /// Longitude, -180..180.
-    #[validate(range(min = -180.0, max = 180.0))]
     #[schema(minimum = -180.0, maximum = 180.0)]
     #[schema(example = -9.1366)]
     pub lng: f64,
@@ -75,23 +69,19 @@ pub struct LocationInput {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateJobRequest {
     /// Title.
-    #[validate(length(min = 1, max = 120))]
     #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Kitchen sink leaks")]
     #[schema(pattern = "\\S")]
     pub title: String,
     /// What needs doing.
-    #[validate(length(min = 1, max = 5000))]
     #[schema(min_length = 1, max_length = 5000)]
     #[schema(example = "Water drips from the pipe under the sink.")]
     pub description: String,
     /// Category slug.
-    #[validate(length(min = 1, max = 50))]
     #[schema(min_length = 1, max_length = 50)]
     #[schema(example = "plumbing")]
     pub category: String,
     /// Budget in minor units, 0..100000000.
-    #[validate(range(min = 0, max = 100_000_000))]
     #[schema(minimum = 0, maximum = 100000000)]
     #[serde(default)]
     pub budget_cents: Option<i64>,
@@ -227,7 +217,6 @@ pub struct ListJobsQuery {
     /// Category slug.
     pub category: Option<String>,
     /// Words in the title or description.
-    #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `lat,lng`: only jobs within `radius_km` of it. For providers, who see
@@ -236,13 +225,11 @@ pub struct ListJobsQuery {
     /// Radius for `near`, km (default 25); at least 1 for providers.
     pub radius_km: Option<f64>,
     /// Lowest budget.
-    #[validate(range(min = 0, max = 100_000_000))]
     #[param(minimum = 0, maximum = 100000000)]
     pub min_budget_cents: Option<i64>,
     /// State (customers and admins; providers always see open jobs).
     pub status: Option<JobStatus>,
     /// Items per page, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -253,12 +240,10 @@ pub struct ListJobsQuery {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateOfferRequest {
     /// Price in minor units, 1..100000000.
-    #[validate(range(min = 1, max = 100_000_000))]
     #[schema(minimum = 1, maximum = 100000000)]
     #[schema(example = 12000)]
     pub price_cents: i64,
     /// A note to the customer.
-    #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
     #[schema(example = "I can fix it this afternoon.")]
     pub message: String,
@@ -312,12 +297,10 @@ impl OfferResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct EstimateRequest {
     /// The job's title.
-    #[validate(length(min = 1, max = 120))]
     #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Leaking kitchen tap")]
     pub title: String,
     /// The job's description.
-    #[validate(length(min = 1, max = 5000))]
     #[schema(min_length = 1, max_length = 5000)]
     #[schema(example = "Water drips from the tap under the kitchen sink.")]
     pub description: String,

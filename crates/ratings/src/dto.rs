@@ -13,12 +13,10 @@ use crate::models::Rating;
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateRatingRequest {
     /// 1 to 5 stars.
-    #[validate(range(min = 1, max = 5))]
     #[schema(minimum = 1, maximum = 5)]
     #[schema(minimum = 1, maximum = 5, example = 5)]
     pub stars: u8,
     /// Words, up to 1000 characters.
-    #[validate(length(max = 1000))]
     #[schema(max_length = 1000)]
     #[serde(default)]
     #[schema(example = "On time and tidy.")]

@@ -14,8 +14,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use crate::bounds;
 use crate::error::{ApiError, FieldError};
 use crate::text;
 
@@ -50,7 +52,7 @@ impl<T> Deref for ValidJson<T> {
 
 impl<T> FromRequest for ValidJson<T>
 where
-    T: DeserializeOwned + Validate + 'static,
+    T: DeserializeOwned + Validate + ToSchema + 'static,
 {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -94,17 +96,43 @@ where
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value = parse_json::<T>(&body)?;
-            value.validate().map_err(validation_error)?;
-            Ok(ValidJson(value))
+            parse_bounded_json::<T>(&body).map(ValidJson)
         })
     }
 }
 
 /// Deserializes JSON, naming the failing field's path. Control characters
 /// in strings are refused (or line ends normalised) first, by the shared
-/// [`text`](crate::text) rule.
+/// [`text`](crate::text) rule; integral floats are read as integers.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    read_json(body).map(|(value, _)| value)
+}
+
+/// [`parse_json`], then the bounds `T`'s schema declares
+/// ([`bounds`](crate::bounds)): 422 naming every field outside them.
+pub fn parse_bounded_json<T: DeserializeOwned + Validate + ToSchema + 'static>(
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let (value, json) = read_json::<T>(body)?;
+    let mut errors = bounds::check_json::<T>(&json);
+    errors.extend(validation_fields(value.validate()));
+    finish_validation(value, errors)
+}
+
+/// `value` when nothing failed, else 422 listing every failed field once,
+/// in field order.
+fn finish_validation<T>(value: T, mut errors: Vec<FieldError>) -> Result<T, ApiError> {
+    if errors.is_empty() {
+        return Ok(value);
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.dedup();
+    Err(ApiError::validation(errors))
+}
+
+/// The request read as `T`, and the JSON it was read from (unknown keys
+/// removed where the text rule needed that).
+fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<(T, serde_json::Value), ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the request body is empty; expected JSON",
@@ -115,18 +143,25 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the request body must be a JSON object",
         ));
     }
-    if text::json_may_hold_controls(body)
-        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
-    {
-        integral_floats_to_integers(&mut value);
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
+        ApiError::bad_request(format!(
+            "malformed JSON: {}",
+            strip_position(&err.to_string())
+        ))
+    })?;
+    integral_floats_to_integers(&mut value);
+    if text::json_may_hold_controls(body) {
         for path in ignored_paths::<T>(&value) {
             remove_path(&mut value, &path);
         }
         text::check_json(&mut value)?;
-        let cleaned = serde_json::to_vec(&value).map_err(ApiError::internal)?;
-        return deserialize_json(&cleaned);
     }
-    deserialize_json(body)
+    let read = serde_path_to_error::deserialize(&value).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        classify(&path, &inner.to_string(), true)
+    })?;
+    Ok((read, value))
 }
 
 /// One step of a path into a JSON document.
@@ -183,36 +218,6 @@ fn remove_path(value: &mut serde_json::Value, path: &[Step]) {
     if let (Step::Key(key), serde_json::Value::Object(fields)) = (last, at) {
         fields.remove(key);
     }
-}
-
-fn deserialize_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).or_else(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let message = inner.to_string();
-        if message.starts_with("invalid type: floating point") {
-            return deserialize_with_integral_floats(body)
-                .unwrap_or_else(|| Err(classify(&path, &message, inner.is_data())));
-        }
-        Err(classify(&path, &message, inner.is_data()))
-    })
-}
-
-/// JSON Schema counts `2.0` as the integer 2, and so does the API: a body
-/// whose integral floats stand where integers go is read again with them
-/// as integers. `None` when there is nothing to convert.
-fn deserialize_with_integral_floats<T: DeserializeOwned>(
-    body: &[u8],
-) -> Option<Result<T, ApiError>> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    if !integral_floats_to_integers(&mut value) {
-        return None;
-    }
-    Some(serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        classify(&path, &err.into_inner().to_string(), true)
-    }))
 }
 
 /// Replaces every float with no fractional part that fits an `i64` by that
@@ -301,18 +306,39 @@ impl<T> Deref for ValidQuery<T> {
 
 impl<T> FromRequest for ValidQuery<T>
 where
-    T: DeserializeOwned + Validate + 'static,
+    T: DeserializeOwned + Validate + IntoParams + 'static,
 {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query::<T>(req.query_string()).map(ValidQuery))
+        std::future::ready(parse_bounded_query::<T>(req.query_string()).map(ValidQuery))
     }
+}
+
+/// [`parse_query`], also holding each parameter to the bounds `T`'s
+/// parameters declare ([`bounds`](crate::bounds)).
+pub fn parse_bounded_query<T: DeserializeOwned + Validate + IntoParams + 'static>(
+    query: &str,
+) -> Result<T, ApiError> {
+    let value = read_query::<T>(query)?;
+    let pairs: Vec<(String, String)> = form_urlencoded_parse(query)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut errors = bounds::check_query::<T>(&pairs);
+    errors.extend(validation_fields(value.validate()));
+    finish_validation(value, errors)
 }
 
 /// Parses and validates a query string.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let value = read_query::<T>(query)?;
+    value.validate().map_err(validation_error)?;
+    Ok(value)
+}
+
+/// A query string read as `T`: control characters refused, types checked.
+fn read_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     for (name, value) in form_urlencoded_parse(query) {
         text::check_line(&name, &name)
             .and_then(|()| text::check_line(&name, &value))
@@ -333,7 +359,6 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
             ApiError::bad_request(format!("invalid query parameter `{path}`: {message}"))
         }
     })?;
-    value.validate().map_err(validation_error)?;
     Ok(value)
 }
 
@@ -352,10 +377,18 @@ fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
 
 /// Converts validator's errors into a 422 listing every field.
 pub fn validation_error(errors: ValidationErrors) -> ApiError {
-    let mut fields = Vec::new();
-    collect(&errors, "", &mut fields);
+    let mut fields = validation_fields(Err(errors));
     fields.sort_by(|a, b| a.field.cmp(&b.field));
     ApiError::validation(fields)
+}
+
+/// The fields validator's rules refused, if any.
+fn validation_fields(outcome: Result<(), ValidationErrors>) -> Vec<FieldError> {
+    let mut fields = Vec::new();
+    if let Err(errors) = outcome {
+        collect(&errors, "", &mut fields);
+    }
+    fields
 }
 
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {

@@ -24,7 +24,6 @@ pub const MAX_LIMIT: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1 to 100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,

@@ -9,13 +9,11 @@ pub struct AdminListUsersQuery {
     /// Only this role.
     pub role: Option<Role>,
     /// Words in the name or email.
-    #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// Only active (true) or deactivated (false) users.
     pub is_active: Option<bool>,
     /// Items per page, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.

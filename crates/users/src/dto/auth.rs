@@ -25,24 +25,21 @@ impl From<RegisterRole> for Role {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct RegisterRequest {
     /// Email address; unique, case-insensitive.
-    #[validate(email, length(max = 254))]
+    #[validate(email)]
     #[schema(max_length = 254, format = Email)]
     #[schema(example = "ana@example.com")]
     pub email: String,
     /// At least 8 characters.
-    #[validate(length(min = 8, max = 128))]
     #[schema(min_length = 8, max_length = 128)]
     #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     pub password: String,
     /// `customer` or `provider`; admins are made by `create-admin`.
     pub role: RegisterRole,
     /// Display name.
-    #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     #[schema(example = "Ana Lima", min_length = 1, max_length = 100)]
     pub name: String,
     /// Phone number.
-    #[validate(length(min = 3, max = 32))]
     #[schema(min_length = 3, max_length = 32)]
     #[serde(default)]
     pub phone: Option<String>,
@@ -52,11 +49,9 @@ pub struct RegisterRequest {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     /// Email address.
-    #[validate(length(min = 1, max = 254))]
     #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// Password.
-    #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }

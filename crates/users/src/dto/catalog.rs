@@ -26,22 +26,18 @@ impl PriceUnit {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CatalogServiceRequest {
     /// Title.
-    #[validate(length(min = 1, max = 120))]
     #[schema(min_length = 1, max_length = 120)]
     #[schema(example = "Leak repair", min_length = 1, max_length = 120)]
     pub title: String,
     /// Description.
-    #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     #[serde(default)]
     pub description: String,
     /// Category slug.
-    #[validate(length(min = 1, max = 50))]
     #[schema(min_length = 1, max_length = 50)]
     #[schema(example = "plumbing")]
     pub category: String,
     /// Price in minor units.
-    #[validate(range(min = 1, max = 100_000_000))]
     #[schema(minimum = 1, maximum = 100000000)]
     #[schema(minimum = 1, maximum = 100_000_000, example = 4500)]
     pub price_cents: i64,

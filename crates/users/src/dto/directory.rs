@@ -75,7 +75,6 @@ pub struct ListProvidersQuery {
     /// Category slug.
     pub category: Option<String>,
     /// Words in the name or description (case-insensitive).
-    #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `lat,lng`: only providers within `radius_km` of it.
@@ -83,7 +82,6 @@ pub struct ListProvidersQuery {
     /// Radius for `near`, km (default 25).
     pub radius_km: Option<f64>,
     /// Lowest average rating, 0..5.
-    #[validate(range(min = 0.0, max = 5.0))]
     #[param(minimum = 0.0, maximum = 5.0)]
     pub min_rating: Option<f64>,
     /// Only providers taking work now.
@@ -91,7 +89,6 @@ pub struct ListProvidersQuery {
     /// Only verified providers.
     pub verified: Option<bool>,
     /// Items per page, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.

@@ -6,7 +6,6 @@ use super::*;
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct FavoriteRequest {
     /// The provider to remember.
-    #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub provider_id: String,
 }

@@ -296,11 +296,9 @@ impl Validate for UpdateProfileRequest {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct ChangePasswordRequest {
     /// The password now.
-    #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub current_password: String,
     /// The new password, at least 8 characters.
-    #[validate(length(min = 8, max = 128))]
     #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
