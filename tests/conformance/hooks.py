@@ -39,8 +39,14 @@ ROLE = os.environ.get("QUICKFIX_FUZZ_ROLE", "")
 
 @schemathesis.hook
 def map_case(context, case):
-    # Each change assigns a new container: the case tracks what a hook
-    # changed by assignment.
+    # Only valid (positive) cases are adjusted: a negative case must reach
+    # the server as drawn (a changed case is revalidated, and a negative one
+    # that lacks a header on purpose would get it back). Each change
+    # assigns a new container: the case tracks what a hook changed by
+    # assignment.
+    meta = case.meta
+    if meta is not None and meta.generation.mode.is_negative:
+        return case
     headers = case.headers
     if headers and VALID_KEY.match(str(headers.get("Idempotency-Key", ""))):
         case.headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
