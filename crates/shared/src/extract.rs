@@ -104,11 +104,13 @@ where
 /// Deserializes JSON, naming the failing field's path. Control characters
 /// in strings are refused (or line ends normalised) first, by the shared
 /// [`text`](crate::text) rule; integral floats are read as integers.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+#[cfg(test)]
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     read_json(body).map(|(value, _)| value)
 }
 
-/// [`parse_json`], then the bounds `T`'s schema declares
+/// A JSON body read as `T` (control characters refused, integral floats
+/// read as integers), then held to the bounds `T`'s schema declares
 /// ([`bounds`](crate::bounds)): 422 naming every field outside them.
 pub fn parse_bounded_json<T: DeserializeOwned + Validate + ToSchema + 'static>(
     body: &[u8],
@@ -316,7 +318,7 @@ where
     }
 }
 
-/// [`parse_query`], also holding each parameter to the bounds `T`'s
+/// A query string read as `T`, also holding each parameter to the bounds `T`'s
 /// parameters declare ([`bounds`](crate::bounds)).
 pub fn parse_bounded_query<T: DeserializeOwned + Validate + IntoParams + 'static>(
     query: &str,
@@ -331,7 +333,8 @@ pub fn parse_bounded_query<T: DeserializeOwned + Validate + IntoParams + 'static
 }
 
 /// Parses and validates a query string.
-pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+#[cfg(test)]
+fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
     let value = read_query::<T>(query)?;
     value.validate().map_err(validation_error)?;
     Ok(value)

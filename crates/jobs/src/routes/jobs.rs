@@ -146,8 +146,7 @@ pub async fn get_job(
     path: web::Path<String>,
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
-    let viewer = user.clone();
-    let job = db::run(&pool, move |conn| service::get_job(conn, &viewer, &id)).await?;
+    let job = db::run(&pool, move |conn| service::get_job(conn, &id)).await?;
     let precise = service::sees_precise_location(&job, &user);
     Ok(web::Json(JobResponse::of(&job, &state.currency, precise)))
 }
