@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use futures_util::future::BoxFuture;
 use quickfix_bookings_contract::{BookingDirectory, BookingEvent, BookingFacts, BookingStatus};
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture, Role};
+use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture, Role, Standing};
 use quickfix_shared::db::{self, DbConn, DbError, DbPool};
 use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::{BookingId, UserId};
@@ -358,9 +358,17 @@ impl AccountGate for FollowedSessionGate {
             })
             .await
             .map_err(ApiError::from)?;
-            live.as_deref().and_then(Role::parse).ok_or_else(|| {
-                ApiError::unauthorized("this login has ended or the account is inactive")
-            })
+            // Nothing the ratings service takes is under the verified-email
+            // rule (jobs, offers, messages), so it does not follow emails.
+            live.as_deref()
+                .and_then(Role::parse)
+                .map(|role| Standing {
+                    role,
+                    email_verified: true,
+                })
+                .ok_or_else(|| {
+                    ApiError::unauthorized("this login has ended or the account is inactive")
+                })
         })
     }
 }

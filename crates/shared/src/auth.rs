@@ -131,16 +131,31 @@ impl JwtKeys {
     }
 }
 
-/// A future returned by [`AccountGate`]: the account's current role.
-pub type GateFuture = Pin<Box<dyn Future<Output = Result<Role, ApiError>> + Send>>;
+/// A future returned by [`AccountGate`]: the account's standing now.
+pub type GateFuture = Pin<Box<dyn Future<Output = Result<Standing, ApiError>> + Send>>;
+
+/// What the [`AccountGate`] knows of an account on each request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The account's role now.
+    pub role: Role,
+    /// Whether its owner confirmed its email.
+    pub email_verified: bool,
+}
+
+/// `auth.require_verified_email`, as app data: when `true`, posting a job,
+/// an offer or a message needs a verified email
+/// ([`AuthUser::require_verified_email`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifiedEmailRule(pub bool);
 
 /// Checks on every authenticated request that the account may still act
 /// (a deactivated user is refused at once, whatever its token says) and
 /// answers the role it has now. The users crate provides it; without one
 /// registered, tokens alone decide (only crate tests run so).
 pub trait AccountGate: Send + Sync + 'static {
-    /// Resolves to the account's role, or `Err(401)` when the account is
-    /// gone or inactive or the login has ended.
+    /// Resolves to the account's role and email state, or `Err(401)` when
+    /// the account is gone or inactive or the login has ended.
     fn check(&self, user: &AuthUser) -> GateFuture;
 }
 
@@ -168,12 +183,28 @@ pub struct AuthUser {
     pub role: Role,
     /// The login session of the token.
     pub session: String,
+    /// Whether the caller must verify its email before posting (the
+    /// [`VerifiedEmailRule`] is on and the email is not verified).
+    pub must_verify_email: bool,
 }
 
 impl AuthUser {
     /// Whether the caller is an admin.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// 403 `email_not_verified` when the caller must verify its email
+    /// before posting a job, an offer or a message.
+    pub fn require_verified_email(&self) -> Result<(), ApiError> {
+        if self.must_verify_email {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                crate::ErrorCode::EmailNotVerified,
+                "verify your email address first: follow the link of the verification email",
+            ));
+        }
+        Ok(())
     }
 
     /// Verifies a bearer token and checks the account with the registered
@@ -185,20 +216,25 @@ impl AuthUser {
         let claims = keys.verify(token)?;
         let id = UserId::parse(&claims.sub)
             .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))?;
-        let user = AuthUser {
+        let mut user = AuthUser {
             id,
             role: claims.role,
             session: claims.sid,
+            must_verify_email: false,
         };
         if let Some(gate) = req.app_data::<web::Data<SharedAccountGate>>() {
-            let role = gate.check(&user).await?;
+            let standing = gate.check(&user).await?;
             // The server acts on the account's role; a token that claims
             // another (a stale one, or one minted with a leaked key) is out.
-            if role != user.role {
+            if standing.role != user.role {
                 return Err(ApiError::unauthorized(
                     "the access token is invalid or expired",
                 ));
             }
+            let rule = req
+                .app_data::<web::Data<VerifiedEmailRule>>()
+                .is_some_and(|rule| rule.0);
+            user.must_verify_email = rule && !standing.email_verified;
         }
         Ok(user)
     }

@@ -121,6 +121,12 @@ error_codes! {
     IdempotencyKeyReused => "idempotency_key_reused",
     /// 409: a request with this Idempotency-Key is still running.
     IdempotencyKeyInProgress => "idempotency_key_in_progress",
+    /// 400: an emailed token is unknown, used, expired or replaced.
+    InvalidToken => "invalid_token",
+    /// 403: posting needs a verified email (`auth.require_verified_email`).
+    EmailNotVerified => "email_not_verified",
+    /// 409: the account has a confirmed, in-progress or disputed booking.
+    AccountHasActiveBookings => "account_has_active_bookings",
 }
 
 impl fmt::Display for ErrorCode {

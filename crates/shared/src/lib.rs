@@ -9,6 +9,7 @@ pub mod extract;
 pub mod geo;
 pub mod idempotency;
 pub mod ids;
+pub mod mail;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;

@@ -49,3 +49,24 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(outbox_events, outbox_handled, outbox_parked);
+
+diesel::table! {
+    /// Emails to send, sent, or parked after their retries (`crate::mail`).
+    email_outbox (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        to_name -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

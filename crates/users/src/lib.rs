@@ -160,8 +160,8 @@ impl SessionGate {
 
 impl AccountGate for SessionGate {
     fn check(&self, user: &AuthUser) -> GateFuture {
-        if let Some(role) = self.cache.live_role(user.id.as_str(), &user.session) {
-            return Box::pin(std::future::ready(Ok(role)));
+        if let Some(standing) = self.cache.live_standing(user.id.as_str(), &user.session) {
+            return Box::pin(std::future::ready(Ok(standing)));
         }
         let pool = self.pool.clone();
         let cache = Arc::clone(&self.cache);
@@ -169,13 +169,13 @@ impl AccountGate for SessionGate {
         Box::pin(async move {
             let (id, session) = (user.id.clone(), user.session.clone());
             let live = db::run(&pool, move |conn| {
-                service::live_session_role(conn, &id, &session)
+                service::live_session_standing(conn, &id, &session)
             })
             .await
             .map_err(ApiError::from)?;
-            if let Some(role) = live {
-                cache.remember(user.id.as_str(), &user.session, role);
-                Ok(role)
+            if let Some(standing) = live {
+                cache.remember(user.id.as_str(), &user.session, standing);
+                Ok(standing)
             } else {
                 Err(ApiError::unauthorized(
                     "this login has ended or the account is inactive",

@@ -50,6 +50,8 @@ pub struct User {
     pub rating_avg: Option<f64>,
     /// Count of revealed ratings received.
     pub rating_count: i32,
+    /// Whether the owner of the email confirmed it.
+    pub email_verified: bool,
     /// Lower-cased name and description, for `q`.
     pub search_text: String,
     /// Created.

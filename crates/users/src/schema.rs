@@ -24,6 +24,8 @@ diesel::table! {
         rating_avg -> Nullable<Double>,
         rating_count -> Integer,
         rating_version -> BigInt,
+        email_verified -> Bool,
+        verify_sent_at -> Nullable<Timestamp>,
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -81,7 +83,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Single-use tokens mailed to a user (reset, verify, change), hashed.
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Email notification choices; a kind without a row is on.
+    notification_preferences (user_id, kind) {
+        user_id -> Text,
+        kind -> Text,
+        email -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    account_tokens,
+    notification_preferences,
     users,
     login_sessions,
     refresh_tokens,

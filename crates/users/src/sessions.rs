@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use quickfix_shared::auth::Role;
+use quickfix_shared::auth::Standing;
 
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 100_000;
@@ -27,7 +27,7 @@ pub struct SessionCache {
 #[derive(Debug, Clone)]
 struct Entry {
     user: String,
-    role: Role,
+    standing: Standing,
     at: Instant,
 }
 
@@ -40,9 +40,9 @@ impl SessionCache {
         }
     }
 
-    /// The account's role when `session` of `user` was confirmed live less
-    /// than `ttl` ago.
-    pub fn live_role(&self, user: &str, session: &str) -> Option<Role> {
+    /// The account's standing when `session` of `user` was confirmed live
+    /// less than `ttl` ago.
+    pub fn live_standing(&self, user: &str, session: &str) -> Option<Standing> {
         let entries = self
             .entries
             .read()
@@ -50,17 +50,17 @@ impl SessionCache {
         entries
             .get(session)
             .filter(|entry| entry.user == user && entry.at.elapsed() < self.ttl)
-            .map(|entry| entry.role)
+            .map(|entry| entry.standing)
     }
 
     /// Whether `session` of `user` was confirmed live less than `ttl` ago.
     pub fn is_live(&self, user: &str, session: &str) -> bool {
-        self.live_role(user, session).is_some()
+        self.live_standing(user, session).is_some()
     }
 
     /// Records that the database confirmed `session` of `user` live now,
-    /// with the account's role.
-    pub fn remember(&self, user: &str, session: &str, role: Role) {
+    /// with the account's standing.
+    pub fn remember(&self, user: &str, session: &str, standing: Standing) {
         if self.ttl.is_zero() {
             return;
         }
@@ -76,7 +76,7 @@ impl SessionCache {
             session.to_owned(),
             Entry {
                 user: user.to_owned(),
-                role,
+                standing,
                 at: Instant::now(),
             },
         );
@@ -102,13 +102,21 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quickfix_shared::auth::Role;
+
+    fn standing(role: Role) -> Standing {
+        Standing {
+            role,
+            email_verified: true,
+        }
+    }
 
     #[test]
     fn confirmations_expire_and_can_be_forgotten() {
         let cache = SessionCache::new(Duration::from_millis(30));
-        cache.remember("u1", "s1", Role::Customer);
-        cache.remember("u1", "s2", Role::Customer);
-        cache.remember("u2", "s3", Role::Provider);
+        cache.remember("u1", "s1", standing(Role::Customer));
+        cache.remember("u1", "s2", standing(Role::Customer));
+        cache.remember("u2", "s3", standing(Role::Provider));
         assert!(cache.is_live("u1", "s1"));
         assert!(!cache.is_live("u2", "s1"), "a session belongs to its user");
         cache.forget_session("s1");
@@ -123,7 +131,7 @@ mod tests {
     #[test]
     fn a_zero_ttl_remembers_nothing() {
         let cache = SessionCache::new(Duration::ZERO);
-        cache.remember("u", "s", Role::Admin);
+        cache.remember("u", "s", standing(Role::Admin));
         assert!(!cache.is_live("u", "s"));
     }
 }

@@ -108,6 +108,9 @@ fn problem_code_is_the_closed_list_of_every_code_the_server_emits() {
         "already_rated",
         "idempotency_key_reused",
         "quota_exceeded",
+        "invalid_token",
+        "email_not_verified",
+        "account_has_active_bookings",
     ];
     for code in contract {
         assert!(listed.contains(&code), "the contract's {code} is missing");

@@ -53,6 +53,7 @@ fn actor(id: &str, role: Role) -> AuthUser {
         id: UserId::from_db(id.to_owned()),
         role,
         session: String::new(),
+        must_verify_email: false,
     }
 }
 

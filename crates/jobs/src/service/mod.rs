@@ -105,26 +105,31 @@ mod tests {
             id: UserId::generate(),
             role: Role::Customer,
             session: String::new(),
+            must_verify_email: false,
         };
         let winner = AuthUser {
             id: UserId::generate(),
             role: Role::Provider,
             session: String::new(),
+            must_verify_email: false,
         };
         let other = AuthUser {
             id: UserId::generate(),
             role: Role::Provider,
             session: String::new(),
+            must_verify_email: false,
         };
         let admin = AuthUser {
             id: UserId::generate(),
             role: Role::Admin,
             session: String::new(),
+            must_verify_email: false,
         };
         let stranger = AuthUser {
             id: UserId::generate(),
             role: Role::Customer,
             session: String::new(),
+            must_verify_email: false,
         };
         let job = Job {
             id: "j".into(),

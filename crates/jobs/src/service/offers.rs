@@ -125,6 +125,7 @@ pub fn accept_offer(
             id: command.customer_id.clone(),
             role: Role::Customer,
             session: String::new(),
+            must_verify_email: false,
         };
         let (job_id, offer_id) = (&command.job_id, &command.offer_id);
         let job = get_job(conn, job_id)?;

@@ -116,6 +116,9 @@ pub struct UserResponse {
     /// Email; present only for the user itself and admins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether the owner of the email confirmed it (by the link of the
+    /// verification email).
+    pub email_verified: bool,
     /// Role.
     pub role: Role,
     /// Whether the account may act.
@@ -140,6 +143,7 @@ impl UserResponse {
         Self {
             id: user.id.clone(),
             email: None,
+            email_verified: user.email_verified,
             role: Role::parse(&user.role).unwrap_or(Role::Customer),
             is_active: user.is_active,
             created_at: user.created_at.and_utc(),

@@ -42,12 +42,17 @@ pub fn session_state(
     conn: &mut DbConn,
     user_id: &str,
     session_id: &str,
-) -> QueryResult<Option<(String, bool, Option<NaiveDateTime>)>> {
+) -> QueryResult<Option<(String, bool, Option<NaiveDateTime>, bool)>> {
     users::table
         .inner_join(login_sessions::table.on(login_sessions::user_id.eq(users::id)))
         .filter(users::id.eq(user_id))
         .filter(login_sessions::id.eq(session_id))
-        .select((users::role, users::is_active, login_sessions::revoked_at))
+        .select((
+            users::role,
+            users::is_active,
+            login_sessions::revoked_at,
+            users::email_verified,
+        ))
         .first(conn)
         .optional()
 }

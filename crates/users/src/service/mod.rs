@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
-use quickfix_shared::auth::Role;
+use quickfix_shared::auth::{Role, Standing};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::extract::is_slug;
@@ -84,6 +84,7 @@ mod tests {
             lng: None,
             rating_avg: None,
             rating_count: 0,
+            email_verified: false,
             search_text: "ana".into(),
             created_at: now(),
             updated_at: now(),

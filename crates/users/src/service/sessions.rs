@@ -242,14 +242,19 @@ pub fn revoke_session(
 
 /// The account's current role when the user is active and the login live
 /// (`None` otherwise); asked on every authenticated request.
-pub fn live_session_role(
+pub fn live_session_standing(
     conn: &mut DbConn,
     user: &UserId,
     session_id: &str,
-) -> Result<Option<Role>, DbError> {
+) -> Result<Option<Standing>, DbError> {
     Ok(
         match repo::session_state(conn, user.as_str(), session_id)? {
-            Some((role, true, None)) => Role::parse(&role),
+            Some((role, true, None, email_verified)) => {
+                Role::parse(&role).map(|role| Standing {
+                    role,
+                    email_verified,
+                })
+            }
             _ => None,
         },
     )

@@ -1,0 +1,160 @@
+//! Email: a durable queue and its sender.
+//!
+//! - A crate renders an email from its own templates ([`Templates`]) and
+//!   [`queue`]s it in the transaction of the change that causes it (a
+//!   reset token, a verification, a notification), so an email is stored
+//!   exactly when its cause commits.
+//! - The [`Mailer`] claims due rows of `email_outbox`, sends each through
+//!   SMTP (`email.smtp_url`) or writes it as an RFC 5322 `.eml` file under
+//!   `email.dir`, and marks it sent. A failure is retried with exponential
+//!   backoff; after [`MailTiming::max_attempts`] tries, or at once for a
+//!   permanent SMTP refusal, the email is parked (admins see it at
+//!   `GET /api/v1/admin/emails`). A crash between sending and marking sends
+//!   the email again once its claim lapses: at least once, never lost.
+//! - Headers are built by `lettre` from typed mailboxes and a subject with
+//!   control characters removed, so no user-given text can add a header.
+
+mod log;
+mod sender;
+mod templates;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub use log::*;
+pub use sender::*;
+pub use templates::*;
+
+use crate::db::{self, DbConn};
+use crate::schema::email_outbox;
+
+/// An email's state in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    /// Waiting for its (next) try.
+    Pending,
+    /// Handed to the SMTP server or written to its file.
+    Sent,
+    /// Given up on after its tries, or refused for good.
+    Parked,
+}
+
+impl EmailStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailStatus::Pending => "pending",
+            EmailStatus::Sent => "sent",
+            EmailStatus::Parked => "parked",
+        }
+    }
+
+    /// The status a stored name names.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Parked]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A rendered email to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// What it is (`verify_email`, `password_reset`, `offer.created`, ...),
+    /// for the admin list and the file name.
+    pub kind: String,
+    /// The account it is for, when it is one's.
+    pub user_id: Option<String>,
+    /// The recipient's display name.
+    pub to_name: String,
+    /// The recipient's address.
+    pub to_address: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: String,
+}
+
+/// Stores `email` for sending, in the caller's transaction.
+pub fn queue(conn: &mut DbConn, email: &Email) -> QueryResult<()> {
+    let now = db::now();
+    diesel::insert_into(email_outbox::table)
+        .values((
+            email_outbox::id.eq(uuid::Uuid::now_v7().to_string()),
+            email_outbox::kind.eq(&email.kind),
+            email_outbox::user_id.eq(&email.user_id),
+            email_outbox::to_name.eq(one_line(&email.to_name)),
+            email_outbox::to_address.eq(email.to_address.trim()),
+            email_outbox::subject.eq(one_line(&email.subject)),
+            email_outbox::text_body.eq(&email.text),
+            email_outbox::html_body.eq(&email.html),
+            email_outbox::status.eq(EmailStatus::Pending.as_str()),
+            email_outbox::attempts.eq(0),
+            email_outbox::next_attempt_at.eq(now),
+            email_outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many emails of these kinds were queued to `address` since `since`
+/// (the per-address hourly limit counts them).
+pub fn count_sent_to(
+    conn: &mut DbConn,
+    address: &str,
+    kinds: &[&str],
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    email_outbox::table
+        .filter(email_outbox::to_address.eq(address.trim()))
+        .filter(email_outbox::created_at.ge(since))
+        .filter(email_outbox::kind.eq_any(kinds))
+        .count()
+        .get_result(conn)
+}
+
+/// Deletes the sent emails older than `before` (their bodies hold links
+/// with tokens and private text), in bounded batches; answers how many.
+pub fn purge_sent(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, db::DbError> {
+    db::purge_in_batches(conn, |conn, batch| {
+        let ids: Vec<String> = email_outbox::table
+            .filter(email_outbox::status.eq(EmailStatus::Sent.as_str()))
+            .filter(email_outbox::created_at.lt(before))
+            .select(email_outbox::id)
+            .limit(batch)
+            .load(conn)?;
+        Ok(diesel::delete(email_outbox::table.filter(email_outbox::id.eq_any(&ids))).execute(conn)?)
+    })
+}
+
+/// `text` on one line: control characters (CR and LF above all) become
+/// spaces, so it cannot end a header.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_value_keeps_to_one_line() {
+        assert_eq!(one_line("Ana\r\nBcc: x@evil.test"), "Ana  Bcc: x@evil.test");
+        assert_eq!(one_line("  plain "), "plain");
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in [EmailStatus::Pending, EmailStatus::Sent, EmailStatus::Parked] {
+            assert_eq!(EmailStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(EmailStatus::parse("lost"), None);
+    }
+}

@@ -1,0 +1,321 @@
+//! The sender: claims due emails, delivers them, retries and parks.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::EmailStatus;
+use crate::db::{self, DbError, DbPool};
+use crate::schema::email_outbox;
+
+/// `email.*`: where emails go and from whom.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port`, `smtps://user:pass@host`, or unset: files.
+    pub smtp_url: Option<String>,
+    /// The `From` mailbox, `Name <address>`.
+    pub from: String,
+    /// Where `.eml` files are written when no SMTP server is set.
+    pub dir: PathBuf,
+    /// How patient the sender is.
+    pub timing: MailTiming,
+}
+
+/// How often the sender looks, and how it retries.
+#[derive(Debug, Clone, Copy)]
+pub struct MailTiming {
+    /// Time between two looks at the queue when it was empty.
+    pub poll: Duration,
+    /// The first retry's delay; each further one doubles it.
+    pub backoff: TimeDelta,
+    /// Tries before an email is parked.
+    pub max_attempts: i32,
+    /// How long a claim holds before another sender may take the email
+    /// (a sender that died mid-send).
+    pub claim: TimeDelta,
+    /// The SMTP connection and command timeout.
+    pub smtp_timeout: Duration,
+}
+
+impl Default for MailTiming {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_millis(500),
+            backoff: TimeDelta::seconds(5),
+            max_attempts: 8,
+            claim: TimeDelta::seconds(120),
+            smtp_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Why the mailer could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MailSetupError {
+    /// `email.from` is not a mailbox.
+    #[error("email.from is not a mailbox: {0}")]
+    From(String),
+    /// `email.smtp_url` is not an SMTP URL lettre understands.
+    #[error("email.smtp_url: {0}")]
+    SmtpUrl(String),
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+/// Emails a pass takes at once.
+const BATCH: i64 = 16;
+
+/// Delivers the queued emails.
+pub struct Mailer {
+    pool: DbPool,
+    transport: Transport,
+    from: Mailbox,
+    timing: MailTiming,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").finish_non_exhaustive()
+    }
+}
+
+/// An email claimed for one try.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = email_outbox)]
+struct Claimed {
+    id: String,
+    kind: String,
+    to_name: String,
+    to_address: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    attempts: i32,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// How one try ended.
+enum Outcome {
+    Sent(Option<PathBuf>),
+    Failed { error: String, permanent: bool },
+}
+
+impl Mailer {
+    /// A mailer over `pool` with `settings`.
+    pub fn new(pool: DbPool, settings: &MailSettings) -> Result<Arc<Self>, MailSetupError> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|err| MailSetupError::From(format!("{err}")))?;
+        let transport = match settings.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|err| MailSetupError::SmtpUrl(err.to_string()))?
+                    .timeout(Some(settings.timing.smtp_timeout))
+                    .pool_config(PoolConfig::new().max_size(4))
+                    .build(),
+            ),
+            None => Transport::Files(settings.dir.clone()),
+        };
+        Ok(Arc::new(Self {
+            pool,
+            transport,
+            from,
+            timing: settings.timing,
+        }))
+    }
+
+    /// Runs the sender until the process ends.
+    pub fn spawn(self: &Arc<Self>) {
+        let mailer = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                match mailer.send_due().await {
+                    Ok(n) if n as i64 >= BATCH => continue,
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "the email queue could not be read"),
+                }
+                tokio::time::sleep(mailer.timing.poll).await;
+            }
+        });
+    }
+
+    /// One pass: claims the due emails, tries each, records how it went;
+    /// answers how many it tried.
+    pub async fn send_due(&self) -> Result<usize, DbError> {
+        let claim = self.timing.claim;
+        let claimed = db::run(&self.pool, move |conn| claim_due(conn, claim)).await?;
+        let tried = claimed.len();
+        for email in claimed {
+            let outcome = self.deliver(&email).await;
+            self.record(email, outcome).await?;
+        }
+        Ok(tried)
+    }
+
+    async fn deliver(&self, email: &Claimed) -> Outcome {
+        let message = match self.message(email) {
+            Ok(message) => message,
+            Err(error) => {
+                return Outcome::Failed {
+                    error,
+                    permanent: true,
+                };
+            }
+        };
+        match &self.transport {
+            Transport::Smtp(smtp) => match smtp.send(message).await {
+                Ok(_) => Outcome::Sent(None),
+                Err(err) => Outcome::Failed {
+                    permanent: err.is_permanent(),
+                    error: err.to_string(),
+                },
+            },
+            Transport::Files(dir) => {
+                let name = format!(
+                    "{}-{}-{}.eml",
+                    email.created_at.format("%Y%m%dT%H%M%S"),
+                    email.kind.replace(['.', '/'], "_"),
+                    email.id
+                );
+                match write_file(dir, &name, message.formatted()).await {
+                    Ok(path) => Outcome::Sent(Some(path)),
+                    Err(err) => Outcome::Failed {
+                        error: format!("writing {name}: {err}"),
+                        permanent: false,
+                    },
+                }
+            }
+        }
+    }
+
+    fn message(&self, email: &Claimed) -> Result<Message, String> {
+        let address = email
+            .to_address
+            .parse()
+            .map_err(|err| format!("the address is not deliverable: {err}"))?;
+        let to = Mailbox::new(Some(email.to_name.clone()), address);
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.text_body.clone(),
+                email.html_body.clone(),
+            ))
+            .map_err(|err| err.to_string())
+    }
+
+    async fn record(&self, email: Claimed, outcome: Outcome) -> Result<(), DbError> {
+        let timing = self.timing;
+        let id = email.id.clone();
+        match &outcome {
+            Outcome::Sent(Some(path)) => {
+                tracing::info!(email.id = %id, kind = %email.kind, path = %path.display(), "email written");
+            }
+            Outcome::Sent(None) => {
+                tracing::info!(email.id = %id, kind = %email.kind, "email sent");
+            }
+            Outcome::Failed { error, .. } => {
+                tracing::warn!(email.id = %id, kind = %email.kind, attempts = email.attempts + 1, %error, "email not sent");
+            }
+        }
+        db::run(&self.pool, move |conn| {
+            let now = db::now();
+            let row = email_outbox::table.find(&id);
+            match outcome {
+                Outcome::Sent(_) => diesel::update(row)
+                    .set((
+                        email_outbox::status.eq(EmailStatus::Sent.as_str()),
+                        email_outbox::attempts.eq(email.attempts + 1),
+                        email_outbox::sent_at.eq(Some(now)),
+                        email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                        email_outbox::last_error.eq(None::<String>),
+                    ))
+                    .execute(conn)?,
+                Outcome::Failed { error, permanent } => {
+                    let attempts = email.attempts + 1;
+                    let parked = permanent || attempts >= timing.max_attempts;
+                    let status = if parked {
+                        EmailStatus::Parked
+                    } else {
+                        EmailStatus::Pending
+                    };
+                    let delay = timing.backoff * (1 << (attempts - 1).clamp(0, 12));
+                    diesel::update(row)
+                        .set((
+                            email_outbox::status.eq(status.as_str()),
+                            email_outbox::attempts.eq(attempts),
+                            email_outbox::next_attempt_at.eq(now + delay),
+                            email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                            email_outbox::last_error.eq(Some(error)),
+                        ))
+                        .execute(conn)?
+                }
+            };
+            Ok::<_, DbError>(())
+        })
+        .await
+    }
+}
+
+/// Claims up to [`BATCH`] due emails for `claim`: each by a conditional
+/// update, so of several senders (instances) exactly one takes an email.
+fn claim_due(conn: &mut db::DbConn, claim: TimeDelta) -> Result<Vec<Claimed>, DbError> {
+    let now = db::now();
+    let free = || {
+        email_outbox::claimed_until
+            .is_null()
+            .or(email_outbox::claimed_until.lt(now))
+    };
+    let due: Vec<String> = email_outbox::table
+        .filter(email_outbox::status.eq(EmailStatus::Pending.as_str()))
+        .filter(email_outbox::next_attempt_at.le(now))
+        .filter(free())
+        .order(email_outbox::next_attempt_at)
+        .limit(BATCH)
+        .select(email_outbox::id)
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for id in due {
+        let taken = diesel::update(
+            email_outbox::table
+                .find(&id)
+                .filter(email_outbox::status.eq(EmailStatus::Pending.as_str()))
+                .filter(free()),
+        )
+        .set(email_outbox::claimed_until.eq(Some(now + claim)))
+        .execute(conn)?;
+        if taken == 1 {
+            claimed.push(id);
+        }
+    }
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(email_outbox::table
+        .filter(email_outbox::id.eq_any(&claimed))
+        .order(email_outbox::created_at)
+        .select(Claimed::as_select())
+        .load(conn)?)
+}
+
+/// Writes `bytes` as `dir/name`, whole or not at all (a temporary file
+/// renamed into place), off the async executor.
+async fn write_file(dir: &std::path::Path, name: &str, bytes: Vec<u8>) -> std::io::Result<PathBuf> {
+    tokio::fs::create_dir_all(dir).await?;
+    let path = dir.join(name);
+    let partial = dir.join(format!(".{name}.partial"));
+    tokio::fs::write(&partial, bytes).await?;
+    tokio::fs::rename(&partial, &path).await?;
+    Ok(path)
+}
