@@ -146,6 +146,9 @@ pub fn test_settings(database_url: &str, uploads: &str) -> Settings {
     settings.auth.bcrypt_cost = 4;
     settings.rate_limit.enabled = false;
     settings.storage.path = uploads.to_owned();
+    settings.email.dir = format!("{uploads}/mail");
+    settings.email.poll_interval_ms = 50;
+    settings.email.retry_base_secs = 1;
     settings.app.env = AppEnv::Test;
     settings
 }

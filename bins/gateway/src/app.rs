@@ -9,7 +9,8 @@ use actix_web::{App, HttpServer, ResponseError, web};
 use futures_util::future::Either;
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_ratings::contract::RatingEvent;
-use quickfix_shared::auth::SharedAccountGate;
+use quickfix_shared::auth::{SharedAccountGate, VerifiedEmailRule};
+use quickfix_shared::mail::{MailSetupError, Mailer};
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::EventSet;
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
@@ -33,7 +34,7 @@ use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
 use crate::telemetry::{Metrics, RequestTelemetry};
-use crate::{event_log, stats};
+use crate::{email_log, event_log, stats};
 
 /// The largest avatar image (the contract's 2 MiB).
 const AVATAR_LIMIT_BYTES: usize = 2 * 1024 * 1024;
@@ -62,6 +63,9 @@ pub enum StartupError {
     /// The event stream could not be set up.
     #[error("event stream: {0}")]
     Stream(String),
+    /// The email settings do not make a mailer.
+    #[error(transparent)]
+    Mail(#[from] MailSetupError),
     /// The settings must not run (see [`Settings::check`]).
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
@@ -104,7 +108,8 @@ pub fn mount_crates(cfg: &mut ServiceConfig, with_ratings: bool) {
         .service(
             api.configure(quickfix_messaging::configure)
                 .service(stats::get_stats)
-                .service(event_log::list_events),
+                .service(event_log::list_events)
+                .service(email_log::list_emails),
         );
 }
 
@@ -216,6 +221,10 @@ fn serve(
                 password_checks_per_minute: settings
                     .rate_limit
                     .password_checks_per_account_per_minute,
+                public_url: settings.app.public_url.clone(),
+                reset_ttl_secs: settings.auth.reset_ttl_secs,
+                verify_resend_secs: settings.auth.verify_resend_secs,
+                emails_per_address_per_hour: settings.rate_limit.emails_per_address_per_hour,
             },
             Arc::clone(&storage),
             Arc::clone(&sessions),
@@ -269,6 +278,8 @@ fn serve(
         ));
     }
     relay.spawn();
+    Mailer::new(pool.clone(), &settings.email.mail_settings())?.spawn();
+    let email_rule = web::Data::new(VerifiedEmailRule(settings.auth.require_verified_email));
     let relay_data: web::Data<SharedRelay> = web::Data::new(Arc::clone(&relay));
     let gate: web::Data<SharedAccountGate> =
         web::Data::new(SessionGate::new(pool.clone(), Arc::clone(&sessions)));
@@ -303,6 +314,7 @@ fn serve(
             .app_data(ratings.clone())
             .app_data(messaging.clone())
             .app_data(gate.clone())
+            .app_data(email_rule.clone())
             .app_data(proxies.clone())
             .app_data(metrics_data.clone())
             .app_data(routes.clone())

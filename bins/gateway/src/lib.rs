@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod email_log;
 pub mod event_log;
 pub mod event_types;
 pub mod fallback;

@@ -43,6 +43,49 @@ pub struct Settings {
     pub quota: QuotaSettings,
     /// `retention.*`
     pub retention: RetentionSettings,
+    /// `email.*`
+    pub email: EmailSettings,
+}
+
+/// `email.*`: where emails go (see `quickfix_shared::mail`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    /// `smtp://host:port`, `smtps://user:pass@host` (`?tls=required` for
+    /// STARTTLS); unset writes each email as an `.eml` file under `dir`.
+    #[serde(default)]
+    pub smtp_url: Option<String>,
+    /// The `From` mailbox.
+    pub from: String,
+    /// Where emails are written without an SMTP server.
+    pub dir: String,
+    /// How long a new message waits for its recipient to read it on a
+    /// socket before it is emailed.
+    pub message_delay_secs: i64,
+    /// The first retry's delay; each further one doubles it.
+    pub retry_base_secs: i64,
+    /// Tries before an email is parked for admins to see.
+    pub max_attempts: i32,
+    /// Milliseconds between two looks at an empty queue.
+    pub poll_interval_ms: u64,
+    /// Sent emails older than this are deleted (their links carry tokens).
+    pub keep_sent_secs: i64,
+}
+
+impl EmailSettings {
+    /// The mailer's settings.
+    pub fn mail_settings(&self) -> quickfix_shared::mail::MailSettings {
+        quickfix_shared::mail::MailSettings {
+            smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
+            from: self.from.clone(),
+            dir: self.dir.clone().into(),
+            timing: quickfix_shared::mail::MailTiming {
+                poll: std::time::Duration::from_millis(self.poll_interval_ms.max(10)),
+                backoff: chrono::TimeDelta::seconds(self.retry_base_secs.max(1)),
+                max_attempts: self.max_attempts.max(1),
+                ..quickfix_shared::mail::MailTiming::default()
+            },
+        }
+    }
 }
 
 /// `quota.*`: what one user may create, each refusal 429 `quota_exceeded`.
@@ -104,6 +147,8 @@ pub struct RateLimitSettings {
     pub login_per_account_per_minute: u32,
     /// Current-password checks of one signed-in account per minute.
     pub password_checks_per_account_per_minute: u32,
+    /// Reset, verification and email-change emails to one address per hour.
+    pub emails_per_address_per_hour: u32,
 }
 
 /// `cors.*`
@@ -147,6 +192,8 @@ pub struct AppSettings {
     pub env: AppEnv,
     /// The currency of every price (ISO 4217).
     pub currency: String,
+    /// The frontend's address; links in emails point there.
+    pub public_url: String,
 }
 
 /// The deployment environment.
@@ -208,6 +255,18 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("auth.refresh_ttl_secs", "2592000"),
     ("auth.bcrypt_cost", "12"),
     ("auth.session_cache_ms", "2000"),
+    ("auth.reset_ttl_secs", "3600"),
+    ("auth.verify_resend_secs", "60"),
+    ("auth.require_verified_email", "false"),
+    ("email.from", "QuickFix <no-reply@localhost>"),
+    ("email.dir", "./mail"),
+    ("email.message_delay_secs", "300"),
+    ("email.retry_base_secs", "5"),
+    ("email.max_attempts", "8"),
+    ("email.poll_interval_ms", "500"),
+    ("email.keep_sent_secs", "604800"),
+    ("rate_limit.emails_per_address_per_hour", "5"),
+    ("app.public_url", "http://localhost:3000"),
     ("rate_limit.enabled", "true"),
     ("rate_limit.per_ip_per_minute", "600"),
     ("rate_limit.login_per_account_per_minute", "10"),

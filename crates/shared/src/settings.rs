@@ -49,6 +49,23 @@ pub struct AuthSettings {
     /// database again (other instances see a revocation within this).
     #[serde(default)]
     pub session_cache_ms: u64,
+    /// How long a password reset link works, in seconds.
+    #[serde(default = "default_reset_ttl_secs")]
+    pub reset_ttl_secs: i64,
+    /// Seconds between two verification emails of one account.
+    #[serde(default = "default_verify_resend_secs")]
+    pub verify_resend_secs: i64,
+    /// Whether posting a job, an offer or a message needs a verified email.
+    #[serde(default)]
+    pub require_verified_email: bool,
+}
+
+fn default_reset_ttl_secs() -> i64 {
+    3600
+}
+
+fn default_verify_resend_secs() -> i64 {
+    60
 }
 
 impl AuthSettings {

@@ -38,6 +38,14 @@ pub enum UsersError {
     /// The password-hashing queue is full (503 with `Retry-After`).
     #[error("hashing queue full")]
     Busy(u64),
+    /// An emailed token that is unknown, used, expired or replaced (400
+    /// `invalid_token`).
+    #[error("invalid token")]
+    InvalidToken,
+    /// Another verification email is asked for too soon (429 with the
+    /// seconds to wait).
+    #[error("verification email sent lately")]
+    ResendTooSoon(u64),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -88,6 +96,12 @@ impl From<UsersError> for ApiError {
             UsersError::Validation(fields) => ApiError::validation(fields),
             UsersError::TooLarge(limit) => ApiError::payload_too_large(limit),
             UsersError::Busy(retry_after) => ApiError::busy(retry_after),
+            UsersError::InvalidToken => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidToken,
+                "this link is unknown, used, expired or replaced by a newer one",
+            ),
+            UsersError::ResendTooSoon(wait) => ApiError::rate_limited(wait),
             UsersError::Db(err) => ApiError::from(err),
             UsersError::Internal(msg) => ApiError::internal(msg),
         }

@@ -6,6 +6,7 @@ pub mod dto;
 pub mod error;
 mod events;
 pub(crate) mod models;
+pub mod mail;
 pub mod passwords;
 pub(crate) mod repository;
 mod routes;
@@ -55,6 +56,15 @@ pub struct UsersConfig {
     pub login_failures_per_minute: u32,
     /// Current-password checks of one account per minute.
     pub password_checks_per_minute: u32,
+    /// The frontend's address; emailed links point there.
+    pub public_url: String,
+    /// How long a password reset link works, in seconds.
+    pub reset_ttl_secs: i64,
+    /// Seconds between two verification emails of one account.
+    pub verify_resend_secs: i64,
+    /// Lifecycle emails (reset, verification, email change) to one address
+    /// per hour; beyond it the routes answer alike and send nothing.
+    pub emails_per_address_per_hour: u32,
 }
 
 impl UsersConfig {
@@ -83,6 +93,8 @@ pub struct UsersState {
     pub sessions: Arc<SessionCache>,
     /// The per-user upload quota (avatars count in it).
     pub quotas: Arc<Quotas>,
+    /// The lifecycle emails, rendered and queued.
+    pub mail: Arc<mail::AccountMail>,
     endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
@@ -91,7 +103,13 @@ impl UsersState {
     /// The state for a configuration, a store and the session cache the
     /// [`SessionGate`] reads.
     pub fn new(config: UsersConfig, storage: SharedStorage, sessions: Arc<SessionCache>) -> Self {
+        let per_address = config
+            .rate_limit
+            .then_some(config.emails_per_address_per_hour);
+        let mail = mail::AccountMail::new(&config.public_url, per_address)
+            .expect("the users crate's email templates parse (a unit test proves it)");
         Self {
+            mail: Arc::new(mail),
             limiter: RateLimiter::new(config.rate_limit),
             login_failures: FailureBackoff::new(config.rate_limit),
             config,

@@ -4,7 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{favorites, login_sessions, provider_services, refresh_tokens, users};
+use crate::schema::{
+    account_tokens, favorites, login_sessions, provider_services, refresh_tokens, users,
+};
 
 /// A `users` row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -191,4 +193,16 @@ pub struct Favorite {
     pub provider_id: String,
     /// Added.
     pub created_at: NaiveDateTime,
+}
+
+/// An `account_tokens` row: a single-use token mailed to a user.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = account_tokens)]
+pub struct AccountToken {
+    /// Whose it is.
+    pub user_id: String,
+    /// `reset`, `verify` or `change`.
+    pub purpose: String,
+    /// The address it was sent to (the new one for `change`).
+    pub email: String,
 }

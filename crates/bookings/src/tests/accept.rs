@@ -87,6 +87,7 @@ fn customer() -> AuthUser {
         id: UserId::generate(),
         role: Role::Customer,
         session: String::new(),
+        must_verify_email: false,
     }
 }
 

@@ -51,6 +51,7 @@ pub async fn create_job(
     key: IdempotencyKey,
     body: ValidJson<CreateJobRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_verified_email()?;
     let request = body.into_inner();
     let fingerprint = idempotency::fingerprint(&[
         b"POST /jobs",

@@ -62,6 +62,7 @@ pub async fn create_offer(
     path: web::Path<String>,
     body: ValidJson<CreateOfferRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_verified_email()?;
     let (job_id, _) = ids(&path, None)?;
     let request = body.into_inner();
     let fingerprint = idempotency::fingerprint(&[

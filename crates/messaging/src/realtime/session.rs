@@ -241,6 +241,10 @@ impl Socket {
         let send: frames::MessageSend = parse(data)?;
         let conversation = conversation_id(&send.conversation_id)?;
         self.ctx
+            .user
+            .require_verified_email()
+            .map_err(FrameError::Api)?;
+        self.ctx
             .state
             .quotas
             .message(&self.ctx.user.id)

@@ -9,7 +9,7 @@ use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{ConversationId, MessageId};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
     Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::Page;
@@ -82,6 +82,7 @@ pub async fn list_messages(
         (status = 201, description = "The stored message.", body = MessageResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -100,6 +101,7 @@ pub async fn send_message(
     key: IdempotencyKey,
     body: ValidJson<SendMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_verified_email()?;
     let conversation = conversation_id(&path)?;
     let request = body.into_inner();
     state.quotas.message(&user.id)?;

@@ -95,6 +95,7 @@ async fn the_gate_admits_live_logins_of_active_accounts_only() {
         id: user.clone(),
         role: Role::Provider,
         session: session.to_owned(),
+        must_verify_email: false,
     };
     let event = |e: AccountEvent| e.into_event(None);
     following
@@ -120,7 +121,7 @@ async fn the_gate_admits_live_logins_of_active_accounts_only() {
         .await
         .expect("handled");
     assert_eq!(
-        gate.check(&token("s1")).await.expect("live"),
+        gate.check(&token("s1")).await.expect("live").role,
         Role::Provider
     );
     assert!(gate.check(&token("s2")).await.is_err(), "ended");

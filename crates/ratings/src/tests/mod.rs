@@ -65,6 +65,7 @@ fn user(role: Role) -> AuthUser {
         id: UserId::generate(),
         role,
         session: String::new(),
+        must_verify_email: false,
     }
 }
 

@@ -14,6 +14,7 @@ mod auth;
 mod catalog;
 mod directory;
 mod favorites;
+mod lifecycle;
 mod profile;
 mod sessions;
 
@@ -22,5 +23,6 @@ pub use auth::*;
 pub use catalog::*;
 pub use directory::*;
 pub use favorites::*;
+pub use lifecycle::*;
 pub use profile::*;
 pub use sessions::*;

@@ -9,9 +9,13 @@ use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
 use crate::models::{
-    Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService, RefreshToken, User,
+    AccountToken, Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService,
+    RefreshToken, User,
 };
-use crate::schema::{favorites, login_sessions, provider_services, refresh_tokens, users};
+use crate::schema::{
+    account_tokens, favorites, login_sessions, notification_preferences, provider_services,
+    refresh_tokens, users,
+};
 
 mod accounts;
 mod admin;
@@ -19,6 +23,7 @@ mod catalog;
 mod directory;
 mod favourites;
 mod sessions;
+mod tokens;
 
 pub use accounts::*;
 pub use admin::*;
@@ -26,3 +31,4 @@ pub use catalog::*;
 pub use directory::*;
 pub use favourites::*;
 pub use sessions::*;
+pub use tokens::*;

@@ -86,9 +86,11 @@ pub async fn register(
         )
         .await?;
         let ttl = state.config.refresh_ttl_secs;
+        let mail = state.mail.clone();
         let issued = relay
             .run(move |conn| {
                 let issued = service::register(conn, &request, hash, &meta, ttl)?;
+                service::send_verification(conn, &mail, &issued.user)?;
                 let events = vec![
                     events::registered(&issued.user),
                     events::session_started(&issued.user.id, &issued.session_id),

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod favorites;
+mod lifecycle;
 mod profile;
 mod providers;
 
@@ -26,6 +27,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::list_sessions)
         .service(auth::delete_session)
         .service(auth::get_me)
+        .service(lifecycle::request_password_reset)
+        .service(lifecycle::confirm_password_reset)
+        .service(lifecycle::verify_email)
+        .service(lifecycle::resend_verification)
+        .service(lifecycle::change_email)
         .service(profile::update_me)
         .service(profile::change_password)
         .service(profile::upload_avatar)

@@ -88,19 +88,7 @@ pub async fn change_password(
     body: ValidJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    state.limiter.check(
-        &format!("password-check:{}", user.id),
-        state.config.password_checks_limit(),
-    )?;
-    let key = format!("account:{}", user.id);
-    passwords::ensure_room(&key)?;
-    let id = user.id.clone();
-    let current = db::run(&pool, move |conn| service::get_user(conn, &id)).await?;
-    let checked =
-        passwords::verify_password(&key, request.current_password, current.password_hash).await?;
-    if !checked.matches {
-        return Err(UsersError::WrongPassword.into());
-    }
+    let key = check_current_password(&pool, &state, &user, request.current_password).await?;
     let hash =
         passwords::hash_password(&key, request.new_password, state.config.bcrypt_cost).await?;
     let id = user.id.to_string();
@@ -113,6 +101,31 @@ pub async fn change_password(
         .await?;
     state.logins_ended(&id, None);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Checks a signed-in user's current password, within the account's
+/// budget of checks (`rate_limit.password_checks_per_account_per_minute`);
+/// 403 `wrong_password` when it is wrong. Answers the account's key in the
+/// hashing queue, for the hashing that follows.
+pub(super) async fn check_current_password(
+    pool: &DbPool,
+    state: &UsersState,
+    user: &AuthUser,
+    password: String,
+) -> Result<String, ApiError> {
+    state.limiter.check(
+        &format!("password-check:{}", user.id),
+        state.config.password_checks_limit(),
+    )?;
+    let key = format!("account:{}", user.id);
+    passwords::ensure_room(&key)?;
+    let id = user.id.clone();
+    let current = db::run(pool, move |conn| service::get_user(conn, &id)).await?;
+    let checked = passwords::verify_password(&key, password, current.password_hash).await?;
+    if !checked.matches {
+        return Err(UsersError::WrongPassword.into());
+    }
+    Ok(key)
 }
 
 /// Bytes of multipart fields other than `file` read (and thrown away)

@@ -82,6 +82,7 @@ pub fn set_password(conn: &mut DbConn, user: &UserId, new_hash: &str) -> Result<
         let at = now();
         repo::set_password(conn, user.as_str(), new_hash, at)?;
         repo::revoke_all_sessions(conn, user.as_str(), at)?;
+        repo::discard_tokens(conn, user.as_str(), &["reset"])?;
         Ok(())
     })
 }

@@ -31,6 +31,7 @@ mod admin;
 mod catalog;
 mod directory;
 mod favorites;
+mod lifecycle;
 mod profile;
 mod sessions;
 
@@ -39,6 +40,7 @@ pub use admin::*;
 pub use catalog::*;
 pub use directory::*;
 pub use favorites::*;
+pub use lifecycle::*;
 pub use profile::*;
 pub use sessions::*;
 

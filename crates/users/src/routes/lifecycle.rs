@@ -1,0 +1,230 @@
+//! The account lifecycle over email: password reset, email verification
+//! and email change. Links in the emails point at the frontend
+//! (`app.public_url`), which posts their token here.
+
+use actix_web::{HttpRequest, HttpResponse, post, put, web};
+use quickfix_shared::ApiError;
+use quickfix_shared::auth::AuthUser;
+use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::extract::ValidJson;
+use quickfix_shared::openapi::{
+    BadRequest, Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
+};
+use quickfix_shared::outbox::SharedRelay;
+use quickfix_shared::ratelimit::{Limit, client_ip};
+
+use super::profile::check_current_password;
+use crate::dto::{
+    ChangeEmailRequest, PasswordResetConfirmRequest, PasswordResetRequest, UserResponse,
+    VerifyEmailRequest,
+};
+use crate::error::UsersError;
+use crate::{UsersState, events, passwords, service};
+
+const RESET_PER_IP: Limit = Limit::per_minute(10);
+const TOKEN_PER_IP: Limit = Limit::per_minute(30);
+
+/// Asks for a password reset link.
+///
+/// The answer is the same 202, with no body, whether or not an account
+/// uses the email, and it comes before any work on it: looking the account
+/// up and mailing the link happen afterwards, so neither the answer nor
+/// its timing tells whether the email is registered. At most
+/// `rate_limit.emails_per_address_per_hour` lifecycle emails go to one
+/// address; beyond it nothing is sent, and the answer is the same.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "request_password_reset",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted: if an active account uses this email, a link is on its way."),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    body: ValidJson<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .limiter
+        .check(&format!("reset:{}", client_ip(&req)), RESET_PER_IP)?;
+    let email = body.into_inner().email;
+    let (pool, mail) = (pool.get_ref().clone(), state.mail.clone());
+    let ttl = chrono::Duration::seconds(state.config.reset_ttl_secs);
+    tokio::spawn(async move {
+        let asked = db::run(&pool, move |conn| {
+            service::request_password_reset(conn, &mail, &email, ttl)
+        })
+        .await;
+        if let Err(err) = asked {
+            tracing::error!(error = %err, "a password reset could not be stored");
+        }
+    });
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sets a new password with the token of a reset link.
+///
+/// The token works once, within `auth.reset_ttl_secs` of its email, and
+/// only while it is the newest of its account; a password change kills it
+/// too. Every login of the account ends.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "confirm_password_reset",
+    request_body = PasswordResetConfirmRequest,
+    responses(
+        (status = 204, description = "The password is set; every login of the account ended."),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
+    state: web::Data<UsersState>,
+    body: ValidJson<PasswordResetConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .limiter
+        .check(&format!("token:{}", client_ip(&req)), TOKEN_PER_IP)?;
+    let request = body.into_inner();
+    let token = request.token.clone();
+    let user = db::run(&pool, move |conn| service::reset_token_user(conn, &token)).await?;
+    let hash = passwords::hash_password(
+        &format!("account:{user}"),
+        request.new_password,
+        state.config.bcrypt_cost,
+    )
+    .await?;
+    let token = request.token;
+    let user = relay
+        .run(move |conn| {
+            let user = service::confirm_password_reset(conn, &token, &hash)?;
+            let ended = events::session_ended(&user, None, &user);
+            Ok::<_, UsersError>((user, vec![ended]))
+        })
+        .await?;
+    state.logins_ended(&user, None);
+    tracing::info!(user.id = %user, "password reset");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Verifies an email address with the token of a verification or
+/// email-change link.
+///
+/// A verification link verifies the account's address; an email-change
+/// link moves the account to its new address, verified (until then the
+/// old one kept working). Either works once.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "verify_email",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "The account, `email_verified: true`.", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    body: ValidJson<VerifyEmailRequest>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    state
+        .limiter
+        .check(&format!("token:{}", client_ip(&req)), TOKEN_PER_IP)?;
+    let token = body.into_inner().token;
+    let user = db::run(&pool, move |conn| service::verify_email(conn, &token)).await?;
+    // The gate remembers whether the email was verified: ask again.
+    state.sessions.forget_user(&user.id);
+    Ok(web::Json(UserResponse::private(&user, &state.config.currency)))
+}
+
+/// Sends the verification email again.
+///
+/// At most one verification email goes out per `auth.verify_resend_secs`,
+/// counted from the last one (the one sent at registration too); sooner is
+/// 429 `rate_limited` with `Retry-After`, whatever `rate_limit.enabled`
+/// says. A verified address gets no email, and the same 202.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "resend_verification_email",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Accepted: a new verification link is on its way."),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/auth/verify-email/resend")]
+pub async fn resend_verification(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+) -> Result<HttpResponse, ApiError> {
+    let mail = state.mail.clone();
+    let every = chrono::Duration::seconds(state.config.verify_resend_secs.max(1));
+    db::run(&pool, move |conn| {
+        service::resend_verification(conn, &mail, &user.id, every)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Asks to change the caller's email.
+///
+/// A confirmation link goes to the new address and a notice to the old
+/// one; the change applies when the link's token is posted to
+/// `POST /auth/verify-email`, and until then the old address keeps
+/// working (for login and resets alike).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "change_email",
+    request_body = ChangeEmailRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Accepted: a confirmation link is on its way to the new address."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[put("/users/me/email")]
+pub async fn change_email(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+    body: ValidJson<ChangeEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    check_current_password(&pool, &state, &user, request.current_password).await?;
+    let mail = state.mail.clone();
+    let new_email = request.new_email;
+    db::run(&pool, move |conn| {
+        service::request_email_change(conn, &mail, &user.id, &new_email)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
