@@ -10,6 +10,7 @@ mod conventions;
 mod database;
 mod events;
 mod jobs;
+mod lifecycle;
 mod messaging;
 mod openapi;
 mod ratings;
