@@ -127,6 +127,25 @@ impl SmtpSink {
         }
     }
 
+    /// Waits (up to 20 s) for a message to `address` whose subject
+    /// contains `subject`, and answers it.
+    pub async fn wait_for_subject(&self, address: &str, subject: &str) -> Received {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let notified = self.arrived.notified();
+            let found = self
+                .to(address)
+                .into_iter()
+                .find(|m| m.header("Subject").is_some_and(|s| s.contains(subject)));
+            if let Some(found) = found {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("no message to {address} about {subject:?} arrived");
+            }
+        }
+    }
+
     async fn converse(&self, stream: TcpStream) {
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);

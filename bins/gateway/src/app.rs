@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{App, HttpServer, ResponseError, web};
 use futures_util::future::Either;
+use quickfix_messaging::emails::{EmailNotifications, spawn_message_digests};
 use quickfix_messaging::{Hub, MessagingConfig, MessagingState};
 use quickfix_ratings::contract::RatingEvent;
 use quickfix_shared::auth::{SharedAccountGate, VerifiedEmailRule};
@@ -241,6 +242,7 @@ fn serve(
     let crates = Crates::wire(&settings, &pool, &relay);
     crates.register_consumers(&pool, &relay);
     let reveal_after = crates.ratings.reveal_after;
+    let emails = Arc::clone(&crates.emails);
     let jobs = web::Data::new(crates.jobs);
     let bookings = web::Data::new(crates.bookings);
     let ratings = web::Data::new(crates.ratings);
@@ -261,7 +263,20 @@ fn serve(
             bookings.get_ref().clone(),
         ))),
     );
-    relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub));
+    relay.register(quickfix_messaging::Notifier::new(pool.clone(), hub.clone()));
+    let email_notifications = EmailNotifications::new(
+        pool.clone(),
+        hub,
+        Arc::clone(&messaging.accounts),
+        emails,
+        &settings.app.public_url,
+        Duration::from_secs(settings.email.message_delay_secs.max(0).unsigned_abs()),
+    );
+    relay.register(email_notifications.consumer());
+    spawn_message_digests(
+        email_notifications,
+        Duration::from_millis(settings.email.poll_interval_ms.clamp(10, 1000)),
+    );
     // With Redis, every event stored here is also appended to the event
     // stream, where services of their own (a crate that left) read it.
     let with_ratings = settings.ratings.enabled;

@@ -13,7 +13,7 @@ use quickfix_shared::auth::{AuthUser, LoginEndings};
 use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::SharedRelay;
-use quickfix_users::contract::AccountDirectory;
+use quickfix_users::contract::{AccountDirectory, EmailDirectory};
 
 use crate::settings::Settings;
 
@@ -70,6 +70,8 @@ pub struct Crates {
     pub ratings: RatingsState,
     /// The users crate's answers, for messaging.
     pub accounts: Arc<dyn AccountDirectory>,
+    /// Where the users crate says emails go, for the email notifications.
+    pub emails: Arc<dyn EmailDirectory>,
 }
 
 impl Crates {
@@ -77,7 +79,9 @@ impl Crates {
     /// through `relay`.
     pub fn wire(settings: &Settings, pool: &DbPool, relay: &SharedRelay) -> Self {
         let currency = settings.app.currency.clone();
-        let accounts: Arc<dyn AccountDirectory> = quickfix_users::Accounts::new(pool.clone());
+        let users = quickfix_users::Accounts::new(pool.clone());
+        let accounts: Arc<dyn AccountDirectory> = users.clone();
+        let emails: Arc<dyn EmailDirectory> = users;
         Self {
             jobs: JobsState {
                 currency: currency.clone(),
@@ -93,6 +97,7 @@ impl Crates {
                 accounts: Arc::clone(&accounts),
             },
             accounts,
+            emails,
         }
     }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dto;
+pub mod emails;
 pub mod error;
 pub(crate) mod models;
 mod notifier;

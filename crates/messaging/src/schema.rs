@@ -66,6 +66,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Messages waiting to be emailed to a recipient who was not on a
+    /// socket, per (recipient, conversation).
+    message_email_digests (recipient_id, conversation_id) {
+        recipient_id -> Text,
+        conversation_id -> Text,
+        since -> Timestamp,
+        due_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 
@@ -74,5 +85,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_members,
     messages,
     attachments,
-    notifications
+    notifications,
+    message_email_digests
 );

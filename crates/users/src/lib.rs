@@ -215,6 +215,25 @@ impl Accounts {
     }
 }
 
+impl contract::EmailDirectory for Accounts {
+    fn email_contacts(
+        &self,
+        ids: Vec<UserId>,
+        kind: &'static str,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<contract::EmailContact>, ApiError>>
+    {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            db::run(&pool, move |conn| service::email_contacts(conn, &ids, kind))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+}
+
 impl contract::AccountDirectory for Accounts {
     fn summaries(
         &self,

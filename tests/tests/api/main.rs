@@ -11,6 +11,7 @@ mod database;
 mod events;
 mod jobs;
 mod lifecycle;
+mod notification_emails;
 mod messaging;
 mod openapi;
 mod ratings;

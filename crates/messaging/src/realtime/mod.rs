@@ -130,10 +130,15 @@ struct Entry {
     kick: Arc<KickSignal>,
 }
 
+/// Users remembered in `last_seen` before the old ones are swept.
+const LAST_SEEN_SWEEP_AT: usize = 100_000;
+
 /// The sockets connected to this instance, by user.
 #[derive(Default)]
 pub struct Registry {
     users: RwLock<HashMap<String, Vec<Entry>>>,
+    /// When each user's last socket here closed (kept an hour).
+    last_seen: RwLock<HashMap<String, chrono::NaiveDateTime>>,
     sockets: AtomicUsize,
     listener: RwLock<Option<LoginsEndedListener>>,
 }
@@ -186,6 +191,15 @@ impl Registry {
             }
             if entries.is_empty() {
                 users.remove(user);
+                let now = quickfix_shared::db::now();
+                let mut seen = self
+                    .last_seen
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if seen.len() >= LAST_SEEN_SWEEP_AT {
+                    seen.retain(|_, at| now - *at < chrono::TimeDelta::hours(1));
+                }
+                seen.insert(user.to_owned(), now);
             }
         }
     }
@@ -416,6 +430,26 @@ impl Hub {
     /// Sockets connected to this instance.
     pub fn local_sockets(&self) -> usize {
         self.registry.len()
+    }
+
+    /// Whether `user` has had a socket open on this instance at any time
+    /// since `since` (one is open now, or the last closed after it).
+    pub fn connected_since(&self, user: &UserId, since: chrono::NaiveDateTime) -> bool {
+        let registry = &self.registry;
+        if registry
+            .users
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(user.as_str())
+        {
+            return true;
+        }
+        registry
+            .last_seen
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(user.as_str())
+            .is_some_and(|at| *at >= since)
     }
 }
 

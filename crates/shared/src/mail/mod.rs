@@ -80,10 +80,37 @@ pub struct Email {
 
 /// Stores `email` for sending, in the caller's transaction.
 pub fn queue(conn: &mut DbConn, email: &Email) -> QueryResult<()> {
+    insert(conn, &uuid::Uuid::now_v7().to_string(), email)
+}
+
+/// Stores `email` for sending unless an email with the same `key` (an
+/// event id and a recipient, say) was stored before: a consumer handling
+/// an event again queues nothing new. Answers whether it was stored.
+pub fn queue_once(conn: &mut DbConn, key: &str, email: &Email) -> QueryResult<bool> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let id: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let known = email_outbox::table
+        .find(&id)
+        .count()
+        .get_result::<i64>(conn)?;
+    if known > 0 {
+        return Ok(false);
+    }
+    // A savepoint: a racing twice-delivery loses on the primary key without
+    // spoiling the caller's transaction.
+    match conn.transaction(|conn| insert(conn, &id, email)) {
+        Ok(()) => Ok(true),
+        Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+fn insert(conn: &mut DbConn, id: &str, email: &Email) -> QueryResult<()> {
     let now = db::now();
     diesel::insert_into(email_outbox::table)
         .values((
-            email_outbox::id.eq(uuid::Uuid::now_v7().to_string()),
+            email_outbox::id.eq(id),
             email_outbox::kind.eq(&email.kind),
             email_outbox::user_id.eq(&email.user_id),
             email_outbox::to_name.eq(one_line(&email.to_name)),

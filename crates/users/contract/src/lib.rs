@@ -26,6 +26,39 @@ pub struct UserSummary {
     pub is_active: bool,
 }
 
+/// Where an email to a user goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailContact {
+    /// The user.
+    pub id: UserId,
+    /// Their display name.
+    pub name: String,
+    /// Their email address.
+    pub email: String,
+}
+
+/// The notification kinds a user may get by email, each on unless the user
+/// turned it off (`/users/me/notification-preferences`).
+pub const EMAIL_NOTIFICATION_KINDS: &[&str] = &[
+    "offer.created",
+    "offer.accepted",
+    "booking.updated",
+    "message.created",
+];
+
+/// Where the users crate says emails go: asked by the crate that sends
+/// email notifications.
+pub trait EmailDirectory: Send + Sync + 'static {
+    /// Where to email those of `ids` who are active and want emails of the
+    /// notification `kind` (one of [`EMAIL_NOTIFICATION_KINDS`]), in one
+    /// query; the others are absent from the answer.
+    fn email_contacts(
+        &self,
+        ids: Vec<UserId>,
+        kind: &'static str,
+    ) -> BoxFuture<'static, Result<Vec<EmailContact>, ApiError>>;
+}
+
 /// What the users crate is asked by others.
 pub trait AccountDirectory: Send + Sync + 'static {
     /// The summaries of these users, in one query; an unknown id is absent
@@ -131,12 +164,20 @@ impl EventSet for AccountEvent {
 #[derive(Debug, Clone, Default)]
 pub struct FixedDirectory {
     users: HashMap<UserId, UserSummary>,
+    emails: HashMap<UserId, String>,
 }
 
 impl FixedDirectory {
     /// The directory with `user` in it too.
     pub fn with(mut self, user: UserSummary) -> Self {
         self.users.insert(user.id.clone(), user);
+        self
+    }
+
+    /// The directory with `user`'s email address too (a user with none
+    /// gets no email).
+    pub fn with_email(mut self, user: &UserId, email: &str) -> Self {
+        self.emails.insert(user.clone(), email.to_owned());
         self
     }
 }
@@ -149,6 +190,27 @@ impl AccountDirectory for FixedDirectory {
         let found = ids
             .into_iter()
             .filter_map(|id| self.users.get(&id).map(|u| (id, u.clone())))
+            .collect();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+}
+
+impl EmailDirectory for FixedDirectory {
+    fn email_contacts(
+        &self,
+        ids: Vec<UserId>,
+        _kind: &'static str,
+    ) -> BoxFuture<'static, Result<Vec<EmailContact>, ApiError>> {
+        let found = ids
+            .into_iter()
+            .filter_map(|id| {
+                let user = self.users.get(&id).filter(|u| u.is_active)?;
+                Some(EmailContact {
+                    email: self.emails.get(&id)?.clone(),
+                    name: user.name.clone(),
+                    id,
+                })
+            })
             .collect();
         Box::pin(std::future::ready(Ok(found)))
     }

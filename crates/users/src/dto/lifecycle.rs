@@ -42,3 +42,86 @@ pub struct ChangeEmailRequest {
     #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
     pub current_password: String,
 }
+
+/// Each emailed notification kind, on (`true`) or off.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EmailChoices {
+    /// A provider sent an offer on your job.
+    #[serde(rename = "offer.created")]
+    pub offer_created: bool,
+    /// An offer was accepted: you have a booking.
+    #[serde(rename = "offer.accepted")]
+    pub offer_accepted: bool,
+    /// A booking of yours moved (started, completed, cancelled, ...).
+    #[serde(rename = "booking.updated")]
+    pub booking_updated: bool,
+    /// Messages you did not read on a socket within
+    /// `email.message_delay_secs`, one email per conversation.
+    #[serde(rename = "message.created")]
+    pub message_created: bool,
+}
+
+/// The email choices to change; a kind left out keeps its choice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+pub struct EmailChoicesUpdate {
+    /// A provider sent an offer on your job.
+    #[serde(rename = "offer.created", default)]
+    #[schema(example = true)]
+    pub offer_created: Option<bool>,
+    /// An offer was accepted: you have a booking.
+    #[serde(rename = "offer.accepted", default)]
+    pub offer_accepted: Option<bool>,
+    /// A booking of yours moved.
+    #[serde(rename = "booking.updated", default)]
+    pub booking_updated: Option<bool>,
+    /// Unread messages, one email per conversation.
+    #[serde(rename = "message.created", default)]
+    #[schema(example = false)]
+    pub message_created: Option<bool>,
+}
+
+/// `GET /users/me/notification-preferences`, and the answer to `PUT`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPreferences {
+    /// Which notifications also come by email.
+    pub email: EmailChoices,
+}
+
+/// `PUT /users/me/notification-preferences`
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+pub struct UpdateNotificationPreferences {
+    /// The email choices to change.
+    #[validate(nested)]
+    pub email: EmailChoicesUpdate,
+}
+
+impl NotificationPreferences {
+    /// The answer for `(kind, on)` pairs of every kind.
+    pub fn from_choices(choices: &[(&str, bool)]) -> Self {
+        let on = |kind: &str| choices.iter().any(|(k, on)| *k == kind && *on);
+        Self {
+            email: EmailChoices {
+                offer_created: on("offer.created"),
+                offer_accepted: on("offer.accepted"),
+                booking_updated: on("booking.updated"),
+                message_created: on("message.created"),
+            },
+        }
+    }
+}
+
+impl UpdateNotificationPreferences {
+    /// The choices sent, as `(kind, on)` pairs.
+    pub fn choices(&self) -> Vec<(&'static str, bool)> {
+        let e = &self.email;
+        [
+            ("offer.created", e.offer_created),
+            ("offer.accepted", e.offer_accepted),
+            ("booking.updated", e.booking_updated),
+            ("message.created", e.message_created),
+        ]
+        .into_iter()
+        .filter_map(|(kind, on)| on.map(|on| (kind, on)))
+        .collect()
+    }
+}

@@ -2,7 +2,7 @@
 //! and email change. Links in the emails point at the frontend
 //! (`app.public_url`), which posts their token here.
 
-use actix_web::{HttpRequest, HttpResponse, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
@@ -16,8 +16,8 @@ use quickfix_shared::ratelimit::{Limit, client_ip};
 
 use super::profile::check_current_password;
 use crate::dto::{
-    ChangeEmailRequest, PasswordResetConfirmRequest, PasswordResetRequest, UserResponse,
-    VerifyEmailRequest,
+    ChangeEmailRequest, NotificationPreferences, PasswordResetConfirmRequest,
+    PasswordResetRequest, UpdateNotificationPreferences, UserResponse, VerifyEmailRequest,
 };
 use crate::error::UsersError;
 use crate::{UsersState, events, passwords, service};
@@ -227,4 +227,59 @@ pub async fn change_email(
     })
     .await?;
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// The caller's notification preferences: which notifications also come
+/// by email (every kind is on until turned off).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "get_notification_preferences",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's choices, every kind.", body = NotificationPreferences),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/users/me/notification-preferences")]
+pub async fn get_notification_preferences(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<NotificationPreferences>, ApiError> {
+    let choices = db::run(&pool, move |conn| {
+        service::notification_preferences(conn, &user.id)
+    })
+    .await?;
+    Ok(web::Json(NotificationPreferences::from_choices(&choices)))
+}
+
+/// Changes the caller's notification preferences; a kind left out keeps
+/// its choice. Answers the whole set.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "update_notification_preferences",
+    request_body = UpdateNotificationPreferences,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's choices now, every kind.", body = NotificationPreferences),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[put("/users/me/notification-preferences")]
+pub async fn update_notification_preferences(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    body: ValidJson<UpdateNotificationPreferences>,
+) -> Result<web::Json<NotificationPreferences>, ApiError> {
+    let choices = body.into_inner().choices();
+    let now = db::run(&pool, move |conn| {
+        service::set_notification_preferences(conn, &user.id, &choices)
+    })
+    .await?;
+    Ok(web::Json(NotificationPreferences::from_choices(&now)))
 }

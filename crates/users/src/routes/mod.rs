@@ -32,6 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::verify_email)
         .service(lifecycle::resend_verification)
         .service(lifecycle::change_email)
+        .service(lifecycle::get_notification_preferences)
+        .service(lifecycle::update_notification_preferences)
         .service(profile::update_me)
         .service(profile::change_password)
         .service(profile::upload_avatar)

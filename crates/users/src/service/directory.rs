@@ -91,6 +91,62 @@ pub fn user_summaries(
         .collect())
 }
 
+/// Where to email those of `ids` who are active and have not turned the
+/// notification `kind` off, in two queries.
+pub fn email_contacts(
+    conn: &mut DbConn,
+    ids: &[UserId],
+    kind: &str,
+) -> Result<Vec<EmailContact>, DbError> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let off: Vec<String> = repo::choices_for_kind(conn, &ids, kind)?
+        .into_iter()
+        .filter(|(_, on)| !on)
+        .map(|(user, _)| user)
+        .collect();
+    Ok(repo::find_users(conn, &ids)?
+        .into_iter()
+        .filter(|u| u.is_active && !off.contains(&u.id))
+        .map(|u| EmailContact {
+            id: UserId::from_db(u.id),
+            name: u.name,
+            email: u.email,
+        })
+        .collect())
+}
+
+/// The user's email notification choices: every kind, on unless turned off.
+pub fn notification_preferences(
+    conn: &mut DbConn,
+    user: &UserId,
+) -> Result<Vec<(&'static str, bool)>, DbError> {
+    let chosen = repo::notification_choices(conn, user.as_str())?;
+    Ok(EMAIL_NOTIFICATION_KINDS
+        .iter()
+        .map(|kind| {
+            let on = chosen
+                .iter()
+                .find(|(k, _)| k == kind)
+                .is_none_or(|(_, on)| *on);
+            (*kind, on)
+        })
+        .collect())
+}
+
+/// Stores the choices given (the others stay) and answers the whole set.
+pub fn set_notification_preferences(
+    conn: &mut DbConn,
+    user: &UserId,
+    choices: &[(&'static str, bool)],
+) -> Result<Vec<(&'static str, bool)>, DbError> {
+    db::write_transaction(conn, |conn| {
+        for (kind, on) in choices {
+            repo::set_notification_choice(conn, user.as_str(), kind, *on)?;
+        }
+        notification_preferences(conn, user)
+    })
+}
+
 /// Applies a user's rating aggregate from the ratings crate's
 /// `rating.aggregate_changed` event; a stale one (lower version) changes
 /// nothing, so late and repeated events are harmless.

@@ -15,7 +15,7 @@ use quickfix_shared::geo::{BoundingBox, Point};
 use quickfix_shared::ids::{ServiceId, SessionId, UserId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
 use quickfix_shared::{FieldError, storage};
-use quickfix_users_contract::UserSummary;
+use quickfix_users_contract::{EMAIL_NOTIFICATION_KINDS, EmailContact, UserSummary};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
