@@ -231,6 +231,7 @@ fn serve(
             Arc::clone(&sessions),
         )
         .with_quotas(Arc::clone(&quotas))
+        .with_account_closure(quickfix_jobs::Closures::new(pool.clone()))
         .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone()))),
     );
     // Logins ended on another instance are forgotten here at once too.

@@ -8,7 +8,9 @@ use quickfix_bookings::contract::{BookingLocated, BookingUpdated};
 use quickfix_jobs::contract::{AcceptedOffer, JobCancelled, OfferCreated, OfferWithdrawn};
 use quickfix_messaging::contract::MessageCreated;
 use quickfix_ratings::contract::{AggregateChanged, RatingCreated, RatingDeleted};
-use quickfix_users::contract::{SessionEnded, SessionStarted, UserActivation, UserRegistered};
+use quickfix_users::contract::{
+    SessionEnded, SessionStarted, UserActivation, UserDeleted, UserRegistered,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -27,6 +29,9 @@ pub enum EventData {
     /// An admin reactivated an account (users).
     #[serde(rename = "user.reinstated")]
     UserReinstated(UserActivation),
+    /// The user deleted the account (users).
+    #[serde(rename = "user.deleted")]
+    UserDeleted(UserDeleted),
     /// A login began (users).
     #[serde(rename = "session.started")]
     SessionStarted(SessionStarted),

@@ -110,6 +110,8 @@ impl Crates {
             pool.clone(),
         ));
         relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
+        relay.register(quickfix_jobs::consumers::DeletedAccounts::new(Arc::clone(relay)));
+        relay.register(quickfix_messaging::DeletedAccounts::new(pool.clone()));
         relay.register(quickfix_bookings::consumers::BookingOpener::new(
             relay,
             self.bookings.currency.clone(),

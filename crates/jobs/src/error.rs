@@ -25,6 +25,13 @@ pub enum JobsError {
     /// The category slug is taken (409 `category_exists`).
     #[error("category exists")]
     CategoryExists,
+    /// The account is being deleted (403).
+    #[error("account closed")]
+    AccountClosed,
+    /// The account has a booked job as customer or provider (409
+    /// `account_has_active_bookings`).
+    #[error("active bookings")]
+    ActiveBookings,
     /// Fields failed validation (422).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -64,6 +71,11 @@ impl From<JobsError> for ApiError {
             JobsError::CategoryExists => ApiError::conflict(
                 ErrorCode::CategoryExists,
                 "a category with this slug exists",
+            ),
+            JobsError::AccountClosed => ApiError::forbidden("this account is being deleted"),
+            JobsError::ActiveBookings => ApiError::conflict(
+                ErrorCode::AccountHasActiveBookings,
+                "the account has a confirmed or in-progress booking; it can be deleted once that ends",
             ),
             JobsError::Validation(fields) => ApiError::validation(fields),
             JobsError::Db(err) => ApiError::from(err),

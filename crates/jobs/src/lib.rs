@@ -74,6 +74,39 @@ impl OfferAcceptance for Offers {
     }
 }
 
+/// The jobs crate's side of deleting an account ([`AccountClosure`]),
+/// through the pool.
+pub struct Closures {
+    pool: quickfix_shared::db::DbPool,
+}
+
+impl Closures {
+    /// The closures, through `pool`.
+    pub fn new(pool: quickfix_shared::db::DbPool) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self { pool })
+    }
+}
+
+impl quickfix_jobs_contract::AccountClosure for Closures {
+    fn close(&self, user: quickfix_shared::ids::UserId) -> BoxFuture<'static, Result<(), ApiError>> {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            quickfix_shared::db::run(&pool, move |conn| service::close_account(conn, &user))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+
+    fn reopen(&self, user: quickfix_shared::ids::UserId) -> BoxFuture<'static, Result<(), ApiError>> {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            quickfix_shared::db::run(&pool, move |conn| service::reopen_account(conn, &user))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
+}
+
 /// Jobs per state, for admin statistics.
 pub async fn count_jobs_by_status(
     pool: &quickfix_shared::db::DbPool,

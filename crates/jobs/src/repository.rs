@@ -9,7 +9,7 @@ use quickfix_shared::pagination::Cursor;
 
 use crate::dto::{JobStatus, OfferStatus};
 use crate::models::{Category, Job, Offer};
-use crate::schema::{categories, jobs, offers};
+use crate::schema::{categories, closed_accounts, jobs, offers};
 use quickfix_jobs_contract::AcceptOffer;
 
 /// Every category, by slug.
@@ -344,5 +344,83 @@ pub fn accepted_prices(conn: &mut DbConn, category: &str, limit: i64) -> QueryRe
         .order(offers::updated_at.desc())
         .limit(limit)
         .select(offers::price_cents)
+        .load(conn)
+}
+
+/// Marks an account closed (again: no change).
+pub fn close_account(conn: &mut DbConn, user: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let known = closed_accounts::table
+        .find(user)
+        .count()
+        .get_result::<i64>(conn)?;
+    if known == 0 {
+        diesel::insert_into(closed_accounts::table)
+            .values((
+                closed_accounts::user_id.eq(user),
+                closed_accounts::closed_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets an account's closure (its deletion failed after the check).
+pub fn reopen_account(conn: &mut DbConn, user: &str) -> QueryResult<usize> {
+    diesel::delete(closed_accounts::table.find(user)).execute(conn)
+}
+
+/// How many of `users` are closed.
+pub fn count_closed(conn: &mut DbConn, users: &[&str]) -> QueryResult<i64> {
+    closed_accounts::table
+        .filter(closed_accounts::user_id.eq_any(users))
+        .count()
+        .get_result(conn)
+}
+
+/// Locks the user's open jobs and pending offers (a no-op update), so an
+/// accept of one of them waits for the caller's transaction, or the caller
+/// for it.
+pub fn lock_open_work(conn: &mut DbConn, user: &str) -> QueryResult<()> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::customer_id.eq(user))
+            .filter(jobs::status.eq(JobStatus::Open.as_str())),
+    )
+    .set(jobs::updated_at.eq(jobs::updated_at))
+    .execute(conn)?;
+    diesel::update(
+        offers::table
+            .filter(offers::provider_id.eq(user))
+            .filter(offers::status.eq(OfferStatus::Pending.as_str())),
+    )
+    .set(offers::updated_at.eq(offers::updated_at))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// How many booked jobs the user has, as customer or accepted provider.
+pub fn count_booked(conn: &mut DbConn, user: &str) -> QueryResult<i64> {
+    jobs::table
+        .filter(jobs::status.eq(JobStatus::Booked.as_str()))
+        .filter(jobs::customer_id.eq(user).or(jobs::accepted_provider_id.eq(user)))
+        .count()
+        .get_result(conn)
+}
+
+/// The user's open jobs' ids.
+pub fn open_job_ids(conn: &mut DbConn, user: &str) -> QueryResult<Vec<String>> {
+    jobs::table
+        .filter(jobs::customer_id.eq(user))
+        .filter(jobs::status.eq(JobStatus::Open.as_str()))
+        .select(jobs::id)
+        .load(conn)
+}
+
+/// The user's pending offers, `(offer, job)`.
+pub fn pending_offer_ids(conn: &mut DbConn, user: &str) -> QueryResult<Vec<(String, String)>> {
+    offers::table
+        .filter(offers::provider_id.eq(user))
+        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
+        .select((offers::id, offers::job_id))
         .load(conn)
 }

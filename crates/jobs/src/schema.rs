@@ -53,5 +53,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Accounts being deleted or deleted: no new job, offer or acceptance.
+    closed_accounts (user_id) {
+        user_id -> Text,
+        closed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offers -> jobs (job_id));
-diesel::allow_tables_to_appear_in_same_query!(categories, jobs, offers);
+diesel::allow_tables_to_appear_in_same_query!(categories, jobs, offers, closed_accounts);

@@ -26,6 +26,7 @@ use quickfix_shared::storage::SharedStorage;
 use quickfix_users_contract::AccountDirectory;
 use tokio::sync::Semaphore;
 
+pub use emails::DeletedAccounts;
 pub use notifier::Notifier;
 pub use quickfix_messaging_contract as contract;
 pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};

@@ -115,6 +115,9 @@ fn apply(conn: &mut DbConn, change: &Change) -> QueryResult<()> {
         Change::Account(AccountEvent::Reinstated(user), at) => {
             follow_activation(conn, &user.user_id, true, db::stored_time(*at))
         }
+        Change::Account(AccountEvent::Deleted(user), at) => {
+            follow_activation(conn, &user.user_id, false, db::stored_time(*at))
+        }
         Change::Account(AccountEvent::SessionStarted(started), _) => {
             let known = followed_sessions::table
                 .find(&started.session_id)

@@ -6,7 +6,7 @@ use quickfix_shared::auth::Role;
 use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::UserId;
 use quickfix_users_contract::{
-    AccountEvent, SessionEnded, SessionStarted, UserActivation, UserRegistered,
+    AccountEvent, SessionEnded, SessionStarted, UserActivation, UserDeleted, UserRegistered,
 };
 
 use crate::models::User;
@@ -47,4 +47,13 @@ pub(crate) fn activation(user: &str, active: bool, admin: &str) -> DomainEvent {
         AccountEvent::Suspended(UserActivation { user_id })
     };
     event.into_event(Some(admin))
+}
+
+/// `user.deleted`: the user deleted the account.
+pub(crate) fn deleted(user: &User) -> DomainEvent {
+    AccountEvent::Deleted(UserDeleted {
+        user_id: UserId::from_db(user.id.clone()),
+        role: Role::parse(&user.role).unwrap_or(Role::Customer),
+    })
+    .into_event(Some(&user.id))
 }

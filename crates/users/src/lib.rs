@@ -25,6 +25,7 @@ use quickfix_shared::ids::UserId;
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
+use quickfix_jobs_contract::AccountClosure;
 use tokio::sync::OnceCell;
 
 pub use quickfix_users_contract as contract;
@@ -95,6 +96,7 @@ pub struct UsersState {
     pub quotas: Arc<Quotas>,
     /// The lifecycle emails, rendered and queued.
     pub mail: Arc<mail::AccountMail>,
+    closure: Option<Arc<dyn AccountClosure>>,
     endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
@@ -110,6 +112,7 @@ impl UsersState {
             .expect("the users crate's email templates parse (a unit test proves it)");
         Self {
             mail: Arc::new(mail),
+            closure: None,
             limiter: RateLimiter::new(config.rate_limit),
             login_failures: FailureBackoff::new(config.rate_limit),
             config,
@@ -119,6 +122,19 @@ impl UsersState {
             endings: None,
             dummy_hash: OnceCell::new(),
         }
+    }
+
+    /// Asks `closure` (the jobs crate) before an account is deleted.
+    pub fn with_account_closure(mut self, closure: Arc<dyn AccountClosure>) -> Self {
+        self.closure = Some(closure);
+        self
+    }
+
+    /// The jobs crate's side of deleting an account.
+    pub fn closure(&self) -> Result<Arc<dyn AccountClosure>, ApiError> {
+        self.closure
+            .clone()
+            .ok_or_else(|| ApiError::internal("no AccountClosure is wired"))
     }
 
     /// Tells `endings` whenever logins end.

@@ -54,6 +54,8 @@ pub struct User {
     pub rating_count: i32,
     /// Whether the owner of the email confirmed it.
     pub email_verified: bool,
+    /// When the user deleted the account.
+    pub deleted_at: Option<NaiveDateTime>,
     /// Lower-cased name and description, for `q`.
     pub search_text: String,
     /// Created.

@@ -26,6 +26,7 @@ diesel::table! {
         rating_version -> BigInt,
         email_verified -> Bool,
         verify_sent_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -7,6 +7,7 @@
 mod auth;
 mod bookings;
 mod conventions;
+mod deletion;
 mod database;
 mod events;
 mod jobs;

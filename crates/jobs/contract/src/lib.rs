@@ -140,6 +140,19 @@ pub trait OfferAcceptance: Send + Sync + 'static {
     fn accept(&self, command: AcceptOffer) -> BoxFuture<'static, Result<AcceptedOffer, ApiError>>;
 }
 
+/// What deleting an account asks of the jobs crate (the users crate asks
+/// it before it deletes; the jobs crate follows `user.deleted` after).
+pub trait AccountClosure: Send + Sync + 'static {
+    /// Closes `user`'s account to new jobs, offers and acceptances, in one
+    /// transaction with the check that they have no booked job as customer
+    /// or provider (else 409 `account_has_active_bookings`, and nothing
+    /// changed). Of a closure and an accept racing, one is refused.
+    fn close(&self, user: UserId) -> BoxFuture<'static, Result<(), ApiError>>;
+
+    /// Takes back a closure whose deletion did not happen after all.
+    fn reopen(&self, user: UserId) -> BoxFuture<'static, Result<(), ApiError>>;
+}
+
 /// `job.cancelled`: the owner or an admin cancelled an open job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct JobCancelled {

@@ -49,6 +49,7 @@ pub fn create_job(
     };
     db::write_transaction(conn, |conn| {
         repo::insert_job(conn, &job)?;
+        ensure_open_accounts(conn, &[customer.id.as_str()])?;
         Ok(job.clone())
     })
 }

@@ -41,11 +41,13 @@ fn search_text(title: &str, description: &str) -> String {
 }
 
 mod categories;
+mod closures;
 mod estimate;
 mod jobs;
 mod offers;
 
 pub use categories::*;
+pub use closures::*;
 pub use estimate::*;
 pub use jobs::*;
 pub use offers::*;

@@ -35,10 +35,12 @@ pub fn create_offer(
             updated_at: at,
         };
         match repo::insert_offer(conn, &offer) {
-            Ok(_) => Ok((offer, job)),
-            Err(err) if is_unique_violation(&err) => Err(JobsError::OfferExists),
-            Err(err) => Err(err.into()),
+            Ok(_) => {}
+            Err(err) if is_unique_violation(&err) => return Err(JobsError::OfferExists),
+            Err(err) => return Err(err.into()),
         }
+        ensure_open_accounts(conn, &[provider.id.as_str()])?;
+        Ok((offer, job))
     })
 }
 
@@ -167,6 +169,10 @@ pub fn accept_offer(
             return Err(JobsError::OfferNotPending);
         }
         let rejected = repo::reject_pending_offers(conn, job_id.as_str(), at)?;
+        // Last, after the rows are taken: a deletion racing this accept
+        // either marked its account before (refused here) or sees the
+        // booked job and refuses itself.
+        ensure_open_accounts(conn, &[command.customer_id.as_str(), &offer.provider_id])?;
         Ok((
             accepted(rejected.into_iter().map(UserId::from_db).collect()),
             true,

@@ -143,6 +143,12 @@ pub fn count_sent_to(
         .get_result(conn)
 }
 
+/// Deletes every email of `user_id` (a deleted account): those waiting
+/// are not sent, and those sent held their address and links.
+pub fn forget_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(email_outbox::table.filter(email_outbox::user_id.eq(user_id))).execute(conn)
+}
+
 /// Deletes the sent emails older than `before` (their bodies hold links
 /// with tokens and private text), in bounded batches; answers how many.
 pub fn purge_sent(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, db::DbError> {

@@ -93,6 +93,16 @@ pub struct UserActivation {
     pub user_id: UserId,
 }
 
+/// `user.deleted`: the user deleted their account. Each crate erases or
+/// anonymises what it holds of them (`docs/events.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserDeleted {
+    /// The account, now anonymised.
+    pub user_id: UserId,
+    /// The role it had.
+    pub role: Role,
+}
+
 /// `session.started`: a login began (registration or login); its access
 /// tokens name `session_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -130,6 +140,9 @@ pub enum AccountEvent {
     /// An admin reactivated an account.
     #[serde(rename = "user.reinstated")]
     Reinstated(UserActivation),
+    /// The user deleted their account.
+    #[serde(rename = "user.deleted")]
+    Deleted(UserDeleted),
     /// A login began.
     #[serde(rename = "session.started")]
     SessionStarted(SessionStarted),
@@ -143,6 +156,7 @@ impl EventSet for AccountEvent {
         "user.registered",
         "user.suspended",
         "user.reinstated",
+        "user.deleted",
         "session.started",
         "session.ended",
     ];
@@ -150,6 +164,7 @@ impl EventSet for AccountEvent {
     fn subject(&self) -> Subject {
         match self {
             AccountEvent::Registered(e) => Subject::of("user", &e.user_id),
+            AccountEvent::Deleted(e) => Subject::of("user", &e.user_id),
             AccountEvent::Suspended(e) | AccountEvent::Reinstated(e) => {
                 Subject::of("user", &e.user_id)
             }
@@ -233,6 +248,10 @@ mod tests {
             }),
             AccountEvent::Reinstated(UserActivation {
                 user_id: user_id.clone(),
+            }),
+            AccountEvent::Deleted(UserDeleted {
+                user_id: user_id.clone(),
+                role: Role::Customer,
             }),
             AccountEvent::SessionStarted(SessionStarted {
                 user_id: user_id.clone(),

@@ -125,3 +125,11 @@ impl UpdateNotificationPreferences {
         .collect()
     }
 }
+
+/// `DELETE /users/me`
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct DeleteAccountRequest {
+    /// The password now.
+    #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
+    pub current_password: String,
+}

@@ -163,3 +163,62 @@ pub fn set_notification_choice(
         ))
         .execute(conn)
 }
+
+/// Anonymises a deleted account's row: the name becomes "Deleted user",
+/// the email, password, phone, address, avatar, description and location
+/// are erased, and the address is free to register again.
+pub fn anonymise_user(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<User> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::name.eq(DELETED_NAME),
+            users::email.eq(""),
+            users::email_normalized.eq(format!("deleted:{user_id}")),
+            users::password_hash.eq(""),
+            users::phone.eq(None::<String>),
+            users::address.eq(None::<String>),
+            users::avatar_url.eq(None::<String>),
+            users::description.eq(None::<String>),
+            users::service_area.eq(None::<String>),
+            users::lat.eq(None::<f64>),
+            users::lng.eq(None::<f64>),
+            users::is_active.eq(false),
+            users::is_available.eq(false),
+            users::email_verified.eq(false),
+            users::verify_sent_at.eq(None::<NaiveDateTime>),
+            users::search_text.eq(DELETED_NAME.to_lowercase()),
+            users::deleted_at.eq(Some(now)),
+            users::updated_at.eq(now),
+        ))
+        .returning(<User as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+/// The name a deleted account shows.
+pub const DELETED_NAME: &str = "Deleted user";
+
+/// Deletes everything of the user's own but the row: logins and refresh
+/// tokens, favourites (theirs and others' of them), catalog, mailed
+/// tokens and notification choices.
+pub fn erase_user_data(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(login_sessions::table.filter(login_sessions::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(
+        favorites::table.filter(
+            favorites::customer_id
+                .eq(user_id)
+                .or(favorites::provider_id.eq(user_id)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(provider_services::table.filter(provider_services::provider_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(account_tokens::table.filter(account_tokens::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(
+        notification_preferences::table.filter(notification_preferences::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

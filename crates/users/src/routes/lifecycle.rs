@@ -2,7 +2,7 @@
 //! and email change. Links in the emails point at the frontend
 //! (`app.public_url`), which posts their token here.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
@@ -16,7 +16,7 @@ use quickfix_shared::ratelimit::{Limit, client_ip};
 
 use super::profile::check_current_password;
 use crate::dto::{
-    ChangeEmailRequest, NotificationPreferences, PasswordResetConfirmRequest,
+    ChangeEmailRequest, DeleteAccountRequest, NotificationPreferences, PasswordResetConfirmRequest,
     PasswordResetRequest, UpdateNotificationPreferences, UserResponse, VerifyEmailRequest,
 };
 use crate::error::UsersError;
@@ -282,4 +282,72 @@ pub async fn update_notification_preferences(
     })
     .await?;
     Ok(web::Json(NotificationPreferences::from_choices(&now)))
+}
+
+/// Deletes the caller's account.
+///
+/// The name becomes "Deleted user"; the email (free to register again),
+/// phone, address, avatar, logins, favourites, catalog, preferences and
+/// emailed links are erased; open jobs are cancelled and pending offers
+/// withdrawn. Messages and ratings stay, shown with the deleted user. An
+/// account with a confirmed or in-progress booking is refused (409
+/// `account_has_active_bookings`), also when an accept races the deletion.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "delete_me",
+    request_body = DeleteAccountRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted; every login of the account ended."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[delete("/users/me")]
+pub async fn delete_me(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    relay: web::Data<SharedRelay>,
+    state: web::Data<UsersState>,
+    body: ValidJson<DeleteAccountRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_current_password(&pool, &state, &user, body.into_inner().current_password).await?;
+    let closure = state.closure()?;
+    closure.close(user.id.clone()).await?;
+    let id = user.id.clone();
+    let deleted = relay
+        .run(move |conn| {
+            let (deleted, avatar) = service::delete_account(conn, &id)?;
+            let events = vec![
+                events::deleted(&deleted),
+                events::session_ended(&deleted.id, None, &deleted.id),
+            ];
+            Ok::<_, UsersError>(((deleted, avatar), events))
+        })
+        .await;
+    let (deleted, avatar) = match deleted {
+        Ok(done) => done,
+        Err(err) => {
+            if let Err(reopen) = closure.reopen(user.id.clone()).await {
+                tracing::error!(user.id = %user.id, error = %reopen, "a failed deletion left its account closed to new work");
+            }
+            return Err(err.into());
+        }
+    };
+    state.logins_ended(&deleted.id, None);
+    if let Some(key) = avatar {
+        let store = state.storage.clone();
+        if let Err(err) = db::blocking(move || store.delete(&key)).await {
+            tracing::warn!(error = %err, "a deleted account's avatar file stays");
+        }
+    }
+    tracing::info!(user.id = %deleted.id, "account deleted");
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -98,3 +98,23 @@ pub fn upgrade_password_hash(
     repo::upgrade_password_hash(conn, user, old, new)?;
     Ok(())
 }
+
+/// Deletes `user`'s account, after the caller checked the password and the
+/// jobs crate closed it (no active booking): the row is anonymised and
+/// everything else of theirs here is erased, in one transaction with
+/// `user.deleted` (each other crate erases its own on that event). Answers
+/// the avatar's storage key, deleted after the commit.
+pub fn delete_account(conn: &mut DbConn, user: &UserId) -> Result<(User, Option<String>), UsersError> {
+    db::write_transaction(conn, |conn| {
+        let before = get_user(conn, user)?;
+        if before.deleted_at.is_some() {
+            return Err(UsersError::NotFound("user"));
+        }
+        let at = now();
+        let deleted = repo::anonymise_user(conn, user.as_str(), at)?;
+        repo::erase_user_data(conn, user.as_str())?;
+        quickfix_shared::mail::forget_user(conn, user.as_str())?;
+        let avatar = before.avatar_url.as_deref().and_then(avatar_key);
+        Ok((deleted, avatar))
+    })
+}

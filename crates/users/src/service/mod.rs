@@ -87,6 +87,7 @@ mod tests {
             rating_avg: None,
             rating_count: 0,
             email_verified: false,
+            deleted_at: None,
             search_text: "ana".into(),
             created_at: now(),
             updated_at: now(),

@@ -1,0 +1,3 @@
+DROP INDEX offers_provider_status;
+DROP INDEX jobs_accepted_provider;
+DROP TABLE closed_accounts;
