@@ -14,6 +14,7 @@ use quickfix_shared::auth::{SharedAccountGate, VerifiedEmailRule};
 use quickfix_shared::mail::{MailSetupError, Mailer};
 use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::events::EventSet;
+use quickfix_shared::export::PersonalDataSources;
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::outbox::streams::{self, StreamPublisher, StreamTarget};
 use quickfix_shared::outbox::{Relay, SharedRelay};
@@ -178,6 +179,21 @@ impl Application {
     }
 }
 
+/// The crates' parts of a user's data export, in the order they are
+/// written (the ratings crate's when it runs in this process).
+fn personal_data(pool: &DbPool, settings: &Settings) -> PersonalDataSources {
+    let currency = &settings.app.currency;
+    let mut sources: PersonalDataSources = vec![
+        quickfix_jobs::export::JobsData::new(pool.clone(), currency),
+        quickfix_bookings::export::BookingsData::new(pool.clone(), currency),
+        quickfix_messaging::export::MessagingData::new(pool.clone()),
+    ];
+    if settings.ratings.enabled {
+        sources.push(quickfix_ratings::export::RatingsData::new(pool.clone()));
+    }
+    sources
+}
+
 fn serve(
     listener: TcpListener,
     settings: Settings,
@@ -232,6 +248,7 @@ fn serve(
         )
         .with_quotas(Arc::clone(&quotas))
         .with_account_closure(quickfix_jobs::Closures::new(pool.clone()))
+        .with_personal_data(personal_data(&pool, &settings))
         .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone()))),
     );
     // Logins ended on another instance are forgotten here at once too.

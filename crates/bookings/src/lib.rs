@@ -4,6 +4,7 @@ pub mod commands;
 pub mod consumers;
 pub mod dto;
 pub mod error;
+pub mod export;
 pub mod lifecycle;
 pub(crate) mod models;
 pub(crate) mod repository;

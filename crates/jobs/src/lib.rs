@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod consumers;
+pub mod export;
 pub mod dto;
 pub mod error;
 pub(crate) mod models;

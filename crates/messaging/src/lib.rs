@@ -3,6 +3,7 @@
 pub mod dto;
 pub mod emails;
 pub mod error;
+pub mod export;
 pub(crate) mod models;
 mod notifier;
 pub mod realtime;

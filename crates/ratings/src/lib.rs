@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod export;
 pub mod following;
 pub(crate) mod models;
 pub(crate) mod repository;

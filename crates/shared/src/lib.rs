@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod geo;
 pub mod idempotency;

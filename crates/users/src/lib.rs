@@ -26,6 +26,7 @@ use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
 use quickfix_jobs_contract::AccountClosure;
+use quickfix_shared::export::PersonalDataSources;
 use tokio::sync::OnceCell;
 
 pub use quickfix_users_contract as contract;
@@ -97,6 +98,8 @@ pub struct UsersState {
     /// The lifecycle emails, rendered and queued.
     pub mail: Arc<mail::AccountMail>,
     closure: Option<Arc<dyn AccountClosure>>,
+    /// The other crates' parts of a data export, in order.
+    pub personal_data: PersonalDataSources,
     endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
@@ -113,6 +116,7 @@ impl UsersState {
         Self {
             mail: Arc::new(mail),
             closure: None,
+            personal_data: Vec::new(),
             limiter: RateLimiter::new(config.rate_limit),
             login_failures: FailureBackoff::new(config.rate_limit),
             config,
@@ -127,6 +131,12 @@ impl UsersState {
     /// Asks `closure` (the jobs crate) before an account is deleted.
     pub fn with_account_closure(mut self, closure: Arc<dyn AccountClosure>) -> Self {
         self.closure = Some(closure);
+        self
+    }
+
+    /// Exports include what `sources` hold of the user, in this order.
+    pub fn with_personal_data(mut self, sources: PersonalDataSources) -> Self {
+        self.personal_data = sources;
         self
     }
 

@@ -1,4 +1,5 @@
-//! Deleting an account: what is erased, what stays, what is refused, and an
+//! Deleting an account (what is erased, what stays, what is refused, an
+//! accept racing the deletion) and exporting its data.
 //! accept racing the deletion.
 
 use quickfix_tests::{
@@ -229,4 +230,66 @@ async fn an_accept_racing_the_providers_deletion_never_books_a_deleted_account()
             other => panic!("round {round}: accept and deletion answered {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn an_export_holds_everything_of_the_user_from_every_crate_and_nothing_of_others() {
+    let app = TestApp::spawn().await;
+    let (customer, provider, booking) = app.completed_booking().await;
+    let booking_id = booking["id"].as_str().unwrap();
+    let conversation = start(&app, &customer, &provider).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send(&app, &customer, &conversation, "Thanks for the work").await;
+    send(&app, &provider, &conversation, "You are welcome").await;
+    let rated = app
+        .send_json_as(
+            &customer.token,
+            Method::POST,
+            &format!("/api/v1/bookings/{booking_id}/ratings"),
+            &json!({"stars": 5, "comment": "Great"}),
+        )
+        .await;
+    assert_eq!(rated.status(), 201);
+    let stranger = TestUser::customer().register(&app).await;
+    app.post_job(&stranger, &job_body("Not mine", "plumbing", 38.7, -9.1))
+        .await;
+
+    let response = app.get_as(&customer.token, "/api/v1/users/me/export").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let export = json(response).await;
+    for key in [
+        "exported_at", "user_id", "account", "profile", "notification_preferences",
+        "identities", "sessions", "blocks", "reports_filed", "verification", "jobs",
+        "offers", "bookings", "messages_sent", "notifications", "ratings_given",
+        "ratings_received",
+    ] {
+        assert!(export.get(key).is_some(), "{key} is missing: {export}");
+    }
+    assert_eq!(export["user_id"], customer.id.as_str());
+    assert_eq!(export["account"]["email"], customer.email.as_str());
+    assert_eq!(export["jobs"].as_array().unwrap().len(), 1, "only the caller's jobs");
+    assert_eq!(export["bookings"][0]["id"], booking_id);
+    let sent = export["messages_sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["body"], "Thanks for the work");
+    assert_eq!(export["ratings_given"][0]["stars"], 5);
+    assert!(export["sessions"].as_array().unwrap().len() >= 1);
+    assert!(!export.to_string().contains("a-good-password"));
+    assert!(!export.to_string().contains("password_hash"));
+    let provider_export = json(app.get_as(&provider.token, "/api/v1/users/me/export").await).await;
+    assert_eq!(provider_export["offers"].as_array().unwrap().len(), 1);
+    assert_eq!(provider_export["ratings_received"].as_array().unwrap().len(), 0, "not revealed yet");
+    assert!(
+        !provider_export["notifications"].as_array().unwrap().is_empty(),
+        "the offer's acceptance, the booking's changes"
+    );
+    assert_eq!(app.get("/api/v1/users/me/export").await.status(), 401);
 }

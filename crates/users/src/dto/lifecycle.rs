@@ -133,3 +133,57 @@ pub struct DeleteAccountRequest {
     #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
     pub current_password: String,
 }
+
+/// `GET /users/me/export`: everything the server holds of the caller, one
+/// JSON document written section by section. (This type documents the
+/// shape; the server streams it.)
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DataExport {
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+    /// The account's id.
+    #[schema(format = Uuid)]
+    pub user_id: String,
+    /// The account: email, its verification, role, state.
+    pub account: UserResponse,
+    /// The profile (also in `account.profile`).
+    pub profile: ProfileResponse,
+    /// Which notifications also come by email.
+    pub notification_preferences: NotificationPreferences,
+    /// Identity-provider sign-ins linked to the account.
+    #[schema(value_type = Vec<Object>)]
+    pub identities: Vec<serde_json::Value>,
+    /// Every login still on record (live and ended), newest first.
+    pub sessions: Vec<SessionResponse>,
+    /// Users the caller blocked.
+    #[schema(value_type = Vec<Object>)]
+    pub blocks: Vec<serde_json::Value>,
+    /// Reports the caller filed.
+    #[schema(value_type = Vec<Object>)]
+    pub reports_filed: Vec<serde_json::Value>,
+    /// The provider verification status: `verified` for a verified
+    /// provider, `none` otherwise.
+    #[schema(example = "none")]
+    pub verification: String,
+    /// Jobs the caller posted (as `GET /jobs/{id}` shows them).
+    #[schema(value_type = Vec<Object>)]
+    pub jobs: Vec<serde_json::Value>,
+    /// Offers the caller made (as `GET /jobs/{id}/offers` shows them).
+    #[schema(value_type = Vec<Object>)]
+    pub offers: Vec<serde_json::Value>,
+    /// Bookings the caller is a party of (as `GET /bookings/{id}`).
+    #[schema(value_type = Vec<Object>)]
+    pub bookings: Vec<serde_json::Value>,
+    /// Messages the caller sent, with their attachments' details.
+    #[schema(value_type = Vec<Object>)]
+    pub messages_sent: Vec<serde_json::Value>,
+    /// The caller's notifications.
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<serde_json::Value>,
+    /// Ratings the caller gave.
+    #[schema(value_type = Vec<Object>)]
+    pub ratings_given: Vec<serde_json::Value>,
+    /// Revealed ratings the caller received.
+    #[schema(value_type = Vec<Object>)]
+    pub ratings_received: Vec<serde_json::Value>,
+}

@@ -185,3 +185,12 @@ pub fn purge_sessions(
         .execute(conn)?;
     diesel::delete(login_sessions::table.filter(login_sessions::id.eq_any(&over))).execute(conn)
 }
+
+/// Every login of a user still on record, newest first.
+pub fn all_sessions(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<LoginSession>> {
+    login_sessions::table
+        .filter(login_sessions::user_id.eq(user_id))
+        .order((login_sessions::created_at.desc(), login_sessions::id.desc()))
+        .select(LoginSession::as_select())
+        .load(conn)
+}

@@ -13,10 +13,11 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::ratelimit::{Limit, client_ip};
+use futures_util::{FutureExt, StreamExt};
 
 use super::profile::check_current_password;
 use crate::dto::{
-    ChangeEmailRequest, DeleteAccountRequest, NotificationPreferences, PasswordResetConfirmRequest,
+    ChangeEmailRequest, DataExport, DeleteAccountRequest, NotificationPreferences, PasswordResetConfirmRequest,
     PasswordResetRequest, UpdateNotificationPreferences, UserResponse, VerifyEmailRequest,
 };
 use crate::error::UsersError;
@@ -350,4 +351,89 @@ pub async fn delete_me(
     }
     tracing::info!(user.id = %deleted.id, "account deleted");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Everything the server holds of the caller, as one JSON document.
+///
+/// The document is written section by section as each crate answers:
+/// the account and profile, notification preferences, identities,
+/// sessions, blocks, reports filed, verification status, then jobs,
+/// offers, bookings, messages sent, notifications, and ratings given and
+/// received.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "export_me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's data.", body = DataExport),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/users/me/export")]
+pub async fn export_me(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    state: web::Data<UsersState>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .limiter
+        .check(&format!("export:{}", user.id), EXPORTS_PER_USER)?;
+    let (id, currency) = (user.id.clone(), state.config.currency.clone());
+    let own = db::run(&pool, move |conn| {
+        service::export_sections(conn, &id, &currency)
+    })
+    .await?;
+    let mut head = serde_json::Map::new();
+    head.insert(
+        "exported_at".to_owned(),
+        serde_json::json!(quickfix_shared::db::now().and_utc()),
+    );
+    head.insert("user_id".to_owned(), serde_json::json!(user.id.as_str()));
+    let head = sections_chunk(
+        head.into_iter().chain(own.into_iter().map(|(k, v)| (k.to_owned(), v))),
+        true,
+    )?;
+    let sources = state.personal_data.clone();
+    let owner = user.id.clone();
+    let parts = std::iter::once(futures_util::future::ready(Ok(head)).boxed())
+        .chain(sources.into_iter().map(move |source| {
+            let user = owner.clone();
+            async move {
+                let sections = source.export(user).await?;
+                sections_chunk(sections.into_iter().map(|(k, v)| (k.to_owned(), v)), false)
+            }
+            .boxed()
+        }))
+        .chain(std::iter::once(
+            futures_util::future::ready(Ok(web::Bytes::from_static(b"}"))).boxed(),
+        ));
+    let body = futures_util::stream::iter(parts).then(|part| part);
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"quickfix-export.json\"",
+        ))
+        .streaming(body))
+}
+
+/// Exports one user may ask for per minute (each reads every crate).
+const EXPORTS_PER_USER: Limit = Limit::per_minute(6);
+
+/// `"name":value` pairs as a piece of the export's object: after its
+/// opening brace when `first`, else after a comma.
+fn sections_chunk(
+    sections: impl Iterator<Item = (String, serde_json::Value)>,
+    first: bool,
+) -> Result<web::Bytes, ApiError> {
+    let mut out = Vec::new();
+    for (i, (name, value)) in sections.enumerate() {
+        out.push(if first && i == 0 { b'{' } else { b',' });
+        serde_json::to_writer(&mut out, &name).map_err(ApiError::internal)?;
+        out.push(b':');
+        serde_json::to_writer(&mut out, &value).map_err(ApiError::internal)?;
+    }
+    Ok(web::Bytes::from(out))
 }

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::get_notification_preferences)
         .service(lifecycle::update_notification_preferences)
         .service(lifecycle::delete_me)
+        .service(lifecycle::export_me)
         .service(profile::update_me)
         .service(profile::change_password)
         .service(profile::upload_avatar)

@@ -189,3 +189,38 @@ pub fn request_email_change(
         Ok(())
     })
 }
+
+/// The users crate's sections of `user`'s data export, in order.
+pub fn export_sections(
+    conn: &mut DbConn,
+    user: &UserId,
+    currency: &str,
+) -> Result<Vec<(&'static str, serde_json::Value)>, UsersError> {
+    let account = get_user(conn, user)?;
+    let choices = notification_preferences(conn, user)?;
+    let sessions = repo::all_sessions(conn, user.as_str())?;
+    let view = crate::dto::UserResponse::private(&account, currency);
+    let json = |value: serde_json::Result<serde_json::Value>| {
+        value.map_err(|err| UsersError::Internal(err.to_string()))
+    };
+    let sessions: Vec<_> = sessions
+        .iter()
+        .map(|s| crate::dto::SessionResponse::of(s, ""))
+        .collect();
+    let verification = if account.verified { "verified" } else { "none" };
+    Ok(vec![
+        ("account", json(serde_json::to_value(&view))?),
+        ("profile", json(serde_json::to_value(&view.profile))?),
+        (
+            "notification_preferences",
+            json(serde_json::to_value(
+                crate::dto::NotificationPreferences::from_choices(&choices),
+            ))?,
+        ),
+        ("identities", serde_json::json!([])),
+        ("sessions", json(serde_json::to_value(sessions))?),
+        ("blocks", serde_json::json!([])),
+        ("reports_filed", serde_json::json!([])),
+        ("verification", serde_json::json!(verification)),
+    ])
+}

@@ -1,1 +1,2 @@
+DROP INDEX messages_sender_created;
 DROP TABLE message_email_digests;

@@ -10,3 +10,6 @@ CREATE TABLE message_email_digests (
     PRIMARY KEY (recipient_id, conversation_id)
 );
 CREATE INDEX message_email_digests_due ON message_email_digests (due_at);
+
+-- The messages a user sent, for the data export.
+CREATE INDEX messages_sender_created ON messages (sender_id, created_at, id);

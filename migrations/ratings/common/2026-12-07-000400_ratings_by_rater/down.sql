@@ -1,0 +1,1 @@
+DROP INDEX ratings_rater_created;
