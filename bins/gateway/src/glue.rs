@@ -110,7 +110,9 @@ impl Crates {
             pool.clone(),
         ));
         relay.register(quickfix_jobs::consumers::BookingMirror::new(pool.clone()));
-        relay.register(quickfix_jobs::consumers::DeletedAccounts::new(Arc::clone(relay)));
+        relay.register(quickfix_jobs::consumers::DeletedAccounts::new(Arc::clone(
+            relay,
+        )));
         relay.register(quickfix_messaging::DeletedAccounts::new(pool.clone()));
         relay.register(quickfix_bookings::consumers::BookingOpener::new(
             relay,

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use quickfix_bookings_contract::{BookingEvent, BookingStatus};
+use quickfix_jobs_contract::{JobCancelled, JobEvent, OfferWithdrawn};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, EventSet};
-use quickfix_jobs_contract::{JobCancelled, JobEvent, OfferWithdrawn};
 use quickfix_shared::ids::{JobId, OfferId, UserId};
-use quickfix_users_contract::AccountEvent;
 use quickfix_shared::outbox::Consumer;
+use quickfix_users_contract::AccountEvent;
 
 use crate::dto::JobStatus;
 use crate::error::JobsError;

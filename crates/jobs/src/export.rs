@@ -61,8 +61,14 @@ impl PersonalData for JobsData {
                 .map(|offer| OfferResponse::of(offer, &currency))
                 .collect();
             Ok(vec![
-                ("jobs", serde_json::to_value(posted).map_err(ApiError::internal)?),
-                ("offers", serde_json::to_value(made).map_err(ApiError::internal)?),
+                (
+                    "jobs",
+                    serde_json::to_value(posted).map_err(ApiError::internal)?,
+                ),
+                (
+                    "offers",
+                    serde_json::to_value(made).map_err(ApiError::internal)?,
+                ),
             ])
         })
     }

@@ -2,9 +2,9 @@
 
 pub mod commands;
 pub mod consumers;
-pub mod export;
 pub mod dto;
 pub mod error;
+pub mod export;
 pub(crate) mod models;
 pub(crate) mod repository;
 mod routes;
@@ -89,7 +89,10 @@ impl Closures {
 }
 
 impl quickfix_jobs_contract::AccountClosure for Closures {
-    fn close(&self, user: quickfix_shared::ids::UserId) -> BoxFuture<'static, Result<(), ApiError>> {
+    fn close(
+        &self,
+        user: quickfix_shared::ids::UserId,
+    ) -> BoxFuture<'static, Result<(), ApiError>> {
         let pool = self.pool.clone();
         Box::pin(async move {
             quickfix_shared::db::run(&pool, move |conn| service::close_account(conn, &user))
@@ -98,7 +101,10 @@ impl quickfix_jobs_contract::AccountClosure for Closures {
         })
     }
 
-    fn reopen(&self, user: quickfix_shared::ids::UserId) -> BoxFuture<'static, Result<(), ApiError>> {
+    fn reopen(
+        &self,
+        user: quickfix_shared::ids::UserId,
+    ) -> BoxFuture<'static, Result<(), ApiError>> {
         let pool = self.pool.clone();
         Box::pin(async move {
             quickfix_shared::db::run(&pool, move |conn| service::reopen_account(conn, &user))

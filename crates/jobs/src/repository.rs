@@ -402,7 +402,11 @@ pub fn lock_open_work(conn: &mut DbConn, user: &str) -> QueryResult<()> {
 pub fn count_booked(conn: &mut DbConn, user: &str) -> QueryResult<i64> {
     jobs::table
         .filter(jobs::status.eq(JobStatus::Booked.as_str()))
-        .filter(jobs::customer_id.eq(user).or(jobs::accepted_provider_id.eq(user)))
+        .filter(
+            jobs::customer_id
+                .eq(user)
+                .or(jobs::accepted_provider_id.eq(user)),
+        )
         .count()
         .get_result(conn)
 }

@@ -42,7 +42,7 @@ pub fn message_text(value: &str) -> Result<(), ValidationError> {
     if value.contains('\0') {
         return Err(rule("nul", "must not contain NUL characters"));
     }
-    if value.trim().is_empty() {
+    if quickfix_shared::text::is_blank(value) {
         return Err(rule("blank", "must not be blank"));
     }
     Ok(())

@@ -283,9 +283,11 @@ impl EmailNotifications {
                 .pop()
         };
         let (reader, room) = (recipient.clone(), conversation.clone());
-        let unread = db::run(&self.pool, move |conn| unread_since(conn, &reader, &room, since))
-            .await
-            .map_err(|err| err.to_string())?;
+        let unread = db::run(&self.pool, move |conn| {
+            unread_since(conn, &reader, &room, since)
+        })
+        .await
+        .map_err(|err| err.to_string())?;
         let email = match (contact, unread.is_empty()) {
             (Some(to), false) => Some(self.digest_email(&to, &conversation, unread).await?),
             _ => None,

@@ -57,10 +57,17 @@ impl PersonalData for MessagingData {
                 .iter()
                 .map(|m| message_view(m, files.iter().find(|f| f.message_id == m.id)))
                 .collect();
-            let notes: Vec<NotificationResponse> = notes.iter().map(NotificationResponse::from).collect();
+            let notes: Vec<NotificationResponse> =
+                notes.iter().map(NotificationResponse::from).collect();
             Ok(vec![
-                ("messages_sent", serde_json::to_value(sent).map_err(ApiError::internal)?),
-                ("notifications", serde_json::to_value(notes).map_err(ApiError::internal)?),
+                (
+                    "messages_sent",
+                    serde_json::to_value(sent).map_err(ApiError::internal)?,
+                ),
+                (
+                    "notifications",
+                    serde_json::to_value(notes).map_err(ApiError::internal)?,
+                ),
             ])
         })
     }

@@ -204,6 +204,11 @@ fn check(
                 errors.push(FieldError::new(path, message));
             }
         }
+        // serde reads a struct from an array of its fields in order too;
+        // the document says object, so only an object is one.
+        Value::Array(_) if schema["type"] == "object" => {
+            errors.push(FieldError::new(path, "must be an object"));
+        }
         Value::Array(items) => {
             let count = items.len() as u64;
             let (min, max) = (schema["minItems"].as_u64(), schema["maxItems"].as_u64());
@@ -307,6 +312,12 @@ mod tests {
             fields(&check_json::<Sample>(&json!({"name": "", "tags": []}))),
             [("name", "must be 1 to 5 characters long")]
         );
+    }
+
+    #[test]
+    fn a_struct_sent_as_an_array_is_refused() {
+        let errors = check_json::<Sample>(&json!({"name": "a", "tags": [], "place": [45.0]}));
+        assert_eq!(fields(&errors), vec![("place", "must be an object")]);
     }
 
     #[test]

@@ -132,8 +132,9 @@ fn finish_validation<T>(value: T, mut errors: Vec<FieldError>) -> Result<T, ApiE
     Err(ApiError::validation(errors))
 }
 
-/// The request read as `T`, and the JSON it was read from (unknown keys
-/// removed where the text rule needed that).
+/// The request read as `T`, and the JSON as sent (unknown keys removed
+/// where the text rule needed that), before any line end was normalised:
+/// bounds count a value as the client sent it, as the document does.
 fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<(T, serde_json::Value), ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
@@ -152,10 +153,12 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<(T, serde_json::Value),
         ))
     })?;
     integral_floats_to_integers(&mut value);
+    let mut sent = None;
     if text::json_may_hold_controls(body) {
         for path in ignored_paths::<T>(&value) {
             remove_path(&mut value, &path);
         }
+        sent = Some(value.clone());
         text::check_json(&mut value)?;
     }
     let read = serde_path_to_error::deserialize(&value).map_err(|err| {
@@ -163,7 +166,7 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<(T, serde_json::Value),
         let inner = err.into_inner();
         classify(&path, &inner.to_string(), true)
     })?;
-    Ok((read, value))
+    Ok((read, sent.unwrap_or(value)))
 }
 
 /// One step of a path into a JSON document.
@@ -480,6 +483,22 @@ mod tests {
     use super::*;
     use actix_web::http::StatusCode;
     use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    struct Note {
+        #[schema(max_length = 4)]
+        description: String,
+    }
+
+    #[test]
+    fn a_bound_counts_a_multi_line_value_as_sent_not_as_normalised() {
+        let five = parse_bounded_json::<Note>(br#"{"description": "ab\ncd"}"#);
+        assert!(five.is_err(), "5 characters");
+        let at = parse_bounded_json::<Note>(br#"{"description": "a\r\nb"}"#).expect("4 as sent");
+        assert_eq!(at.description, "a\nb", "stored normalised");
+        let over = parse_bounded_json::<Note>(br#"{"description": "ab\r\ncd"}"#);
+        assert!(over.is_err(), "6 as sent, though 5 normalised");
+    }
 
     #[derive(Debug, Deserialize, Validate)]
     struct Sample {

@@ -28,6 +28,37 @@ pub fn is_multi_line(field: &str) -> bool {
     MULTI_LINE_FIELDS.contains(&field)
 }
 
+/// Whether `c` is white space as the document's patterns read `\s`
+/// (ECMAScript's set, which JSON Schema validators use): the one
+/// definition behind the not-blank and no-surrounding-space rules, so a
+/// value the document allows is never refused for them (Rust's
+/// `char::is_whitespace` also counts U+0085, and not U+FEFF).
+pub fn is_pattern_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// Whether `value` has nothing but [`is_pattern_space`] characters (the
+/// document's `\S` pattern refuses it).
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(is_pattern_space)
+}
+
+/// Whether `value` starts or ends with [`is_pattern_space`] (the
+/// document's `^\S(?:.*\S)?$` pattern refuses it).
+pub fn is_padded(value: &str) -> bool {
+    value.starts_with(is_pattern_space) || value.ends_with(is_pattern_space)
+}
+
 /// Whether `c` is refused in a single-line field.
 fn is_control(c: char) -> bool {
     c.is_ascii_control()
@@ -117,6 +148,14 @@ fn walk(value: &mut Value, path: &str, key: Option<&str>) -> Result<(), FieldErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_and_padded_read_space_as_the_documents_patterns_do() {
+        assert!(is_blank(" \t\u{3000}\u{feff}"));
+        assert!(!is_blank("\u{85}"), "NEL is no ECMAScript space");
+        assert!(is_padded(" Ana") && is_padded("Ana\u{a0}"));
+        assert!(!is_padded("Ana\u{85}") && !is_padded("Ana"));
+    }
     use serde_json::json;
 
     fn field_of(err: &ApiError) -> String {

@@ -5,8 +5,8 @@ pub mod consumers;
 pub mod dto;
 pub mod error;
 mod events;
-pub(crate) mod models;
 pub mod mail;
+pub(crate) mod models;
 pub mod passwords;
 pub(crate) mod repository;
 mod routes;
@@ -18,15 +18,15 @@ mod tests;
 
 use std::sync::Arc;
 
+use quickfix_jobs_contract::AccountClosure;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AccountGate, AuthUser, GateFuture, SharedLoginEndings};
 use quickfix_shared::db::{self, DbPool};
+use quickfix_shared::export::PersonalDataSources;
 use quickfix_shared::ids::UserId;
 use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{FailureBackoff, Limit, RateLimiter};
 use quickfix_shared::storage::SharedStorage;
-use quickfix_jobs_contract::AccountClosure;
-use quickfix_shared::export::PersonalDataSources;
 use tokio::sync::OnceCell;
 
 pub use quickfix_users_contract as contract;

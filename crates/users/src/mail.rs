@@ -49,7 +49,12 @@ pub const EMAIL_CHANGE: &str = "email_change";
 pub const EMAIL_CHANGE_NOTICE: &str = "email_change_notice";
 
 /// The kinds the per-address hourly limit counts.
-const LIMITED: &[&str] = &[VERIFY_EMAIL, PASSWORD_RESET, EMAIL_CHANGE, EMAIL_CHANGE_NOTICE];
+const LIMITED: &[&str] = &[
+    VERIFY_EMAIL,
+    PASSWORD_RESET,
+    EMAIL_CHANGE,
+    EMAIL_CHANGE_NOTICE,
+];
 
 /// Renders and queues this crate's emails.
 #[derive(Debug)]
@@ -114,7 +119,10 @@ impl AccountMail {
             name: &user.name,
             email: address,
             link: format!("{}/{path}?token={token}", self.public_url),
-            expires: expires_at.and_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+            expires: expires_at
+                .and_utc()
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
         };
         let to = Recipient {
             user_id: Some(user.id.clone()),

@@ -1,6 +1,5 @@
 //! Deleting an account (what is erased, what stays, what is refused, an
 //! accept racing the deletion) and exporting its data.
-//! accept racing the deletion.
 
 use quickfix_tests::{
     Session, TestApp, TestUser, assert_problem, job_body, json, stored, tiny_png,
@@ -64,7 +63,12 @@ async fn a_deleted_customer_is_anonymised_its_work_undone_and_its_words_kept() {
     let wrong = delete_me(&app, &customer, "not the password").await;
     assert_problem(wrong, 403, "wrong_password").await;
     let empty = app
-        .send_json_as(&customer.token, Method::DELETE, "/api/v1/users/me", &json!({}))
+        .send_json_as(
+            &customer.token,
+            Method::DELETE,
+            "/api/v1/users/me",
+            &json!({}),
+        )
         .await;
     assert_problem(empty, 422, "validation_failed").await;
 
@@ -72,7 +76,12 @@ async fn a_deleted_customer_is_anonymised_its_work_undone_and_its_words_kept() {
     assert_eq!(deleted.status(), 204);
 
     // Every login ended and the email no longer signs in.
-    assert_eq!(app.get_as(&customer.token, "/api/v1/auth/me").await.status(), 401);
+    assert_eq!(
+        app.get_as(&customer.token, "/api/v1/auth/me")
+            .await
+            .status(),
+        401
+    );
     let login = app
         .post_json(
             "/api/v1/auth/login",
@@ -81,7 +90,11 @@ async fn a_deleted_customer_is_anonymised_its_work_undone_and_its_words_kept() {
         .await;
     assert_problem(login, 401, "invalid_credentials").await;
     // The open job is cancelled and the offer on it rejected, at once.
-    let seen = json(app.get_as(&provider.token, &format!("/api/v1/jobs/{job_id}")).await).await;
+    let seen = json(
+        app.get_as(&provider.token, &format!("/api/v1/jobs/{job_id}"))
+            .await,
+    )
+    .await;
     assert_eq!(seen["status"], "cancelled");
     let offers = json(
         app.get_as(&provider.token, &format!("/api/v1/jobs/{job_id}/offers"))
@@ -108,7 +121,10 @@ async fn a_deleted_customer_is_anonymised_its_work_undone_and_its_words_kept() {
     assert_eq!(page["items"][0]["body"], "See you Monday");
     let listed = json(app.get_as(&provider.token, "/api/v1/conversations").await).await;
     let names = listed.to_string();
-    assert!(names.contains("Deleted user") && !names.contains("Ana Lima"), "{names}");
+    assert!(
+        names.contains("Deleted user") && !names.contains("Ana Lima"),
+        "{names}"
+    );
     // Its favourites, logins and refresh tokens are gone from storage.
     for sql in [
         "SELECT COUNT(*) AS n FROM favorites WHERE customer_id = $1",
@@ -116,7 +132,11 @@ async fn a_deleted_customer_is_anonymised_its_work_undone_and_its_words_kept() {
         "SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = $1",
         "SELECT COUNT(*) AS n FROM email_outbox WHERE user_id = $1",
     ] {
-        assert_eq!(stored::count(app.pool(), sql, &customer.id).await, 0, "{sql}");
+        assert_eq!(
+            stored::count(app.pool(), sql, &customer.id).await,
+            0,
+            "{sql}"
+        );
     }
     let email_left = stored::count(
         app.pool(),
@@ -144,11 +164,19 @@ async fn a_deleted_provider_withdraws_its_pending_offers_and_leaves_the_director
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
     let job = app
-        .post_job(&customer, &job_body("Paint the door", "plumbing", 38.7, -9.1))
+        .post_job(
+            &customer,
+            &job_body("Paint the door", "plumbing", 38.7, -9.1),
+        )
         .await;
     let job_id = job["id"].as_str().unwrap();
     let offer = app.offer(&provider, job_id, 7_000).await;
-    assert_eq!(delete_me(&app, &provider, &provider.password).await.status(), 204);
+    assert_eq!(
+        delete_me(&app, &provider, &provider.password)
+            .await
+            .status(),
+        204
+    );
     let offers = json(
         app.get_as(&customer.token, &format!("/api/v1/jobs/{job_id}/offers"))
             .await,
@@ -159,7 +187,10 @@ async fn a_deleted_provider_withdraws_its_pending_offers_and_leaves_the_director
     let accept = app
         .post_as(
             &customer.token,
-            &format!("/api/v1/jobs/{job_id}/offers/{}/accept", offer["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/jobs/{job_id}/offers/{}/accept",
+                offer["id"].as_str().unwrap()
+            ),
         )
         .await;
     assert_eq!(accept.status(), 409, "a withdrawn offer cannot be accepted");
@@ -167,11 +198,20 @@ async fn a_deleted_provider_withdraws_its_pending_offers_and_leaves_the_director
     assert!(!directory.to_string().contains(&provider.id));
     let events = app.admin().await;
     let log = json(
-        app.get_as(&events.token, &format!("/api/v1/admin/events?subject_id={}", provider.id))
-            .await,
+        app.get_as(
+            &events.token,
+            &format!("/api/v1/admin/events?subject_id={}", provider.id),
+        )
+        .await,
     )
     .await;
-    assert!(log["items"].as_array().unwrap().iter().any(|e| e["kind"] == "user.deleted"));
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "user.deleted")
+    );
 }
 
 #[tokio::test]
@@ -181,7 +221,10 @@ async fn an_account_with_an_active_booking_is_kept_until_the_booking_ends() {
     for user in [&customer, &provider] {
         let refused = delete_me(&app, user, &user.password).await;
         assert_problem(refused, 409, "account_has_active_bookings").await;
-        assert_eq!(app.get_as(&user.token, "/api/v1/auth/me").await.status(), 200);
+        assert_eq!(
+            app.get_as(&user.token, "/api/v1/auth/me").await.status(),
+            200
+        );
     }
     // Nothing changed: the account can still post work.
     app.post_job(&customer, &job_body("Another job", "plumbing", 38.7, -9.1))
@@ -193,8 +236,18 @@ async fn an_account_with_an_active_booking_is_kept_until_the_booking_ends() {
             .await;
         assert_eq!(moved.status(), 200);
     }
-    assert_eq!(delete_me(&app, &provider, &provider.password).await.status(), 204);
-    assert_eq!(delete_me(&app, &customer, &customer.password).await.status(), 204);
+    assert_eq!(
+        delete_me(&app, &provider, &provider.password)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        delete_me(&app, &customer, &customer.password)
+            .await
+            .status(),
+        204
+    );
 }
 
 #[tokio::test]
@@ -204,7 +257,10 @@ async fn an_accept_racing_the_providers_deletion_never_books_a_deleted_account()
         let customer = TestUser::customer().register(&app).await;
         let provider = TestUser::provider().register(&app).await;
         let job = app
-            .post_job(&customer, &job_body(&format!("Race {round}"), "plumbing", 38.7, -9.1))
+            .post_job(
+                &customer,
+                &job_body(&format!("Race {round}"), "plumbing", 38.7, -9.1),
+            )
             .await;
         let job_id = job["id"].as_str().unwrap().to_owned();
         let offer = app.offer(&provider, &job_id, 5_000).await;
@@ -223,9 +279,15 @@ async fn an_accept_racing_the_providers_deletion_never_books_a_deleted_account()
                 assert_eq!(bookings["items"].as_array().unwrap().len(), 1);
             }
             (refused, 204) => {
-                assert!(refused == 409 || refused == 403, "accept answered {refused}");
+                assert!(
+                    refused == 409 || refused == 403,
+                    "accept answered {refused}"
+                );
                 let bookings = json(app.get_as(&customer.token, "/api/v1/bookings").await).await;
-                assert!(bookings["items"].as_array().unwrap().is_empty(), "round {round}");
+                assert!(
+                    bookings["items"].as_array().unwrap().is_empty(),
+                    "round {round}"
+                );
             }
             other => panic!("round {round}: accept and deletion answered {other:?}"),
         }
@@ -266,16 +328,33 @@ async fn an_export_holds_everything_of_the_user_from_every_crate_and_nothing_of_
     );
     let export = json(response).await;
     for key in [
-        "exported_at", "user_id", "account", "profile", "notification_preferences",
-        "identities", "sessions", "blocks", "reports_filed", "verification", "jobs",
-        "offers", "bookings", "messages_sent", "notifications", "ratings_given",
+        "exported_at",
+        "user_id",
+        "account",
+        "profile",
+        "notification_preferences",
+        "identities",
+        "sessions",
+        "blocks",
+        "reports_filed",
+        "verification",
+        "jobs",
+        "offers",
+        "bookings",
+        "messages_sent",
+        "notifications",
+        "ratings_given",
         "ratings_received",
     ] {
         assert!(export.get(key).is_some(), "{key} is missing: {export}");
     }
     assert_eq!(export["user_id"], customer.id.as_str());
     assert_eq!(export["account"]["email"], customer.email.as_str());
-    assert_eq!(export["jobs"].as_array().unwrap().len(), 1, "only the caller's jobs");
+    assert_eq!(
+        export["jobs"].as_array().unwrap().len(),
+        1,
+        "only the caller's jobs"
+    );
     assert_eq!(export["bookings"][0]["id"], booking_id);
     let sent = export["messages_sent"].as_array().unwrap();
     assert_eq!(sent.len(), 1);
@@ -286,9 +365,19 @@ async fn an_export_holds_everything_of_the_user_from_every_crate_and_nothing_of_
     assert!(!export.to_string().contains("password_hash"));
     let provider_export = json(app.get_as(&provider.token, "/api/v1/users/me/export").await).await;
     assert_eq!(provider_export["offers"].as_array().unwrap().len(), 1);
-    assert_eq!(provider_export["ratings_received"].as_array().unwrap().len(), 0, "not revealed yet");
+    assert_eq!(
+        provider_export["ratings_received"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "not revealed yet"
+    );
     assert!(
-        !provider_export["notifications"].as_array().unwrap().is_empty(),
+        !provider_export["notifications"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
         "the offer's acceptance, the booking's changes"
     );
     assert_eq!(app.get("/api/v1/users/me/export").await.status(), 401);

@@ -24,8 +24,14 @@ async fn registration_mails_a_link_that_verifies_the_address() {
     assert_eq!(me["email_verified"], false);
 
     let mail = sink.wait_for(&ana.email, 1).await.remove(0);
-    assert!(mail.text().contains("http://localhost:3000/verify-email?token="));
-    assert_eq!(mail.header("Subject").unwrap(), "Confirm your email for QuickFix");
+    assert!(
+        mail.text()
+            .contains("http://localhost:3000/verify-email?token=")
+    );
+    assert_eq!(
+        mail.header("Subject").unwrap(),
+        "Confirm your email for QuickFix"
+    );
     assert!(mail.header("From").unwrap().contains("no-reply@localhost"));
     assert!(mail.data.contains("text/html"), "an HTML part too");
     let verified = app
@@ -43,7 +49,10 @@ async fn registration_mails_a_link_that_verifies_the_address() {
         .await;
     assert_problem(again, 400, "invalid_token").await;
     let unknown = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": "not-a-token"}))
+        .post_json(
+            "/api/v1/auth/verify-email",
+            &json!({"token": "not-a-token"}),
+        )
         .await;
     assert_problem(unknown, 400, "invalid_token").await;
 }
@@ -72,7 +81,10 @@ async fn without_smtp_each_email_is_an_eml_file_under_the_mail_directory() {
     assert!(eml.contains("Subject: Confirm your email for QuickFix"));
     assert!(eml.contains("verify-email?token="));
     assert!(
-        file.file_name().unwrap().to_string_lossy().contains("verify_email"),
+        file.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("verify_email"),
         "the kind is in the file name"
     );
 }
@@ -113,7 +125,11 @@ async fn known_and_unknown_emails_get_the_same_answer_in_the_same_time() {
         "known {known:?} vs unknown {unknown:?}"
     );
     let mails = sink.wait_for(&ana.email, 2).await;
-    assert!(mails.iter().any(|m| m.text().contains("/reset-password?token=")));
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.text().contains("/reset-password?token="))
+    );
     assert!(sink.to("nobody-0@example.com").is_empty());
 }
 
@@ -149,15 +165,31 @@ async fn a_reset_token_works_once_ends_every_login_and_dies_when_replaced() {
                 .await
         }
     };
-    assert_problem(confirm(&older, "a-newer-password").await, 400, "invalid_token").await;
+    assert_problem(
+        confirm(&older, "a-newer-password").await,
+        400,
+        "invalid_token",
+    )
+    .await;
     let done = confirm(&newer, "a-newer-password").await;
     assert_eq!(done.status(), 204);
-    assert_problem(confirm(&newer, "yet-another-one").await, 400, "invalid_token").await;
+    assert_problem(
+        confirm(&newer, "yet-another-one").await,
+        400,
+        "invalid_token",
+    )
+    .await;
 
     // Every login ended: the access and the refresh token are dead.
-    assert_eq!(app.get_as(&ana.token, "/api/v1/auth/me").await.status(), 401);
+    assert_eq!(
+        app.get_as(&ana.token, "/api/v1/auth/me").await.status(),
+        401
+    );
     let refresh = app
-        .post_json("/api/v1/auth/refresh", &json!({"refresh_token": ana.refresh}))
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": ana.refresh}),
+        )
         .await;
     assert_eq!(refresh.status(), 401);
     let old = app
@@ -175,7 +207,10 @@ async fn a_reset_token_works_once_ends_every_login_and_dies_when_replaced() {
         .await;
     assert_eq!(login.status(), 200);
     let user = json(login).await;
-    assert_eq!(user["user"]["email_verified"], true, "the link proved the address");
+    assert_eq!(
+        user["user"]["email_verified"], true,
+        "the link proved the address"
+    );
 }
 
 #[tokio::test]
@@ -239,7 +274,11 @@ async fn an_email_queued_while_the_smtp_server_is_down_arrives_once_it_is_up() {
     // The first try fails: nothing listens.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let page = json(app.get_as(&admin.token, "/api/v1/admin/emails?status=pending").await).await;
+        let page = json(
+            app.get_as(&admin.token, "/api/v1/admin/emails?status=pending")
+                .await,
+        )
+        .await;
         let failed = page["items"]
             .as_array()
             .unwrap()
@@ -250,7 +289,10 @@ async fn an_email_queued_while_the_smtp_server_is_down_arrives_once_it_is_up() {
             assert_eq!(failed["kind"], "verify_email");
             break;
         }
-        assert!(Instant::now() < deadline, "the first try never failed: {page}");
+        assert!(
+            Instant::now() < deadline,
+            "the first try never failed: {page}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let sink = SmtpSink::start_on(port).await;
@@ -259,7 +301,11 @@ async fn an_email_queued_while_the_smtp_server_is_down_arrives_once_it_is_up() {
         .post_json("/api/v1/auth/verify-email", &json!({"token": mail.token()}))
         .await;
     assert_eq!(verified.status(), 200);
-    let sent = json(app.get_as(&admin.token, "/api/v1/admin/emails?status=sent").await).await;
+    let sent = json(
+        app.get_as(&admin.token, "/api/v1/admin/emails?status=sent")
+            .await,
+    )
+    .await;
     let sent = sent["items"]
         .as_array()
         .unwrap()
@@ -301,16 +347,26 @@ async fn a_resend_waits_for_its_interval_whatever_the_rate_limit_setting() {
     let mails = sink.wait_for(&ana.email, 2).await;
     // Only the newest link works.
     let first = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mails[0].token()}))
+        .post_json(
+            "/api/v1/auth/verify-email",
+            &json!({"token": mails[0].token()}),
+        )
         .await;
     assert_problem(first, 400, "invalid_token").await;
     let newest = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mails[1].token()}))
+        .post_json(
+            "/api/v1/auth/verify-email",
+            &json!({"token": mails[1].token()}),
+        )
         .await;
     assert_eq!(newest.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let verified = resend().await.unwrap();
-    assert_eq!(verified.status(), 202, "a verified address: nothing to send");
+    assert_eq!(
+        verified.status(),
+        202,
+        "a verified address: nothing to send"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.to(&ana.email).len(), 2);
 }
@@ -332,7 +388,9 @@ async fn an_email_change_applies_only_when_the_new_address_confirms_it() {
     };
     let wrong = change(json!({"new_email": new_email, "current_password": "not-it-at-all"})).await;
     assert_problem(wrong, 403, "wrong_password").await;
-    let clash = change(json!({"new_email": taken.email.to_uppercase(), "current_password": ana.password})).await;
+    let clash =
+        change(json!({"new_email": taken.email.to_uppercase(), "current_password": ana.password}))
+            .await;
     assert_problem(clash, 409, "email_taken").await;
     let bad = change(json!({"new_email": "not an email", "current_password": ana.password})).await;
     let bad = assert_problem(bad, 422, "validation_failed").await;
@@ -344,13 +402,18 @@ async fn an_email_change_applies_only_when_the_new_address_confirms_it() {
     assert!(confirm.text().contains("/verify-email?token="));
     let notices = sink.wait_for(&ana.email, 2).await;
     assert!(
-        notices.iter().any(|m| m.text().contains(&new_email) && !m.text().contains("token=")),
+        notices
+            .iter()
+            .any(|m| m.text().contains(&new_email) && !m.text().contains("token=")),
         "the old address is told, without a link"
     );
     // Until the link is followed, the old address is the account's.
     app.login(&ana.email, &ana.password, &ana.id).await;
     let applied = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": confirm.token()}))
+        .post_json(
+            "/api/v1/auth/verify-email",
+            &json!({"token": confirm.token()}),
+        )
         .await;
     assert_eq!(applied.status(), 200);
     let applied = json(applied).await;
@@ -405,11 +468,31 @@ async fn lifecycle_bodies_are_validated_and_headers_cannot_be_injected() {
     let sink = SmtpSink::start().await;
     let app = app_mailing_to(&sink).await;
     for (path, body, field) in [
-        ("/api/v1/auth/password-reset", json!({"email": "nope"}), "email"),
-        ("/api/v1/auth/password-reset", json!({"email": format!("{}@x.io", "a".repeat(300))}), "email"),
-        ("/api/v1/auth/password-reset/confirm", json!({"token": "t", "new_password": "short"}), "new_password"),
-        ("/api/v1/auth/password-reset/confirm", json!({"token": "", "new_password": "long-enough"}), "token"),
-        ("/api/v1/auth/verify-email", json!({"token": "x".repeat(513)}), "token"),
+        (
+            "/api/v1/auth/password-reset",
+            json!({"email": "nope"}),
+            "email",
+        ),
+        (
+            "/api/v1/auth/password-reset",
+            json!({"email": format!("{}@x.io", "a".repeat(300))}),
+            "email",
+        ),
+        (
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": "t", "new_password": "short"}),
+            "new_password",
+        ),
+        (
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": "", "new_password": "long-enough"}),
+            "token",
+        ),
+        (
+            "/api/v1/auth/verify-email",
+            json!({"token": "x".repeat(513)}),
+            "token",
+        ),
     ] {
         let refused = app.post_json(path, &body).await;
         let problem = assert_problem(refused, 422, "validation_failed").await;

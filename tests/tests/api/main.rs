@@ -7,13 +7,13 @@
 mod auth;
 mod bookings;
 mod conventions;
-mod deletion;
 mod database;
+mod deletion;
 mod events;
 mod jobs;
 mod lifecycle;
-mod notification_emails;
 mod messaging;
+mod notification_emails;
 mod openapi;
 mod ratings;
 mod realtime;

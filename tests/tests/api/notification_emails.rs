@@ -38,7 +38,12 @@ async fn preferences_start_all_on_and_a_put_changes_only_what_it_names() {
         json!({"email": {"offer.created": true, "offer.accepted": true, "booking.updated": true, "message.created": true}})
     );
     let put = app
-        .send_json_as(&ana.token, Method::PUT, path, &json!({"email": {"message.created": false}}))
+        .send_json_as(
+            &ana.token,
+            Method::PUT,
+            path,
+            &json!({"email": {"message.created": false}}),
+        )
         .await;
     assert_eq!(put.status(), 200);
     let now = json(put).await;
@@ -46,7 +51,12 @@ async fn preferences_start_all_on_and_a_put_changes_only_what_it_names() {
     assert_eq!(now["email"]["offer.created"], true, "the others stay");
     assert_eq!(json(app.get_as(&ana.token, path).await).await, now);
     let bad = app
-        .send_json_as(&ana.token, Method::PUT, path, &json!({"email": {"offer.created": "yes"}}))
+        .send_json_as(
+            &ana.token,
+            Method::PUT,
+            path,
+            &json!({"email": {"offer.created": "yes"}}),
+        )
         .await;
     assert_eq!(bad.status(), 400, "a wrong type is a malformed body");
     let missing = app
@@ -69,8 +79,16 @@ async fn offers_acceptances_and_booking_changes_are_emailed_as_chosen() {
     let job_id = job["id"].as_str().unwrap();
     let offer = app.offer(&provider, job_id, 12_345).await;
     let offered = sink.wait_for_subject(&customer.email, "New offer").await;
-    assert!(offered.text().contains("Bea Costa offered to do \"Fix the sink\" for 123.45"));
-    assert!(offered.text().contains(&format!("http://localhost:3000/jobs/{job_id}")));
+    assert!(
+        offered
+            .text()
+            .contains("Bea Costa offered to do \"Fix the sink\" for 123.45")
+    );
+    assert!(
+        offered
+            .text()
+            .contains(&format!("http://localhost:3000/jobs/{job_id}"))
+    );
 
     // The customer turns offer emails off: the next offer sends none.
     let off = app
@@ -93,13 +111,22 @@ async fn offers_acceptances_and_booking_changes_are_emailed_as_chosen() {
         assert!(accepted.text().contains(&format!("/bookings/{booking_id}")));
     }
     let started = app
-        .post_as(&provider.token, &format!("/api/v1/bookings/{booking_id}/start"))
+        .post_as(
+            &provider.token,
+            &format!("/api/v1/bookings/{booking_id}/start"),
+        )
         .await;
     assert_eq!(started.status(), 200);
-    sink.wait_for_subject(&customer.email, "now in progress").await;
-    sink.wait_for_subject(&provider.email, "now in progress").await;
+    sink.wait_for_subject(&customer.email, "now in progress")
+        .await;
+    sink.wait_for_subject(&provider.email, "now in progress")
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(with_subject(&sink, &customer.email, "New offer"), 1, "turned off");
+    assert_eq!(
+        with_subject(&sink, &customer.email, "New offer"),
+        1,
+        "turned off"
+    );
     assert_eq!(with_subject(&sink, &provider.email, "now in progress"), 1);
 }
 
@@ -131,7 +158,12 @@ async fn unread_messages_are_emailed_once_per_conversation_after_the_delay() {
         assert!(text.contains(body), "{body} is in the digest");
     }
     assert!(text.contains("Ana Lima"));
-    assert!(digest.header("Subject").unwrap().starts_with("3 new messages"));
+    assert!(
+        digest
+            .header("Subject")
+            .unwrap()
+            .starts_with("3 new messages")
+    );
     assert!(text.contains(&format!("/conversations/{conversation}")));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(with_subject(&sink, &provider.email, "new message"), 1);

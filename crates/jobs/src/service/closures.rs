@@ -57,7 +57,8 @@ pub fn withdraw_everything(conn: &mut DbConn, user: &UserId) -> Result<Withdrawn
         let at = now();
         let mut done = Withdrawn::default();
         for job_id in repo::open_job_ids(conn, user.as_str())? {
-            if repo::transition_job(conn, &job_id, JobStatus::Open, JobStatus::Cancelled, at)? == 0 {
+            if repo::transition_job(conn, &job_id, JobStatus::Open, JobStatus::Cancelled, at)? == 0
+            {
                 continue;
             }
             let providers = repo::reject_pending_offers(conn, &job_id, at)?;

@@ -20,7 +20,7 @@ pub fn create_job(
     let mut errors = Vec::new();
     check_category(conn, &request.category, &mut errors)?;
     check_schedule(request.scheduled_for.as_ref(), &mut errors);
-    if request.title.trim().is_empty() {
+    if quickfix_shared::text::is_blank(&request.title) {
         errors.push(FieldError::new("title", "must not be blank"));
     }
     if !errors.is_empty() {
@@ -191,7 +191,7 @@ pub fn update_job(
                     field,
                     format!("must be 1 to {max} characters long"),
                 ));
-            } else if value.trim().is_empty() {
+            } else if quickfix_shared::text::is_blank(value) {
                 errors.push(FieldError::new(field, "must not be blank"));
             }
         };

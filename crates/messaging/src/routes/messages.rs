@@ -9,8 +9,8 @@ use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::ids::{ConversationId, MessageId};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
-    Unauthorized, UnsupportedMediaType, ValidationFailed,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable,
+    TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::Page;
 

@@ -159,7 +159,10 @@ pub fn purge_sent(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, db:
             .select(email_outbox::id)
             .limit(batch)
             .load(conn)?;
-        Ok(diesel::delete(email_outbox::table.filter(email_outbox::id.eq_any(&ids))).execute(conn)?)
+        Ok(
+            diesel::delete(email_outbox::table.filter(email_outbox::id.eq_any(&ids)))
+                .execute(conn)?,
+        )
     })
 }
 

@@ -116,7 +116,11 @@ impl Mailer {
             .from
             .parse()
             .map_err(|err| MailSetupError::From(format!("{err}")))?;
-        let transport = match settings.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        let transport = match settings
+            .smtp_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|err| MailSetupError::SmtpUrl(err.to_string()))?

@@ -122,7 +122,11 @@ mod tests {
             .expect("renders");
         assert_eq!(email.subject, "Hello <b>Ana</b>");
         assert_eq!(email.text, "Hi <b>Ana</b>, see http://x/?a=1&b=2");
-        assert!(email.html.contains("&lt;b&gt;Ana&lt;&#x2f;b&gt;"), "{}", email.html);
+        assert!(
+            email.html.contains("&lt;b&gt;Ana&lt;&#x2f;b&gt;"),
+            "{}",
+            email.html
+        );
         assert!(email.html.contains("a=1&amp;b=2"), "{}", email.html);
     }
 }

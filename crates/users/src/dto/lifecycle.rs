@@ -16,7 +16,11 @@ pub struct PasswordResetRequest {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct PasswordResetConfirmRequest {
     /// The `token` of the emailed link.
-    #[schema(min_length = 1, max_length = 512, example = "pB2v0yq3c2E5bq4Wq6uVQ1nDk3vYVv5m0lq9Yk5p0rA")]
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        example = "pB2v0yq3c2E5bq4Wq6uVQ1nDk3vYVv5m0lq9Yk5p0rA"
+    )]
     pub token: String,
     /// The new password, at least 8 characters.
     #[schema(min_length = 8, max_length = 128, example = "a new horse battery")]
@@ -27,7 +31,11 @@ pub struct PasswordResetConfirmRequest {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct VerifyEmailRequest {
     /// The `token` of the emailed link (verification or email change).
-    #[schema(min_length = 1, max_length = 512, example = "pB2v0yq3c2E5bq4Wq6uVQ1nDk3vYVv5m0lq9Yk5p0rA")]
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        example = "pB2v0yq3c2E5bq4Wq6uVQ1nDk3vYVv5m0lq9Yk5p0rA"
+    )]
     pub token: String,
 }
 

@@ -9,8 +9,8 @@ use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
 use crate::models::{
-    AccountToken, Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService,
-    RefreshToken, User,
+    AccountToken, Favorite, LoginSession, NewUser, ProfileChangeset, ProviderService, RefreshToken,
+    User,
 };
 use crate::schema::{
     account_tokens, favorites, login_sessions, notification_preferences, provider_services,

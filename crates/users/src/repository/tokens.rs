@@ -94,7 +94,10 @@ pub fn claim_verification_send(
 }
 
 /// When the user's last verification email went out.
-pub fn verification_sent_at(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub fn verification_sent_at(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
     users::table
         .find(user_id)
         .select(users::verify_sent_at)
@@ -124,7 +127,10 @@ pub fn set_email(
 pub fn notification_choices(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<(String, bool)>> {
     notification_preferences::table
         .filter(notification_preferences::user_id.eq(user_id))
-        .select((notification_preferences::kind, notification_preferences::email))
+        .select((
+            notification_preferences::kind,
+            notification_preferences::email,
+        ))
         .load(conn)
 }
 
@@ -138,7 +144,10 @@ pub fn choices_for_kind(
     notification_preferences::table
         .filter(notification_preferences::user_id.eq_any(user_ids))
         .filter(notification_preferences::kind.eq(kind))
-        .select((notification_preferences::user_id, notification_preferences::email))
+        .select((
+            notification_preferences::user_id,
+            notification_preferences::email,
+        ))
         .load(conn)
 }
 

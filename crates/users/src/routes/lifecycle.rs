@@ -3,6 +3,7 @@
 //! (`app.public_url`), which posts their token here.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use futures_util::{FutureExt, StreamExt};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
@@ -13,12 +14,12 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::ratelimit::{Limit, client_ip};
-use futures_util::{FutureExt, StreamExt};
 
 use super::profile::check_current_password;
 use crate::dto::{
-    ChangeEmailRequest, DataExport, DeleteAccountRequest, NotificationPreferences, PasswordResetConfirmRequest,
-    PasswordResetRequest, UpdateNotificationPreferences, UserResponse, VerifyEmailRequest,
+    ChangeEmailRequest, DataExport, DeleteAccountRequest, NotificationPreferences,
+    PasswordResetConfirmRequest, PasswordResetRequest, UpdateNotificationPreferences, UserResponse,
+    VerifyEmailRequest,
 };
 use crate::error::UsersError;
 use crate::{UsersState, events, passwords, service};
@@ -153,7 +154,10 @@ pub async fn verify_email(
     let user = db::run(&pool, move |conn| service::verify_email(conn, &token)).await?;
     // The gate remembers whether the email was verified: ask again.
     state.sessions.forget_user(&user.id);
-    Ok(web::Json(UserResponse::private(&user, &state.config.currency)))
+    Ok(web::Json(UserResponse::private(
+        &user,
+        &state.config.currency,
+    )))
 }
 
 /// Sends the verification email again.
@@ -392,7 +396,8 @@ pub async fn export_me(
     );
     head.insert("user_id".to_owned(), serde_json::json!(user.id.as_str()));
     let head = sections_chunk(
-        head.into_iter().chain(own.into_iter().map(|(k, v)| (k.to_owned(), v))),
+        head.into_iter()
+            .chain(own.into_iter().map(|(k, v)| (k.to_owned(), v))),
         true,
     )?;
     let sources = state.personal_data.clone();

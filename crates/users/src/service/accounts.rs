@@ -104,7 +104,10 @@ pub fn upgrade_password_hash(
 /// everything else of theirs here is erased, in one transaction with
 /// `user.deleted` (each other crate erases its own on that event). Answers
 /// the avatar's storage key, deleted after the commit.
-pub fn delete_account(conn: &mut DbConn, user: &UserId) -> Result<(User, Option<String>), UsersError> {
+pub fn delete_account(
+    conn: &mut DbConn,
+    user: &UserId,
+) -> Result<(User, Option<String>), UsersError> {
     db::write_transaction(conn, |conn| {
         let before = get_user(conn, user)?;
         if before.deleted_at.is_some() {

@@ -144,17 +144,22 @@ pub fn verify_email(conn: &mut DbConn, token: &str) -> Result<User, UsersError> 
             if user.email_normalized != spent.email {
                 return Err(UsersError::InvalidToken);
             }
-            return Ok(repo::set_email(conn, &user.id, &user.email, &user.email_normalized, at)?);
+            return Ok(repo::set_email(
+                conn,
+                &user.id,
+                &user.email,
+                &user.email_normalized,
+                at,
+            )?);
         }
-        let changed = repo::set_email(conn, &user.id, &spent.email, &spent.email, at).map_err(
-            |err| {
+        let changed =
+            repo::set_email(conn, &user.id, &spent.email, &spent.email, at).map_err(|err| {
                 if is_unique_violation(&err) {
                     UsersError::EmailTaken
                 } else {
                     UsersError::from(err)
                 }
-            },
-        )?;
+            })?;
         repo::discard_tokens(conn, &user.id, &[VERIFY, CHANGE, RESET])?;
         Ok(changed)
     })

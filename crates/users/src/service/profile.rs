@@ -13,7 +13,7 @@ fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize,
 }
 
 fn check_unpadded(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim() != value {
+    if quickfix_shared::text::is_padded(value) {
         errors.push(FieldError::new(
             field,
             "must not start or end with whitespace",
@@ -31,7 +31,7 @@ pub fn profile_changeset(
     let is_provider = current.role == Role::Provider.as_str();
     if let Some(name) = &request.name {
         check_len(&mut errors, "name", name, 1, 100);
-        if !name.is_empty() && name.trim().is_empty() {
+        if !name.is_empty() && quickfix_shared::text::is_blank(name) {
             errors.push(FieldError::new("name", "must not be blank"));
         }
     }

@@ -249,12 +249,10 @@ pub fn live_session_standing(
 ) -> Result<Option<Standing>, DbError> {
     Ok(
         match repo::session_state(conn, user.as_str(), session_id)? {
-            Some((role, true, None, email_verified)) => {
-                Role::parse(&role).map(|role| Standing {
-                    role,
-                    email_verified,
-                })
-            }
+            Some((role, true, None, email_verified)) => Role::parse(&role).map(|role| Standing {
+                role,
+                email_verified,
+            }),
             _ => None,
         },
     )
