@@ -31,7 +31,7 @@ use crate::fallback::{self, RouteTable};
 use crate::glue::{BookingsLocationSink, Crates, SocketsOfEndedLogins};
 use crate::headers::{cors, security_headers};
 use crate::housekeeping::spawn_housekeeping;
-pub use crate::housekeeping::{Retention, purge_expired};
+pub use crate::housekeeping::{Purged, Retention, purge_expired};
 use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};

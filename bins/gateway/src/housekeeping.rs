@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use quickfix_shared::db::{self, DbError, DbPool};
-use quickfix_shared::idempotency;
+use quickfix_shared::{idempotency, mail};
 
 use crate::settings::Settings;
 
@@ -19,6 +19,34 @@ pub struct Retention {
     pub refresh_ttl: chrono::Duration,
     /// Idempotency records.
     pub idempotency: chrono::Duration,
+    /// Sent emails (their links carry tokens).
+    pub sent_emails: chrono::Duration,
+}
+
+/// What one purge deleted, per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Idempotency records.
+    pub idempotency: usize,
+    /// Notifications.
+    pub notifications: usize,
+    /// Ended or expired logins.
+    pub sessions: usize,
+    /// Sent emails.
+    pub sent_emails: usize,
+    /// Expired reset, verification and email-change tokens.
+    pub account_tokens: usize,
+}
+
+impl Purged {
+    /// Rows deleted in all.
+    pub fn total(&self) -> usize {
+        self.idempotency
+            + self.notifications
+            + self.sessions
+            + self.sent_emails
+            + self.account_tokens
+    }
 }
 
 impl Retention {
@@ -34,6 +62,7 @@ impl Retention {
             },
             refresh_ttl,
             idempotency: secs(settings.retention.idempotency_secs),
+            sent_emails: secs(settings.email.keep_sent_secs),
         }
     }
 }
@@ -41,7 +70,7 @@ impl Retention {
 /// One pass of the retention purge: each crate deletes its own expired
 /// rows in bounded batches. Safe with several instances at once (each
 /// batch deletes what is still there); answers the rows each kind lost.
-pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<[usize; 3], DbError> {
+pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<Purged, DbError> {
     let idempotency = db::run(pool, move |conn| {
         db::purge_in_batches(conn, |conn, batch| {
             idempotency::purge_older_than(conn, retention.idempotency, batch)
@@ -52,7 +81,18 @@ pub async fn purge_expired(pool: &DbPool, retention: Retention) -> Result<[usize
         quickfix_messaging::purge_notifications(pool, retention.notifications).await?;
     let sessions =
         quickfix_users::purge_sessions(pool, retention.sessions, retention.refresh_ttl).await?;
-    Ok([idempotency, notifications, sessions])
+    let sent_emails = db::run(pool, move |conn| {
+        mail::purge_sent(conn, db::now() - retention.sent_emails)
+    })
+    .await?;
+    let account_tokens = quickfix_users::purge_account_tokens(pool).await?;
+    Ok(Purged {
+        idempotency,
+        notifications,
+        sessions,
+        sent_emails,
+        account_tokens,
+    })
 }
 
 /// Periodic upkeep that must not wait for a request: the retention purge.
@@ -62,10 +102,8 @@ pub(crate) fn spawn_housekeeping(pool: DbPool, retention: Retention, every: Dura
         loop {
             tick.tick().await;
             match purge_expired(&pool, retention).await {
-                Ok([0, 0, 0]) => {}
-                Ok([idempotency, notifications, sessions]) => {
-                    tracing::info!(idempotency, notifications, sessions, "expired data purged");
-                }
+                Ok(purged) if purged.total() == 0 => {}
+                Ok(purged) => tracing::info!(?purged, "expired data purged"),
                 Err(err) => tracing::warn!(error = %err, "retention purge failed"),
             }
         }

@@ -294,6 +294,12 @@ pub async fn purge_sessions(
     .await
 }
 
+/// Deletes the reset, verification and email-change tokens that expired,
+/// in bounded batches (the retention purge); answers how many went.
+pub async fn purge_account_tokens(pool: &DbPool) -> Result<usize, quickfix_shared::db::DbError> {
+    db::run(pool, service::purge_account_tokens).await
+}
+
 /// Users per role, for admin statistics.
 pub async fn count_by_role(
     pool: &quickfix_shared::db::DbPool,

@@ -231,3 +231,18 @@ pub fn erase_user_data(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
     .execute(conn)?;
     Ok(())
 }
+
+/// Deletes up to `batch` tokens that expired before `now`.
+pub fn purge_expired_tokens(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    batch: i64,
+) -> QueryResult<usize> {
+    let expired: Vec<String> = account_tokens::table
+        .filter(account_tokens::expires_at.lt(now))
+        .select(account_tokens::token_hash)
+        .limit(batch)
+        .load(conn)?;
+    diesel::delete(account_tokens::table.filter(account_tokens::token_hash.eq_any(&expired)))
+        .execute(conn)
+}

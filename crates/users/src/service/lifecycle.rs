@@ -229,3 +229,11 @@ pub fn export_sections(
         ("verification", serde_json::json!(verification)),
     ])
 }
+
+/// Deletes expired tokens in bounded batches; answers how many went.
+pub fn purge_account_tokens(conn: &mut DbConn) -> Result<usize, DbError> {
+    let at = now();
+    db::purge_in_batches(conn, |conn, batch| {
+        Ok(repo::purge_expired_tokens(conn, at, batch)?)
+    })
+}

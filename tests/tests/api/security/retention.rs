@@ -59,10 +59,14 @@ async fn an_ended_bookings_trail_is_deleted_and_reads_as_empty() {
 }
 
 #[tokio::test]
-async fn the_purge_deletes_old_notifications_ended_logins_and_idempotency_records() {
-    let app = TestApp::spawn().await;
+async fn the_purge_deletes_old_notifications_ended_logins_idempotency_records_emails_and_tokens() {
+    let app = TestApp::spawn_with(|s| s.auth.reset_ttl_secs = 1).await;
     let ana = TestUser::customer().register(&app).await;
     let bob = TestUser::provider().register(&app).await;
+    let reset = app
+        .post_json("/api/v1/auth/password-reset", &json!({"email": ana.email}))
+        .await;
+    assert_eq!(reset.status(), 202);
     let started = app
         .send_json_as(
             &ana.token,
@@ -122,6 +126,7 @@ async fn the_purge_deletes_old_notifications_ended_logins_and_idempotency_record
         sessions: second,
         refresh_ttl: app_refresh_ttl(&app),
         idempotency: second,
+        sent_emails: second,
     };
     // Two instances purging at once share the work and neither fails.
     let (a, b) = tokio::join!(
@@ -129,11 +134,20 @@ async fn the_purge_deletes_old_notifications_ended_logins_and_idempotency_record
         purge_expired(app.pool(), retention)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    let [idempotency, notes, sessions] = [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+    let [idempotency, notes, sessions, emails, tokens] = [
+        a.idempotency + b.idempotency,
+        a.notifications + b.notifications,
+        a.sessions + b.sessions,
+        a.sent_emails + b.sent_emails,
+        a.account_tokens + b.account_tokens,
+    ];
     assert!(
         idempotency >= 1 && notes == 1 && sessions == 1,
         "{idempotency} {notes} {sessions}"
     );
+    // Both verification emails and the reset email went out (as files)
+    // more than a second ago; the reset link expired, the others not.
+    assert_eq!((emails, tokens), (3, 1), "emails {emails}, tokens {tokens}");
 
     let notifications = json(app.get_as(&bob.token, "/api/v1/notifications").await).await;
     assert_eq!(notifications["items"].as_array().unwrap().len(), 0);
@@ -163,12 +177,8 @@ async fn the_purge_deletes_old_notifications_ended_logins_and_idempotency_record
         .unwrap();
     assert_eq!(again.status(), 201, "the key's record is gone");
 
-    let [idempotency, notes, sessions] = purge_expired(app.pool(), retention).await.unwrap();
-    assert_eq!(
-        (idempotency, notes, sessions),
-        (0, 0, 0),
-        "a second pass finds nothing"
-    );
+    let again = purge_expired(app.pool(), retention).await.unwrap();
+    assert_eq!(again.total(), 0, "a second pass finds nothing: {again:?}");
 }
 
 fn app_refresh_ttl(app: &TestApp) -> chrono::Duration {
