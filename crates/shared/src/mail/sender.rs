@@ -209,6 +209,7 @@ impl Mailer {
             .map_err(|err| format!("the address is not deliverable: {err}"))?;
         let to = Mailbox::new(Some(email.to_name.clone()), address);
         Message::builder()
+            .message_id(None)
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
