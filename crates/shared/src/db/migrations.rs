@@ -27,7 +27,9 @@ pub const MIGRATIONS: CrateMigrations = CrateMigrations {
 };
 
 /// Several crates' migrations for one backend as one source, in version
-/// order (versions are unique across crates: they are timestamps).
+/// order. Versions must be unique across crates: diesel records a version
+/// as applied, so a second migration under one version would never run.
+/// A repeated version is an error before anything runs.
 struct Merged<'a>(Vec<&'a EmbeddedMigrations>);
 
 impl<DB: diesel::backend::Backend> MigrationSource<DB> for Merged<'_> {
@@ -37,6 +39,18 @@ impl<DB: diesel::backend::Backend> MigrationSource<DB> for Merged<'_> {
             all.extend(MigrationSource::<DB>::migrations(*set)?);
         }
         all.sort_by(|a, b| a.name().version().cmp(&b.name().version()));
+        if let Some(pair) = all
+            .windows(2)
+            .find(|pair| pair[0].name().version() == pair[1].name().version())
+        {
+            return Err(format!(
+                "two migrations share the version {}: {} and {}; give one a version of its own",
+                pair[0].name().version(),
+                pair[0].name(),
+                pair[1].name()
+            )
+            .into());
+        }
         Ok(all)
     }
 }
@@ -70,4 +84,21 @@ pub fn run_migrations(
         conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sqlite::Sqlite;
+
+    #[test]
+    fn a_version_two_crates_share_is_refused_before_anything_runs() {
+        let once = Merged(vec![&MIGRATIONS.common]);
+        assert!(MigrationSource::<Sqlite>::migrations(&once).is_ok());
+        let twice = Merged(vec![&MIGRATIONS.common, &MIGRATIONS.common]);
+        let refused = MigrationSource::<Sqlite>::migrations(&twice)
+            .err()
+            .expect("a shared version is an error");
+        assert!(refused.to_string().contains("share the version"), "{refused}");
+    }
 }
