@@ -217,6 +217,25 @@ export async function walk(baseUrl: string): Promise<void> {
     throw new Error(`rating twice: expected already_rated, got ${again.error?.code ?? again.response.status}`);
   }
   console.log(`rating twice: ${explain(again.error)}`);
+
+  // Account screens: email choices, a reset asked for, a bad link, the export.
+  const choices = await api.PUT("/api/v1/users/me/notification-preferences", {
+    headers: bearer(customerToken),
+    body: { email: { "message.created": false } },
+  });
+  const email = must(choices.data, choices.error, "preferences").email;
+  console.log(`message emails ${email["message.created"] ? "on" : "off"}, offer emails ${email["offer.created"] ? "on" : "off"}`);
+  const reset = await api.POST("/api/v1/auth/password-reset", { body: { email: "nobody@example.com" } });
+  if (reset.response.status !== 202) {
+    throw new Error(`a reset: expected 202, got ${reset.response.status}`);
+  }
+  const badLink = await api.POST("/api/v1/auth/verify-email", { body: { token: "not-a-link-token" } });
+  if (badLink.error?.code !== "invalid_token") {
+    throw new Error(`a bad link: expected invalid_token, got ${badLink.error?.code ?? badLink.response.status}`);
+  }
+  const exported = await api.GET("/api/v1/users/me/export", { headers: bearer(customerToken) });
+  const data = must(exported.data, exported.error, "export");
+  console.log(`export of ${data.user_id}: ${data.jobs.length} job(s), ${data.bookings.length} booking(s), verified email: ${data.account.email_verified}`);
 }
 
 const base = process.argv[2];
