@@ -2,6 +2,7 @@
 //! `QUICKFIX_TEST_POSTGRES_URL` is set); it needs no other crate.
 
 mod accept;
+mod closures;
 
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::ids::{JobId, OfferId, UserId};

@@ -99,6 +99,9 @@ mod tests {
         let refused = MigrationSource::<Sqlite>::migrations(&twice)
             .err()
             .expect("a shared version is an error");
-        assert!(refused.to_string().contains("share the version"), "{refused}");
+        assert!(
+            refused.to_string().contains("share the version"),
+            "{refused}"
+        );
     }
 }
