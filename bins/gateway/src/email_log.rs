@@ -135,6 +135,6 @@ pub async fn list_emails(
         rows,
         limit,
         |email| Cursor::new(email.created_at, email.id.clone()),
-        |email| EmailResponse::from(email),
+        EmailResponse::from,
     )))
 }

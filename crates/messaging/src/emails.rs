@@ -2,7 +2,8 @@
 //! crate through `AccountDirectory::email_contacts`):
 //!
 //! - `offer.created` to the job's owner, `offer.accepted` and
-//!   `booking.updated` to both parties: [`EmailNotifier`], an outbox
+//!   `booking.updated` to both parties (not the booking's creation, which
+//!   the acceptance's email announces): [`EmailNotifier`], an outbox
 //!   consumer that queues each email in the shared email queue under a key
 //!   made of the event and the recipient, so an event handled twice mails
 //!   once.
@@ -20,7 +21,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use futures_util::future::BoxFuture;
-use quickfix_bookings_contract::BookingEvent;
+use quickfix_bookings_contract::{BookingEvent, BookingStatus};
 use quickfix_jobs_contract::JobEvent;
 use quickfix_messaging_contract::MessageEvent;
 use quickfix_shared::db::{self, DbConn, DbError, DbPool};
@@ -28,11 +29,11 @@ use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::mail::{self, MailTemplate, Recipient, Templates};
 use quickfix_shared::outbox::Consumer;
-use quickfix_users_contract::{AccountDirectory, AccountEvent, EmailContact, EmailDirectory};
+use quickfix_users_contract::{AccountDirectory, EmailContact, EmailDirectory};
 use serde::Serialize;
 
 use crate::realtime::Hub;
-use crate::schema::{conversation_members, message_email_digests, messages, notifications};
+use crate::schema::{conversation_members, message_email_digests, messages};
 
 /// Every email notification, by kind.
 const TEMPLATES: &[MailTemplate] = &[
@@ -209,6 +210,11 @@ impl EmailNotifications {
                     JobEvent::Cancelled(_) | JobEvent::OfferWithdrawn(_) => return Ok(Vec::new()),
                 }
             } else if let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? {
+                // A booking starts `confirmed` with the acceptance, whose
+                // own email tells both parties.
+                if updated.booking.status == BookingStatus::Confirmed {
+                    return Ok(Vec::new());
+                }
                 (
                     "booking.updated",
                     vec![updated.customer_id.clone(), updated.provider_id.clone()],
@@ -480,56 +486,5 @@ mod tests {
         Templates::new(TEMPLATES).expect("the templates parse");
         assert_eq!(price(12345), "123.45");
         assert_eq!(price(5), "0.05");
-    }
-}
-
-/// Follows `user.deleted`: the account's notifications and its waiting
-/// message emails are deleted (its messages stay, shown with the deleted
-/// user). A repeat deletes nothing more.
-pub struct DeletedAccounts {
-    pool: DbPool,
-}
-
-impl DeletedAccounts {
-    /// The consumer, writing through `pool`.
-    pub fn new(pool: DbPool) -> Arc<Self> {
-        Arc::new(Self { pool })
-    }
-}
-
-impl Consumer for DeletedAccounts {
-    fn name(&self) -> &'static str {
-        "messaging.deleted_accounts"
-    }
-
-    fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
-        let pool = self.pool.clone();
-        Box::pin(async move {
-            let mut deleted = Vec::new();
-            for event in &events {
-                if let Some(AccountEvent::Deleted(gone)) = AccountEvent::read(event)? {
-                    deleted.push(gone.user_id.to_string());
-                }
-            }
-            if deleted.is_empty() {
-                return Ok(());
-            }
-            db::run(&pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    diesel::delete(
-                        notifications::table.filter(notifications::user_id.eq_any(&deleted)),
-                    )
-                    .execute(conn)?;
-                    diesel::delete(
-                        message_email_digests::table
-                            .filter(message_email_digests::recipient_id.eq_any(&deleted)),
-                    )
-                    .execute(conn)?;
-                    Ok::<_, DbError>(())
-                })
-            })
-            .await
-            .map_err(|err| err.to_string())
-        })
     }
 }

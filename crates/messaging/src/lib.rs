@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod emails;
+mod erasure;
 pub mod error;
 pub mod export;
 pub(crate) mod models;
@@ -27,7 +28,7 @@ use quickfix_shared::storage::SharedStorage;
 use quickfix_users_contract::AccountDirectory;
 use tokio::sync::Semaphore;
 
-pub use emails::DeletedAccounts;
+pub use erasure::DeletedAccounts;
 pub use notifier::Notifier;
 pub use quickfix_messaging_contract as contract;
 pub use realtime::location::{LocationFuture, LocationSink, LocationUpdate, SharedLocationSink};

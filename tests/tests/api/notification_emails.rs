@@ -128,6 +128,12 @@ async fn offers_acceptances_and_booking_changes_are_emailed_as_chosen() {
         "turned off"
     );
     assert_eq!(with_subject(&sink, &provider.email, "now in progress"), 1);
+    assert_eq!(
+        with_subject(&sink, &customer.email, "now confirmed"),
+        0,
+        "the acceptance's email announces the booking"
+    );
+    assert_eq!(with_subject(&sink, &customer.email, "Offer accepted"), 1);
 }
 
 #[tokio::test]

@@ -36,13 +36,17 @@ pub fn list_sessions(
         .load(conn)
 }
 
+/// What the account gate reads of a login: the account's role, whether it
+/// is active, when the login was revoked, whether the email is verified.
+pub type SessionState = (String, bool, Option<NaiveDateTime>, bool);
+
 /// Whether the user is active and the session live: `None` when either is
 /// unknown.
 pub fn session_state(
     conn: &mut DbConn,
     user_id: &str,
     session_id: &str,
-) -> QueryResult<Option<(String, bool, Option<NaiveDateTime>, bool)>> {
+) -> QueryResult<Option<SessionState>> {
     users::table
         .inner_join(login_sessions::table.on(login_sessions::user_id.eq(users::id)))
         .filter(users::id.eq(user_id))
