@@ -90,6 +90,7 @@ impl AccountMail {
         let Some(limit) = self.per_address_per_hour else {
             return Ok(true);
         };
+        mail::lock_address(conn, address)?;
         let sent = mail::count_sent_to(conn, address, LIMITED, db::now() - Duration::hours(1))?;
         Ok(sent < i64::from(limit))
     }

@@ -127,8 +127,22 @@ fn insert(conn: &mut DbConn, id: &str, email: &Email) -> QueryResult<()> {
     Ok(())
 }
 
+/// Holds the emails to `address` still until the caller's transaction
+/// ends, so a count of them and the email that follows it are one step:
+/// of two transactions counting for one address, the second waits. On
+/// PostgreSQL a transaction-scoped advisory lock on the address; SQLite's
+/// write transactions run one at a time anyway.
+pub fn lock_address(conn: &mut DbConn, address: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended(lower($1), 0))")
+            .bind::<diesel::sql_types::Text, _>(address.trim())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// How many emails of these kinds were queued to `address` since `since`
-/// (the per-address hourly limit counts them).
+/// (the per-address hourly limit counts them, after [`lock_address`]).
 pub fn count_sent_to(
     conn: &mut DbConn,
     address: &str,
@@ -184,6 +198,49 @@ mod tests {
     fn a_header_value_keeps_to_one_line() {
         assert_eq!(one_line("Ana\r\nBcc: x@evil.test"), "Ana  Bcc: x@evil.test");
         assert_eq!(one_line("  plain "), "plain");
+    }
+
+    /// Two transactions that count the emails to one address and queue one
+    /// when there is none: under the address lock the second sees the
+    /// first's email (on PostgreSQL, both would count none without it).
+    #[tokio::test]
+    async fn counting_under_the_address_lock_sees_a_racing_email() {
+        let db = crate::testing::TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let pool = db.pool();
+        let email = Email {
+            kind: "verify_email".to_owned(),
+            user_id: None,
+            to_name: "Ana".to_owned(),
+            to_address: "ana@example.com".to_owned(),
+            subject: "Hi".to_owned(),
+            text: "Hi".to_owned(),
+            html: "<p>Hi</p>".to_owned(),
+        };
+        let since = db::now() - chrono::TimeDelta::hours(1);
+        let racers = (0..2).map(|_| {
+            let email = email.clone();
+            db::run(&pool, move |conn| {
+                db::write_transaction(conn, |conn| {
+                    lock_address(conn, &email.to_address)?;
+                    let sent = count_sent_to(conn, &email.to_address, &["verify_email"], since)?;
+                    std::thread::sleep(std::time::Duration::from_millis(150));
+                    if sent == 0 {
+                        queue(conn, &email)?;
+                    }
+                    Ok::<_, db::DbError>(())
+                })
+            })
+        });
+        for raced in futures_util::future::join_all(racers).await {
+            raced.expect("ran");
+        }
+        let total = db::run(&pool, move |conn| {
+            count_sent_to(conn, "ana@example.com", &["verify_email"], since)
+                .map_err(db::DbError::from)
+        })
+        .await
+        .expect("counted");
+        assert_eq!(total, 1);
     }
 
     #[test]
