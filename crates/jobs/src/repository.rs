@@ -347,21 +347,28 @@ pub fn accepted_prices(conn: &mut DbConn, category: &str, limit: i64) -> QueryRe
         .load(conn)
 }
 
-/// Marks an account closed (again: no change).
+/// Marks an account closed (again: no change, also when two closures of
+/// one account race: the loser's insert fails in a savepoint).
 pub fn close_account(conn: &mut DbConn, user: &str, now: NaiveDateTime) -> QueryResult<()> {
     let known = closed_accounts::table
         .find(user)
         .count()
         .get_result::<i64>(conn)?;
-    if known == 0 {
+    if known > 0 {
+        return Ok(());
+    }
+    let inserted = conn.transaction(|conn| {
         diesel::insert_into(closed_accounts::table)
             .values((
                 closed_accounts::user_id.eq(user),
                 closed_accounts::closed_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+    });
+    match inserted {
+        Err(err) if !quickfix_shared::error::is_unique_violation(&err) => Err(err),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Forgets an account's closure (its deletion failed after the check).

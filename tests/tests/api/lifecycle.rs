@@ -498,6 +498,9 @@ async fn lifecycle_bodies_are_validated_and_headers_cannot_be_injected() {
         let problem = assert_problem(refused, 422, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], field, "{path} {body}");
     }
+    let huge = json!({"email": format!("{}@example.com", "a".repeat(2 * 1024 * 1024))});
+    let too_large = app.post_json("/api/v1/auth/password-reset", &huge).await;
+    assert_problem(too_large, 413, "payload_too_large").await;
     let injected = app
         .post_json(
             "/api/v1/auth/register",

@@ -50,6 +50,18 @@ async fn preferences_start_all_on_and_a_put_changes_only_what_it_names() {
     assert_eq!(now["email"]["message.created"], false);
     assert_eq!(now["email"]["offer.created"], true, "the others stay");
     assert_eq!(json(app.get_as(&ana.token, path).await).await, now);
+    // Racing changes of one account's choices all land; one of them wins.
+    let bodies: Vec<_> = (0..8)
+        .map(|i| json!({"email": {"offer.accepted": i % 2 == 0, "booking.updated": false}}))
+        .collect();
+    let racing = bodies
+        .iter()
+        .map(|body| app.send_json_as(&ana.token, Method::PUT, path, body));
+    for answer in futures_util::future::join_all(racing).await {
+        assert_eq!(answer.status(), 200);
+    }
+    let after = json(app.get_as(&ana.token, path).await).await;
+    assert_eq!(after["email"]["booking.updated"], false);
     let bad = app
         .send_json_as(
             &ana.token,

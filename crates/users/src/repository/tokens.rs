@@ -151,26 +151,41 @@ pub fn choices_for_kind(
         .load(conn)
 }
 
-/// Stores one choice.
+/// Stores one choice: an update, or an insert when there is no row yet;
+/// of two racing inserts the loser (a savepoint, so the caller's
+/// transaction lives on) updates the winner's row.
 pub fn set_notification_choice(
     conn: &mut DbConn,
     user_id: &str,
     kind: &str,
     on: bool,
 ) -> QueryResult<usize> {
-    diesel::delete(
-        notification_preferences::table
-            .filter(notification_preferences::user_id.eq(user_id))
-            .filter(notification_preferences::kind.eq(kind)),
-    )
-    .execute(conn)?;
-    diesel::insert_into(notification_preferences::table)
-        .values((
-            notification_preferences::user_id.eq(user_id),
-            notification_preferences::kind.eq(kind),
-            notification_preferences::email.eq(on),
-        ))
+    let update = |conn: &mut DbConn| {
+        diesel::update(
+            notification_preferences::table
+                .filter(notification_preferences::user_id.eq(user_id))
+                .filter(notification_preferences::kind.eq(kind)),
+        )
+        .set(notification_preferences::email.eq(on))
         .execute(conn)
+    };
+    let updated = update(conn)?;
+    if updated > 0 {
+        return Ok(updated);
+    }
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(notification_preferences::table)
+            .values((
+                notification_preferences::user_id.eq(user_id),
+                notification_preferences::kind.eq(kind),
+                notification_preferences::email.eq(on),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Err(err) if quickfix_shared::error::is_unique_violation(&err) => update(conn),
+        other => other,
+    }
 }
 
 /// Anonymises a deleted account's row: the name becomes "Deleted user",
