@@ -20,6 +20,7 @@ pub mod request_id;
 mod schema;
 pub mod settings;
 pub mod storage;
+pub mod tasks;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod text;

@@ -70,3 +70,18 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Timed work (`crate::tasks`): one row per task, done or waiting.
+    scheduled_tasks (id) {
+        id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        due_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
