@@ -22,6 +22,7 @@ use quickfix_shared::quota::{QuotaLimits, Quotas};
 use quickfix_shared::ratelimit::{Limit, RateLimiter, TrustedProxies, client_ip};
 use quickfix_shared::request_id::RequestIdMiddleware;
 use quickfix_shared::storage::{LocalStorage, SharedStorage};
+use quickfix_shared::tasks::Scheduler;
 use quickfix_users::{SessionCache, SessionGate, UsersConfig, UsersState};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -36,7 +37,7 @@ use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
 use crate::telemetry::{Metrics, RequestTelemetry};
-use crate::{email_log, event_log, stats};
+use crate::{email_log, event_log, stats, task_log};
 
 /// The largest avatar image (the contract's 2 MiB).
 const AVATAR_LIMIT_BYTES: usize = 2 * 1024 * 1024;
@@ -111,7 +112,8 @@ pub fn mount_crates(cfg: &mut ServiceConfig, with_ratings: bool) {
             api.configure(quickfix_messaging::configure)
                 .service(stats::get_stats)
                 .service(event_log::list_events)
-                .service(email_log::list_emails),
+                .service(email_log::list_emails)
+                .service(task_log::list_tasks),
         );
 }
 
@@ -177,6 +179,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Schedules the reveal of ratings hidden before the scheduler knew them
+/// (beside the start: the server answers meanwhile).
+pub(crate) fn catch_up_reveals(pool: DbPool, reveal_after: chrono::Duration) {
+    tokio::spawn(async move {
+        match quickfix_ratings::schedule_hidden_reveals(&pool, reveal_after).await {
+            Ok(0) => {}
+            Ok(bookings) => tracing::info!(bookings, "hidden ratings' reveals scheduled"),
+            Err(err) => tracing::warn!(error = %err, "hidden ratings' reveals were not scheduled"),
+        }
+    });
 }
 
 /// The crates' parts of a user's data export, in the order they are
@@ -327,13 +341,19 @@ fn serve(
         Retention::of(&settings),
         Duration::from_secs(settings.retention.purge_interval_secs.max(1)),
     );
+    let mut scheduler = Scheduler::new(
+        pool.clone(),
+        Duration::from_millis(settings.scheduler.poll_interval_ms.clamp(10, 1000)),
+        chrono::TimeDelta::seconds(settings.scheduler.retry_base_secs.max(1)),
+    );
     if with_ratings {
-        quickfix_ratings::spawn_reveal_task(
+        scheduler = scheduler.with(quickfix_ratings::RevealTask::new(
             Arc::clone(&relay),
             reveal_after,
-            settings.ratings.reveal_interval(),
-        );
+        ));
+        catch_up_reveals(pool.clone(), reveal_after);
     }
+    scheduler.spawn();
 
     let mut server = HttpServer::new(move || {
         let app = App::new()

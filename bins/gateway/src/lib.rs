@@ -16,6 +16,7 @@ pub mod service;
 pub mod settings;
 pub mod solo;
 pub mod stats;
+pub mod task_log;
 pub mod telemetry;
 
 pub use app::{Application, StartupError};

@@ -45,6 +45,18 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// `email.*`
     pub email: EmailSettings,
+    /// `scheduler.*`
+    pub scheduler: SchedulerSettings,
+}
+
+/// `scheduler.*`: the durable scheduler's worker (`quickfix_shared::tasks`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    /// Milliseconds between two looks for due tasks.
+    pub poll_interval_ms: u64,
+    /// The first retry's delay of a failed task; each further one doubles
+    /// it, up to an hour.
+    pub retry_base_secs: i64,
 }
 
 /// `email.*`: where emails go (see `quickfix_shared::mail`).
@@ -267,6 +279,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("email.keep_sent_secs", "604800"),
     ("rate_limit.emails_per_address_per_hour", "5"),
     ("app.public_url", "http://localhost:3000"),
+    ("scheduler.poll_interval_ms", "250"),
+    ("scheduler.retry_base_secs", "5"),
     ("rate_limit.enabled", "true"),
     ("rate_limit.per_ip_per_minute", "600"),
     ("rate_limit.login_per_account_per_minute", "10"),
@@ -412,7 +426,10 @@ mod tests {
             "the trail is never longer than what is kept"
         );
         assert!(!s.ratings.enabled);
-        assert_eq!(s.ratings.reveal_interval_secs, 60);
+        assert_eq!(
+            s.ratings.reveal_after_days, 7,
+            "the rest of the section stays"
+        );
     }
 
     #[test]

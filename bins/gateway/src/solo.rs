@@ -55,11 +55,17 @@ impl Application {
         relay.spawn();
 
         let reveal_after = settings.ratings.reveal_after();
-        quickfix_ratings::spawn_reveal_task(
+        quickfix_shared::tasks::Scheduler::new(
+            pool.clone(),
+            std::time::Duration::from_millis(settings.scheduler.poll_interval_ms.clamp(10, 1000)),
+            chrono::TimeDelta::seconds(settings.scheduler.retry_base_secs.max(1)),
+        )
+        .with(quickfix_ratings::RevealTask::new(
             Arc::clone(&relay),
             reveal_after,
-            settings.ratings.reveal_interval(),
-        );
+        ))
+        .spawn();
+        crate::app::catch_up_reveals(pool.clone(), reveal_after);
         let ratings = web::Data::new(RatingsState {
             reveal_after,
             bookings: FollowedBookings::new(pool.clone()),

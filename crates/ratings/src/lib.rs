@@ -15,9 +15,9 @@ pub mod settings;
 mod tests;
 
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use futures_util::future::BoxFuture;
 use quickfix_bookings_contract::{BookingDirectory, BookingFacts};
 use quickfix_ratings_contract::{AggregateChanged, RatingCreated, RatingEvent};
 use quickfix_shared::ApiError;
@@ -103,22 +103,55 @@ pub async fn reveal_due(
         .await
 }
 
-/// Starts the task that reveals ratings whose reveal period has passed,
-/// every `every`, so revealing by time never waits for a request.
-pub fn spawn_reveal_task(relay: SharedRelay, reveal_after: Duration, every: StdDuration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            match reveal_due(&relay, service::now(), reveal_after).await {
-                Ok(0) => {}
-                Ok(revealed) => {
-                    tracing::info!(revealed, "ratings revealed after the reveal period");
-                }
-                Err(err) => tracing::warn!(error = %err, "rating reveal pass failed"),
-            }
-        }
-    });
+/// The scheduler's handler of `rating.reveal`: a lone rating is revealed
+/// when its period has passed (the task was scheduled with the rating, in
+/// its transaction), with its events.
+pub struct RevealTask {
+    relay: SharedRelay,
+    reveal_after: Duration,
+}
+
+impl RevealTask {
+    /// The handler, storing through `relay`.
+    pub fn new(relay: SharedRelay, reveal_after: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            relay,
+            reveal_after,
+        })
+    }
+}
+
+impl quickfix_shared::tasks::TaskHandler for RevealTask {
+    fn kind(&self) -> &'static str {
+        service::REVEAL_TASK
+    }
+
+    fn run(&self, booking: String) -> BoxFuture<'static, Result<(), String>> {
+        let (relay, reveal_after) = (Arc::clone(&self.relay), self.reveal_after);
+        Box::pin(async move {
+            relay
+                .run(move |conn| {
+                    let revealed =
+                        service::reveal_booking(conn, &booking, service::now(), reveal_after)?;
+                    let events = revealed_events(&revealed);
+                    Ok::<_, error::RatingsError>(((), events))
+                })
+                .await
+                .map_err(|err| err.to_string())
+        })
+    }
+}
+
+/// Schedules the reveal of every booking with a hidden rating (at start,
+/// for ratings made before the scheduler); answers how many bookings.
+pub async fn schedule_hidden_reveals(
+    pool: &quickfix_shared::db::DbPool,
+    reveal_after: Duration,
+) -> Result<usize, error::RatingsError> {
+    quickfix_shared::db::run(pool, move |conn| {
+        service::schedule_hidden_reveals(conn, reveal_after)
+    })
+    .await
 }
 
 /// The average of every revealed rating, for admin statistics.

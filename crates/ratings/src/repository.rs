@@ -83,6 +83,15 @@ pub fn due_for_reveal(
         .load(conn)
 }
 
+/// The bookings with a hidden rating, with their completion time.
+pub fn hidden_bookings(conn: &mut DbConn) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    ratings::table
+        .filter(ratings::revealed_at.is_null())
+        .select((ratings::booking_id, ratings::booking_completed_at))
+        .distinct()
+        .load(conn)
+}
+
 /// Sum and count of a user's revealed stars.
 pub fn revealed_totals(conn: &mut DbConn, rated_id: &str) -> QueryResult<(i64, i64)> {
     let (sum, count): (Option<i64>, i64) = ratings::table

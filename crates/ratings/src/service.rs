@@ -16,6 +16,7 @@ use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::ids::{RatingId, UserId};
 use quickfix_shared::pagination::{Cursor, Page};
+use quickfix_shared::tasks;
 
 use crate::dto::{CreateRatingRequest, RatingSummary};
 use crate::error::RatingsError;
@@ -183,6 +184,18 @@ pub fn rate(
         } else {
             Revealed::default()
         };
+        // A lone rating waits for the other party or for its time; the
+        // scheduler reveals it then, unless the other rating comes first.
+        if revealed.ratings.is_empty() {
+            tasks::schedule(
+                conn,
+                REVEAL_TASK,
+                booking_id.as_str(),
+                completed_at + reveal_after,
+            )?;
+        } else {
+            tasks::cancel(conn, REVEAL_TASK, booking_id.as_str())?;
+        }
         let rating = revealed
             .ratings
             .iter()
@@ -204,6 +217,45 @@ pub fn reveal_due(
     db::write_transaction(conn, |conn| {
         let due = repo::due_for_reveal(conn, now - reveal_after, REVEAL_BATCH)?;
         reveal_all(conn, due, now)
+    })
+}
+
+/// The scheduler's kind of the task that reveals a booking's lone rating
+/// when its period has passed (subject: the booking).
+pub const REVEAL_TASK: &str = "rating.reveal";
+
+/// Reveals the hidden ratings of `booking` whose period has passed by
+/// `now`; none when the other party's rating revealed them already (the
+/// task re-checks in its transaction).
+pub fn reveal_booking(
+    conn: &mut DbConn,
+    booking: &str,
+    now: NaiveDateTime,
+    reveal_after: Duration,
+) -> Result<Revealed, RatingsError> {
+    db::write_transaction(conn, |conn| {
+        repo::lock_pair(conn, booking)?;
+        let due = repo::ratings_of_booking(conn, booking)?
+            .into_iter()
+            .filter(|r| r.revealed_at.is_none() && r.booking_completed_at + reveal_after <= now)
+            .collect();
+        reveal_all(conn, due, now)
+    })
+}
+
+/// Schedules the reveal of every booking with a hidden rating (at start:
+/// ratings made before the scheduler, or whose task a restore lost);
+/// scheduling again only moves a waiting task to the same time.
+pub fn schedule_hidden_reveals(
+    conn: &mut DbConn,
+    reveal_after: Duration,
+) -> Result<usize, RatingsError> {
+    db::write_transaction(conn, |conn| {
+        let hidden = repo::hidden_bookings(conn)?;
+        for (booking, completed_at) in &hidden {
+            tasks::schedule(conn, REVEAL_TASK, booking, *completed_at + reveal_after)?;
+        }
+        Ok(hidden.len())
     })
 }
 

@@ -11,10 +11,9 @@ pub struct RatingsSettings {
     /// its own service (`quickfix serve --only ratings`), whose events
     /// then arrive over the Redis stream (needs `redis.url`).
     pub enabled: bool,
-    /// Days after a booking's completion when a lone rating is revealed.
+    /// Days after a booking's completion when a lone rating is revealed
+    /// (by a scheduled task, `rating.reveal`).
     pub reveal_after_days: i64,
-    /// Seconds between passes of the reveal task.
-    pub reveal_interval_secs: u64,
 }
 
 impl Default for RatingsSettings {
@@ -22,7 +21,6 @@ impl Default for RatingsSettings {
         Self {
             enabled: true,
             reveal_after_days: 7,
-            reveal_interval_secs: 60,
         }
     }
 }
@@ -31,10 +29,5 @@ impl RatingsSettings {
     /// How long after completion a lone rating is revealed anyway.
     pub fn reveal_after(&self) -> chrono::Duration {
         chrono::Duration::days(self.reveal_after_days.max(0))
-    }
-
-    /// How often the reveal task runs.
-    pub fn reveal_interval(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.reveal_interval_secs.max(1))
     }
 }

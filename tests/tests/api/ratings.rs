@@ -246,6 +246,52 @@ async fn a_lone_rating_is_revealed_when_the_period_passes() {
 }
 
 #[tokio::test]
+async fn a_lone_ratings_reveal_waits_as_a_task_admins_see_and_the_second_rating_cancels() {
+    let app = TestApp::spawn().await;
+    let (customer, provider, booking) = app.completed_booking().await;
+    rate(&app, &customer, &booking, 3).await;
+    let admin = app.admin().await;
+    let booking_id = booking["id"].as_str().unwrap();
+    let tasks = json(
+        app.get_as(&admin.token, "/api/v1/admin/tasks?pending=true")
+            .await,
+    )
+    .await;
+    let task = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject_id"] == booking_id)
+        .cloned()
+        .expect("the reveal waits as a task");
+    assert_eq!(task["kind"], "rating.reveal");
+    assert_eq!(task["attempts"], 0);
+    assert!(task["done_at"].is_null() && task["last_error"].is_null());
+    let due = chrono::DateTime::parse_from_rfc3339(task["due_at"].as_str().unwrap()).unwrap();
+    let in_days = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    assert!(
+        (167..=168).contains(&in_days),
+        "due seven days after completion: {in_days} h"
+    );
+    assert_eq!(
+        app.get_as(&customer.token, "/api/v1/admin/tasks")
+            .await
+            .status(),
+        403
+    );
+    rate(&app, &provider, &booking, 5).await;
+    let tasks = json(
+        app.get_as(&admin.token, "/api/v1/admin/tasks?pending=true")
+            .await,
+    )
+    .await;
+    assert!(
+        !tasks.to_string().contains(booking_id),
+        "both rated: the reveal happened, no task waits"
+    );
+}
+
+#[tokio::test]
 async fn aggregates_agree_with_revealed_ratings_after_rates_reveals_and_deletes() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

@@ -96,3 +96,50 @@ async fn a_lone_rating_is_revealed_once_the_period_passed() {
     assert!(revealed >= 1, "the reveal task finds it once due");
     assert!(fresh.events.kinds().contains(&"rating.created".to_owned()));
 }
+
+#[tokio::test]
+async fn a_lone_ratings_reveal_is_a_scheduled_task_the_other_rating_cancels() {
+    use quickfix_shared::tasks::{self, Scheduler};
+
+    let db = database();
+    let mut w = world(&db, BookingStatus::Completed, 0);
+    w.state.reveal_after = chrono::Duration::seconds(1);
+    w.rate(&w.customer, 4).await.expect("rated");
+    let pending = |pool: quickfix_shared::db::DbPool| async move {
+        quickfix_shared::db::run(&pool, |conn| tasks::list_tasks(conn, true, None, 10))
+            .await
+            .expect("listed")
+    };
+    let waiting = pending(db.pool()).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].kind, "rating.reveal");
+    assert_eq!(waiting[0].subject_id, w.booking.as_str());
+
+    let scheduler = Scheduler::new(
+        db.pool(),
+        std::time::Duration::from_millis(10),
+        chrono::TimeDelta::seconds(5),
+    )
+    .with(crate::RevealTask::new(
+        w.relay.clone(),
+        w.state.reveal_after,
+    ));
+    assert_eq!(scheduler.run_due().await.expect("ran"), 0, "not due yet");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(scheduler.run_due().await.expect("ran"), 1);
+    assert!(w.events.kinds().contains(&"rating.created".to_owned()));
+    assert!(pending(db.pool()).await.is_empty(), "done");
+
+    let both = world(&db, BookingStatus::Completed, 0);
+    both.rate(&both.customer, 5).await.expect("rated");
+    both.rate(&both.provider, 5).await.expect("rated");
+    let left: Vec<_> = pending(db.pool())
+        .await
+        .into_iter()
+        .filter(|t| t.subject_id == both.booking.as_str())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the second rating revealed both: no task waits"
+    );
+}
