@@ -346,6 +346,15 @@ fn serve(
         Duration::from_millis(settings.scheduler.poll_interval_ms.clamp(10, 1000)),
         chrono::TimeDelta::seconds(settings.scheduler.retry_base_secs.max(1)),
     );
+    scheduler = scheduler
+        .with(quickfix_bookings::timed::RemindTask::new(Arc::clone(
+            &relay,
+        )))
+        .with(quickfix_bookings::timed::NoShowTask::new(
+            Arc::clone(&relay),
+            &settings.app.currency,
+            settings.bookings.timers(),
+        ));
     if with_ratings {
         scheduler = scheduler.with(quickfix_ratings::RevealTask::new(
             Arc::clone(&relay),

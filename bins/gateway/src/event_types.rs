@@ -4,7 +4,7 @@
 //! types only describe that shape (a test checks they name every kind).
 
 use chrono::{DateTime, Utc};
-use quickfix_bookings::contract::{BookingLocated, BookingUpdated};
+use quickfix_bookings::contract::{BookingLocated, BookingReminder, BookingUpdated};
 use quickfix_jobs::contract::{AcceptedOffer, JobCancelled, OfferCreated, OfferWithdrawn};
 use quickfix_messaging::contract::MessageCreated;
 use quickfix_ratings::contract::{AggregateChanged, RatingCreated, RatingDeleted};
@@ -56,6 +56,9 @@ pub enum EventData {
     /// The provider shared a position (bookings).
     #[serde(rename = "booking.location")]
     BookingLocated(BookingLocated),
+    /// A confirmed booking's work is near (bookings, a timed rule).
+    #[serde(rename = "booking.reminder")]
+    BookingReminder(BookingReminder),
     /// A message was sent (messaging).
     #[serde(rename = "message.created")]
     MessageCreated(MessageCreated),

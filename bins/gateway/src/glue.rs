@@ -90,6 +90,7 @@ impl Crates {
                 offers: quickfix_jobs::Offers::new(Arc::clone(relay)),
                 currency,
                 location: settings.bookings.location_policy(),
+                timers: settings.bookings.timers(),
             },
             ratings: RatingsState {
                 reveal_after: settings.ratings.reveal_after(),
@@ -117,6 +118,7 @@ impl Crates {
         relay.register(quickfix_bookings::consumers::BookingOpener::new(
             relay,
             self.bookings.currency.clone(),
+            self.bookings.timers,
         ));
     }
 }

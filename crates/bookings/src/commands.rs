@@ -37,10 +37,11 @@ pub async fn accept_offer(
         .await
         .map_err(BookingsError::Refused)?;
     let currency = state.currency.clone();
+    let timers = state.timers;
     let actor = customer.id.to_string();
     let booking = relay
         .run(move |conn| {
-            let (booking, fresh) = service::open_booking(conn, &accepted)?;
+            let (booking, fresh) = service::open_booking(conn, &accepted, &timers)?;
             let events = if fresh {
                 vec![booking_updated(&booking, &currency, &actor)]
             } else {

@@ -8,7 +8,7 @@ use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::outbox::{Consumer, Relay};
 
 use crate::error::BookingsError;
-use crate::{booking_updated, service};
+use crate::{BookingTimers, booking_updated, service};
 
 /// Makes the booking of each `offer.accepted`, once: the recovery path of
 /// accepting an offer. The accept route makes the booking right after the
@@ -18,15 +18,17 @@ use crate::{booking_updated, service};
 pub struct BookingOpener {
     relay: Weak<Relay>,
     currency: String,
+    timers: BookingTimers,
 }
 
 impl BookingOpener {
     /// The consumer, storing the bookings and their `booking.updated`
     /// through `relay` (held weakly: the relay holds its consumers).
-    pub fn new(relay: &Arc<Relay>, currency: String) -> Arc<Self> {
+    pub fn new(relay: &Arc<Relay>, currency: String, timers: BookingTimers) -> Arc<Self> {
         Arc::new(Self {
             relay: Arc::downgrade(relay),
             currency,
+            timers,
         })
     }
 }
@@ -39,6 +41,7 @@ impl Consumer for BookingOpener {
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
         let relay = self.relay.upgrade();
         let currency = self.currency.clone();
+        let timers = self.timers;
         Box::pin(async move {
             let mut accepted = Vec::new();
             for event in &events {
@@ -54,7 +57,7 @@ impl Consumer for BookingOpener {
                 let currency = currency.clone();
                 relay
                     .run(move |conn| {
-                        let (booking, fresh) = service::open_booking(conn, &offer)?;
+                        let (booking, fresh) = service::open_booking(conn, &offer, &timers)?;
                         let events = if fresh {
                             vec![booking_updated(
                                 &booking,

@@ -14,6 +14,7 @@ pub(crate) mod service;
 pub mod settings;
 #[cfg(test)]
 mod tests;
+pub mod timed;
 
 use std::sync::Arc;
 
@@ -44,6 +45,21 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
     postgres: None,
 };
 
+/// When a booking's timed rules fire, from its `scheduled_for`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingTimers {
+    /// Both parties are reminded this long before.
+    pub reminder_before: chrono::Duration,
+    /// A booking never started is cancelled (`no_show`) this long after.
+    pub no_show_after: chrono::Duration,
+}
+
+impl Default for BookingTimers {
+    fn default() -> Self {
+        settings::BookingsSettings::default().timers()
+    }
+}
+
 /// The crate's state, shared by its handlers as app data.
 #[derive(Clone)]
 pub struct BookingsState {
@@ -51,6 +67,8 @@ pub struct BookingsState {
     pub currency: String,
     /// How live location is bounded.
     pub location: LocationPolicy,
+    /// When the timed rules fire.
+    pub timers: BookingTimers,
     /// The jobs crate's accept command.
     pub offers: Arc<dyn OfferAcceptance>,
 }

@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
-use quickfix_bookings_contract::BookingFacts;
+use quickfix_bookings_contract::{BookingFacts, BookingReminder, SYSTEM_ACTOR};
 use quickfix_jobs_contract::AcceptedOffer;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::ids::{BookingId, UserId};
 use quickfix_shared::pagination::{Cursor, Page};
+use quickfix_shared::tasks;
 
+use crate::BookingTimers;
 use crate::dto::LocationUpdateRequest;
 use crate::error::BookingsError;
 use crate::lifecycle::{self, Action, Party, Refusal, Status};
@@ -90,6 +92,7 @@ fn append_event(
 pub fn open_booking(
     conn: &mut DbConn,
     accepted: &AcceptedOffer,
+    timers: &BookingTimers,
 ) -> Result<(Booking, bool), BookingsError> {
     db::write_transaction(conn, |conn| {
         if let Some(existing) = repo::find_booking(conn, accepted.booking_id.as_str())? {
@@ -113,6 +116,18 @@ pub fn open_booking(
             updated_at: at,
         };
         repo::insert_booking(conn, &booking)?;
+        if let Some(planned) = booking.scheduled_for {
+            let remind_at = planned - timers.reminder_before;
+            if remind_at > at {
+                tasks::schedule(conn, REMIND_TASK, &booking.id, remind_at)?;
+            }
+            tasks::schedule(
+                conn,
+                NO_SHOW_TASK,
+                &booking.id,
+                planned + timers.no_show_after,
+            )?;
+        }
         append_event(
             conn,
             &booking.id,
@@ -125,6 +140,72 @@ pub fn open_booking(
         Ok((booking, true))
     })
 }
+
+/// The scheduler's kind of a booking's reminder (subject: the booking).
+pub const REMIND_TASK: &str = "booking.remind";
+/// The scheduler's kind of a booking's no-show check (subject: the booking).
+pub const NO_SHOW_TASK: &str = "booking.no_show";
+
+/// The reminder of `id` when it is still `confirmed` with a planned time;
+/// `None` when it moved on (started, cancelled) since the task was made.
+pub fn reminder_of(conn: &mut DbConn, id: &str) -> Result<Option<BookingReminder>, BookingsError> {
+    Ok(repo::find_booking(conn, id)?
+        .filter(|b| b.status == Status::Confirmed.as_str())
+        .and_then(|b| {
+            Some(BookingReminder {
+                booking_id: BookingId::from_db(b.id.clone()),
+                customer_id: UserId::from_db(b.customer_id.clone()),
+                provider_id: UserId::from_db(b.provider_id.clone()),
+                scheduled_for: b.scheduled_for?.and_utc(),
+            })
+        }))
+}
+
+/// Cancels `id` with reason `no_show` when it is still `confirmed` and its
+/// planned time passed `no_show_after` ago; `None` when it started, ended
+/// or was moved by hand since the task was made (it is left alone).
+pub fn cancel_no_show(
+    conn: &mut DbConn,
+    id: &str,
+    no_show_after: Duration,
+) -> Result<Option<Booking>, BookingsError> {
+    db::write_transaction(conn, |conn| {
+        let at = now();
+        let Some(booking) = repo::find_booking(conn, id)? else {
+            return Ok(None);
+        };
+        let due = booking
+            .scheduled_for
+            .is_some_and(|planned| planned + no_show_after <= at);
+        if booking.status != Status::Confirmed.as_str() || !due {
+            return Ok(None);
+        }
+        let change = TransitionChangeset {
+            status: Status::Cancelled.as_str().to_owned(),
+            started_at: None,
+            completed_at: None,
+            cancelled_at: Some(at),
+            cancel_reason: Some(NO_SHOW.to_owned()),
+            updated_at: at,
+        };
+        if repo::transition(conn, id, Status::Confirmed.as_str(), &change)? == 0 {
+            return Ok(None);
+        }
+        append_event(
+            conn,
+            id,
+            SYSTEM_ACTOR,
+            Some(Status::Confirmed),
+            Status::Cancelled,
+            Some(NO_SHOW.to_owned()),
+            at,
+        )?;
+        Ok(repo::find_booking(conn, id)?)
+    })
+}
+
+/// The cancel reason of a booking never started.
+pub const NO_SHOW: &str = "no_show";
 
 /// A booking the caller may see (a party or an admin); 404 otherwise.
 pub fn get_booking(

@@ -15,6 +15,11 @@ pub struct BookingsSettings {
     pub location_keep: i64,
     /// Positions shown in a booking's trail.
     pub location_trail: i64,
+    /// Seconds before `scheduled_for` when both parties are reminded.
+    pub reminder_before_secs: i64,
+    /// Seconds after `scheduled_for` when a booking never started is
+    /// cancelled with reason `no_show`.
+    pub no_show_after_secs: i64,
 }
 
 impl Default for BookingsSettings {
@@ -23,11 +28,21 @@ impl Default for BookingsSettings {
             location_interval_ms: 1000,
             location_keep: 200,
             location_trail: 50,
+            reminder_before_secs: 3600,
+            no_show_after_secs: 86400,
         }
     }
 }
 
 impl BookingsSettings {
+    /// The timed rules these settings ask for.
+    pub fn timers(&self) -> crate::BookingTimers {
+        crate::BookingTimers {
+            reminder_before: chrono::Duration::seconds(self.reminder_before_secs.max(0)),
+            no_show_after: chrono::Duration::seconds(self.no_show_after_secs.max(0)),
+        }
+    }
+
     /// The live-location bounds these settings ask for (at least one kept,
     /// the trail no longer than what is kept).
     pub fn location_policy(&self) -> LocationPolicy {

@@ -12,7 +12,7 @@ use validator::{Validate, ValidationError};
 
 use crate::models::{Attachment, Message, Notification};
 
-use quickfix_bookings_contract::BookingUpdated;
+use quickfix_bookings_contract::{BookingReminder, BookingUpdated};
 use quickfix_jobs_contract::OfferCreated;
 pub use quickfix_messaging_contract::{AttachmentResponse, MessageResponse};
 use quickfix_ratings_contract::RatingCreated;
@@ -227,6 +227,10 @@ pub enum NotificationBody {
     /// A rating of the recipient became visible.
     #[serde(rename = "rating.created")]
     RatingCreated(RatingCreated),
+    /// A booking of the recipient is near (`bookings.reminder_before_secs`
+    /// before its planned time).
+    #[serde(rename = "booking.reminder")]
+    BookingReminder(BookingReminder),
 }
 
 impl NotificationBody {
@@ -238,6 +242,7 @@ impl NotificationBody {
             Self::BookingUpdated(_) => "booking.updated",
             Self::MessageCreated(_) => "message.created",
             Self::RatingCreated(_) => "rating.created",
+            Self::BookingReminder(_) => "booking.reminder",
         }
     }
 

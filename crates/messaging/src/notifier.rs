@@ -171,6 +171,10 @@ fn plan(event: &DomainEvent) -> Result<Plan, String> {
                 body: Some(NotificationBody::BookingUpdated(updated)),
             }
         }
+        Some(BookingEvent::Reminder(reminder)) => Plan::notify(
+            vec![reminder.customer_id.clone(), reminder.provider_id.clone()],
+            NotificationBody::BookingReminder(reminder),
+        ),
         Some(BookingEvent::Located(located)) => Plan {
             pushes: vec![(
                 vec![located.customer_id.clone()],

@@ -40,6 +40,8 @@ export function describeNotification(n: Schemas["NotificationResponse"]): string
       return `message: ${n.payload.message.body}`;
     case "rating.created":
       return `rated ${n.payload.stars} stars`;
+    case "booking.reminder":
+      return `booking ${n.payload.booking_id} starts at ${n.payload.scheduled_for}`;
   }
 }
 

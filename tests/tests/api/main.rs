@@ -21,4 +21,5 @@ mod security;
 mod seed;
 mod service;
 mod split;
+mod timed_rules;
 mod users;

@@ -217,6 +217,24 @@ pub struct BookingLocated {
     pub at: DateTime<Utc>,
 }
 
+/// `booking.reminder`: a confirmed booking's work is near
+/// (`bookings.reminder_before_secs` before `scheduled_for`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BookingReminder {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// Its customer.
+    pub customer_id: UserId,
+    /// Its provider.
+    pub provider_id: UserId,
+    /// When the work is planned.
+    pub scheduled_for: DateTime<Utc>,
+}
+
+/// Who the timed rules act as in a booking's timeline and events (the nil
+/// UUID): no user did it, the clock did.
+pub const SYSTEM_ACTOR: &str = "00000000-0000-0000-0000-000000000000";
+
 /// The bookings crate's events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data")]
@@ -227,15 +245,20 @@ pub enum BookingEvent {
     /// The provider shared a position.
     #[serde(rename = "booking.location")]
     Located(BookingLocated),
+    /// A confirmed booking's work is near.
+    #[serde(rename = "booking.reminder")]
+    Reminder(BookingReminder),
 }
 
 impl EventSet for BookingEvent {
-    const KINDS: &'static [&'static str] = &["booking.updated", "booking.location"];
+    const KINDS: &'static [&'static str] =
+        &["booking.updated", "booking.location", "booking.reminder"];
 
     fn subject(&self) -> Subject {
         match self {
             BookingEvent::Updated(e) => Subject::of("booking", &e.booking.id),
             BookingEvent::Located(e) => Subject::of("booking", &e.booking_id),
+            BookingEvent::Reminder(e) => Subject::of("booking", &e.booking_id),
         }
     }
 }
@@ -261,13 +284,19 @@ mod tests {
             }),
             BookingEvent::Located(BookingLocated {
                 booking_id: BookingId::generate(),
-                customer_id: customer,
-                provider_id: provider,
+                customer_id: customer.clone(),
+                provider_id: provider.clone(),
                 lat: 1.0,
                 lng: 2.0,
                 heading: None,
                 speed: Some(3.0),
                 at: now,
+            }),
+            BookingEvent::Reminder(BookingReminder {
+                booking_id: BookingId::generate(),
+                customer_id: customer,
+                provider_id: provider,
+                scheduled_for: now,
             }),
         ]);
     }

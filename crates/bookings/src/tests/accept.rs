@@ -75,6 +75,7 @@ fn setup() -> (
     let state = BookingsState {
         currency: "EUR".to_owned(),
         location: LocationPolicy::default(),
+        timers: crate::BookingTimers::default(),
         offers: Arc::new(AcceptsAll {
             provider: provider.clone(),
         }),
@@ -113,7 +114,11 @@ async fn an_accepted_offer_becomes_one_confirmed_booking_at_its_price() {
 #[tokio::test]
 async fn the_consumer_and_the_route_make_the_booking_once_whichever_comes_first() {
     let (db, relay, state, updates, provider) = setup();
-    relay.register(BookingOpener::new(&relay, state.currency.clone()));
+    relay.register(BookingOpener::new(
+        &relay,
+        state.currency.clone(),
+        state.timers,
+    ));
     let customer = customer();
     let command = AcceptOffer {
         job_id: JobId::generate(),

@@ -1,0 +1,138 @@
+//! Timed rules on the durable scheduler, with durations shortened through
+//! configuration (seconds): reminders before a booking's planned time and
+//! the no-show cancellation after it; a booking moved by hand before its
+//! task fires is left alone.
+
+use std::time::Duration;
+
+use quickfix_tests::{Session, TestApp, TestUser, job_body, json};
+use serde_json::Value;
+
+/// A booking planned `in_secs` from now between a new customer and provider.
+async fn planned_booking(app: &TestApp, in_secs: i64) -> (Session, Session, Value) {
+    let customer = TestUser::customer().register(app).await;
+    let provider = TestUser::provider().register(app).await;
+    let mut body = job_body("Planned work", "plumbing", 38.7, -9.1);
+    let planned = chrono::Utc::now() + chrono::Duration::seconds(in_secs);
+    body["scheduled_for"] =
+        Value::String(planned.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let job = app.post_job(&customer, &body).await;
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let offer = app.offer(&provider, &job_id, 8_000).await;
+    let booking = app
+        .accept(&customer, &job_id, offer["id"].as_str().unwrap())
+        .await;
+    (customer, provider, booking)
+}
+
+/// Polls `path` as `user` until `done` holds (20 s at most: the scheduler
+/// looks every 250 ms; the margin holds on a busy 2-core box).
+async fn wait_until(
+    app: &TestApp,
+    user: &Session,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = json(app.get_as(&user.token, path).await).await;
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never got there: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn both_parties_are_reminded_before_the_planned_time() {
+    let app = TestApp::spawn_with(|s| s.bookings.reminder_before_secs = 2).await;
+    let (customer, provider, booking) = planned_booking(&app, 3).await;
+    let booking_id = booking["id"].as_str().unwrap().to_owned();
+    for party in [&customer, &provider] {
+        let seen = wait_until(&app, party, "/api/v1/notifications", |page| {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == "booking.reminder")
+        })
+        .await;
+        let reminder = seen["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "booking.reminder")
+            .cloned()
+            .unwrap();
+        assert_eq!(reminder["payload"]["booking_id"], booking_id.as_str());
+        assert!(reminder["payload"]["scheduled_for"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_booking_never_started_is_cancelled_as_a_no_show_and_a_started_one_is_left_alone() {
+    let app = TestApp::spawn_with(|s| s.bookings.no_show_after_secs = 1).await;
+    let (customer, _, booking) = planned_booking(&app, 2).await;
+    let (_, worker, started) = planned_booking(&app, 2).await;
+    let started_id = started["id"].as_str().unwrap().to_owned();
+    let start = app
+        .post_as(
+            &worker.token,
+            &format!("/api/v1/bookings/{started_id}/start"),
+        )
+        .await;
+    assert_eq!(start.status(), 200);
+
+    let id = booking["id"].as_str().unwrap().to_owned();
+    let cancelled = wait_until(&app, &customer, &format!("/api/v1/bookings/{id}"), |b| {
+        b["status"] == "cancelled"
+    })
+    .await;
+    assert_eq!(cancelled["cancel_reason"], "no_show");
+    let timeline = json(
+        app.get_as(&customer.token, &format!("/api/v1/bookings/{id}/events"))
+            .await,
+    )
+    .await;
+    let last = timeline["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(last["to"], "cancelled");
+    assert_eq!(last["reason"], "no_show");
+    assert_eq!(last["actor_id"], "00000000-0000-0000-0000-000000000000");
+    let job = json(
+        app.get_as(
+            &customer.token,
+            &format!("/api/v1/jobs/{}", booking["job_id"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(job["status"], "cancelled", "the job follows its booking");
+
+    let admin = app.admin().await;
+    wait_until(&app, &admin, "/api/v1/admin/tasks", |page| {
+        page["items"].as_array().unwrap().iter().any(|t| {
+            t["kind"] == "booking.no_show"
+                && t["subject_id"] == started_id.as_str()
+                && t["done_at"].is_string()
+        })
+    })
+    .await;
+    let still = json(
+        app.get_as(&worker.token, &format!("/api/v1/bookings/{started_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        still["status"], "in_progress",
+        "started by hand: left alone"
+    );
+}
