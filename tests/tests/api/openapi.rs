@@ -200,7 +200,8 @@ fn profiles_are_a_union_discriminated_by_kind_and_pages_refer_to_their_items() {
             "offer.accepted",
             "booking.updated",
             "message.created",
-            "rating.created"
+            "rating.created",
+            "booking.reminder"
         ],
         "the contract's notification kinds, each with its payload"
     );

@@ -136,3 +136,38 @@ async fn a_booking_never_started_is_cancelled_as_a_no_show_and_a_started_one_is_
         "started by hand: left alone"
     );
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_remind_once() {
+    let app = TestApp::spawn_with(|s| s.bookings.reminder_before_secs = 2).await;
+    let _sibling = app.spawn_sibling(|_| {}).await;
+    let mut bookings = Vec::new();
+    for _ in 0..4 {
+        bookings.push(planned_booking(&app, 3).await);
+    }
+    for (customer, _, booking) in &bookings {
+        let id = booking["id"].as_str().unwrap();
+        wait_until(&app, customer, "/api/v1/notifications", |page| {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == "booking.reminder" && n["payload"]["booking_id"] == id)
+        })
+        .await;
+    }
+    // Both schedulers looked many times meanwhile.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    for (customer, provider, _) in &bookings {
+        for party in [customer, provider] {
+            let page = json(app.get_as(&party.token, "/api/v1/notifications").await).await;
+            let reminders = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "booking.reminder")
+                .count();
+            assert_eq!(reminders, 1, "reminded once");
+        }
+    }
+}
