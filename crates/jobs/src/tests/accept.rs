@@ -1,26 +1,12 @@
 //! The accept command: one winner among racing commands, a repeat answers
 //! the same acceptance, and only the job's owner accepts.
 
-use quickfix_jobs_contract::{AcceptOffer, OfferAcceptance, OfferStatus};
+use quickfix_jobs_contract::{OfferAcceptance, OfferStatus};
 use quickfix_shared::auth::Role;
 use quickfix_shared::db;
-use quickfix_shared::ids::BookingId;
 
-use super::{database, job_with_offers, relay, user};
+use super::{command, database, job_with_offers, relay, user};
 use crate::Offers;
-
-fn command(
-    customer: &quickfix_shared::auth::AuthUser,
-    job: &quickfix_shared::ids::JobId,
-    offer: &quickfix_shared::ids::OfferId,
-) -> AcceptOffer {
-    AcceptOffer {
-        job_id: job.clone(),
-        offer_id: offer.clone(),
-        customer_id: customer.id.clone(),
-        booking_id: BookingId::generate(),
-    }
-}
 
 #[tokio::test]
 async fn of_twenty_racing_accepts_exactly_one_wins_and_the_rest_are_rejected() {

@@ -2,26 +2,33 @@
 //! closed, no new job, offer or acceptance of theirs; what it left behind
 //! is withdrawn once, and a closure taken back opens the account again.
 
-use quickfix_jobs_contract::{AcceptOffer, AccountClosure, OfferAcceptance};
+use quickfix_jobs_contract::{AccountClosure, OfferAcceptance};
 use quickfix_shared::ErrorCode;
 use quickfix_shared::db;
-use quickfix_shared::ids::{BookingId, JobId};
+use quickfix_shared::ids::JobId;
 
-use super::{CURRENCY, database, job_with_offers, relay};
+use super::{CURRENCY, command, database, job_with_offers, relay};
 use crate::dto::CreateOfferRequest;
 use crate::{Closures, Offers, commands, service};
 
-fn accept(
-    customer: &quickfix_shared::auth::AuthUser,
+/// `provider`'s offer on `job`.
+async fn offer_on(
+    relay: &quickfix_shared::outbox::SharedRelay,
+    provider: &quickfix_shared::auth::AuthUser,
     job: &JobId,
-    offer: &quickfix_shared::ids::OfferId,
-) -> AcceptOffer {
-    AcceptOffer {
-        job_id: job.clone(),
-        offer_id: offer.clone(),
-        customer_id: customer.id.clone(),
-        booking_id: BookingId::generate(),
-    }
+) -> Result<crate::dto::OfferResponse, quickfix_shared::ApiError> {
+    commands::create_offer(
+        relay,
+        CURRENCY,
+        provider.clone(),
+        job.clone(),
+        CreateOfferRequest {
+            price_cents: 4_000,
+            message: "Soon.".to_owned(),
+            eta: None,
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -30,7 +37,7 @@ async fn a_booked_job_refuses_the_closure_of_both_parties() {
     let relay = relay(&db);
     let (customer, job, offers) = job_with_offers(&relay, &db, 1).await;
     Offers::new(relay.clone())
-        .accept(accept(&customer, &job, &offers[0].1))
+        .accept(command(&customer, &job, &offers[0].1))
         .await
         .expect("accepted");
     let closures = Closures::new(db.pool());
@@ -56,30 +63,19 @@ async fn a_closed_account_gets_no_new_offer_or_acceptance_and_reopens() {
     let closures = Closures::new(db.pool());
     closures.close(provider.id.clone()).await.expect("closed");
     let refused = Offers::new(relay.clone())
-        .accept(accept(&customer, &job, &offers[0].1))
+        .accept(command(&customer, &job, &offers[0].1))
         .await
         .expect_err("the provider's account is closed");
     assert_eq!(refused.status().as_u16(), 403);
     let (_, other_job, _) = job_with_offers(&relay, &db, 0).await;
-    let offer = commands::create_offer(
-        &relay,
-        CURRENCY,
-        provider.clone(),
-        other_job.clone(),
-        CreateOfferRequest {
-            price_cents: 4_000,
-            message: "Soon.".to_owned(),
-            eta: None,
-        },
-    )
-    .await;
+    let offer = offer_on(&relay, provider, &other_job).await;
     assert_eq!(offer.expect_err("closed").status().as_u16(), 403);
     closures
         .reopen(provider.id.clone())
         .await
         .expect("reopened");
     Offers::new(relay.clone())
-        .accept(accept(&customer, &job, &offers[0].1))
+        .accept(command(&customer, &job, &offers[0].1))
         .await
         .expect("open again");
 }
@@ -91,19 +87,9 @@ async fn what_a_deleted_account_left_is_withdrawn_once() {
     let (customer, job, offers) = job_with_offers(&relay, &db, 2).await;
     let (_, other_job, _) = job_with_offers(&relay, &db, 0).await;
     let provider = &offers[0].0;
-    commands::create_offer(
-        &relay,
-        CURRENCY,
-        provider.clone(),
-        other_job.clone(),
-        CreateOfferRequest {
-            price_cents: 4_000,
-            message: "Soon.".to_owned(),
-            eta: None,
-        },
-    )
-    .await
-    .expect("offered");
+    offer_on(&relay, provider, &other_job)
+        .await
+        .expect("offered");
     let (customer_id, provider_id) = (customer.id.clone(), provider.id.clone());
     let done = db::run(&db.pool(), move |conn| {
         let cancelled = service::withdraw_everything(conn, &customer_id)?;

@@ -4,8 +4,9 @@
 mod accept;
 mod closures;
 
+use quickfix_jobs_contract::AcceptOffer;
 use quickfix_shared::auth::{AuthUser, Role};
-use quickfix_shared::ids::{JobId, OfferId, UserId};
+use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::testing::TestDatabase;
 
@@ -73,6 +74,21 @@ async fn job_with_offers(
         made.push((provider, OfferId::from_db(offer.id)));
     }
     (customer, job_id, made)
+}
+
+/// The accept command of `customer` for `offer` on `job`, with a fresh
+/// booking id.
+fn command(
+    customer: &quickfix_shared::auth::AuthUser,
+    job: &quickfix_shared::ids::JobId,
+    offer: &quickfix_shared::ids::OfferId,
+) -> AcceptOffer {
+    AcceptOffer {
+        job_id: job.clone(),
+        offer_id: offer.clone(),
+        customer_id: customer.id.clone(),
+        booking_id: BookingId::generate(),
+    }
 }
 
 fn relay(db: &TestDatabase) -> SharedRelay {
