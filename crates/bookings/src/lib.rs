@@ -41,8 +41,12 @@ use crate::dto::{LocationResponse, LocationUpdateRequest};
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
     owner: "bookings",
     common: diesel_migrations::embed_migrations!("../../migrations/bookings/common"),
-    sqlite: None,
-    postgres: None,
+    sqlite: Some(diesel_migrations::embed_migrations!(
+        "../../migrations/bookings/sqlite"
+    )),
+    postgres: Some(diesel_migrations::embed_migrations!(
+        "../../migrations/bookings/postgres"
+    )),
 };
 
 /// When a booking's timed rules fire, from its `scheduled_for`.

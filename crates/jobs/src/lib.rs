@@ -27,8 +27,12 @@ pub use routes::configure;
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
     owner: "jobs",
     common: diesel_migrations::embed_migrations!("../../migrations/jobs/common"),
-    sqlite: None,
-    postgres: None,
+    sqlite: Some(diesel_migrations::embed_migrations!(
+        "../../migrations/jobs/sqlite"
+    )),
+    postgres: Some(diesel_migrations::embed_migrations!(
+        "../../migrations/jobs/postgres"
+    )),
 };
 
 /// The crate's state, shared by its handlers as app data.

@@ -3,6 +3,7 @@
 
 mod accept;
 mod closures;
+mod statuses;
 
 use quickfix_jobs_contract::AcceptOffer;
 use quickfix_shared::auth::{AuthUser, Role};

@@ -1,0 +1,4 @@
+-- Bookings may be `disputed` (5/8).
+ALTER TABLE bookings DROP CONSTRAINT bookings_status_check;
+ALTER TABLE bookings ADD CONSTRAINT bookings_status_check
+    CHECK (status IN ('confirmed', 'in_progress', 'completed', 'cancelled', 'disputed'));
