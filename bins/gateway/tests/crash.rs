@@ -39,6 +39,7 @@ impl Server {
             .env("QUICKFIX_AUTH__BCRYPT_COST", "4")
             .env("QUICKFIX_RATE_LIMIT__ENABLED", "false")
             .env("QUICKFIX_STORAGE__PATH", uploads)
+            .env("QUICKFIX_EMAIL__DIR", format!("{uploads}/mail"))
             .env("QUICKFIX_APP__ENV", "test")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
