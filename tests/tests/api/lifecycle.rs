@@ -9,6 +9,12 @@ use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json};
 use reqwest::Method;
 use serde_json::json;
 
+/// Posts a link's `token` to `POST /auth/verify-email`.
+async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post_json("/api/v1/auth/verify-email", &json!({"token": token}))
+        .await
+}
+
 /// A gateway that mails through `sink`.
 async fn app_mailing_to(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
@@ -34,9 +40,7 @@ async fn registration_mails_a_link_that_verifies_the_address() {
     );
     assert!(mail.header("From").unwrap().contains("no-reply@localhost"));
     assert!(mail.data.contains("text/html"), "an HTML part too");
-    let verified = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mail.token()}))
-        .await;
+    let verified = verify(&app, &mail.token()).await;
     assert_eq!(verified.status(), 200);
     let verified = json(verified).await;
     assert_eq!(verified["email_verified"], true);
@@ -44,16 +48,9 @@ async fn registration_mails_a_link_that_verifies_the_address() {
     let me = json(app.get_as(&ana.token, "/api/v1/auth/me").await).await;
     assert_eq!(me["email_verified"], true);
 
-    let again = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mail.token()}))
-        .await;
+    let again = verify(&app, &mail.token()).await;
     assert_problem(again, 400, "invalid_token").await;
-    let unknown = app
-        .post_json(
-            "/api/v1/auth/verify-email",
-            &json!({"token": "not-a-token"}),
-        )
-        .await;
+    let unknown = verify(&app, "not-a-token").await;
     assert_problem(unknown, 400, "invalid_token").await;
 }
 
@@ -297,9 +294,7 @@ async fn an_email_queued_while_the_smtp_server_is_down_arrives_once_it_is_up() {
     }
     let sink = SmtpSink::start_on(port).await;
     let mail = sink.wait_for(&ana.email, 1).await.remove(0);
-    let verified = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mail.token()}))
-        .await;
+    let verified = verify(&app, &mail.token()).await;
     assert_eq!(verified.status(), 200);
     let sent = json(
         app.get_as(&admin.token, "/api/v1/admin/emails?status=sent")
@@ -346,19 +341,9 @@ async fn a_resend_waits_for_its_interval_whatever_the_rate_limit_setting() {
     assert_eq!(statuses, [202, 429]);
     let mails = sink.wait_for(&ana.email, 2).await;
     // Only the newest link works.
-    let first = app
-        .post_json(
-            "/api/v1/auth/verify-email",
-            &json!({"token": mails[0].token()}),
-        )
-        .await;
+    let first = verify(&app, &mails[0].token()).await;
     assert_problem(first, 400, "invalid_token").await;
-    let newest = app
-        .post_json(
-            "/api/v1/auth/verify-email",
-            &json!({"token": mails[1].token()}),
-        )
-        .await;
+    let newest = verify(&app, &mails[1].token()).await;
     assert_eq!(newest.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let verified = resend().await.unwrap();
@@ -409,12 +394,7 @@ async fn an_email_change_applies_only_when_the_new_address_confirms_it() {
     );
     // Until the link is followed, the old address is the account's.
     app.login(&ana.email, &ana.password, &ana.id).await;
-    let applied = app
-        .post_json(
-            "/api/v1/auth/verify-email",
-            &json!({"token": confirm.token()}),
-        )
-        .await;
+    let applied = verify(&app, &confirm.token()).await;
     assert_eq!(applied.status(), 200);
     let applied = json(applied).await;
     assert_eq!(applied["email"], new_email);
@@ -453,9 +433,7 @@ async fn with_the_rule_on_an_unverified_email_cannot_post_a_job_until_verified()
         .await;
     assert_problem(refused, 403, "email_not_verified").await;
     let mail = sink.wait_for(&ana.email, 1).await.remove(0);
-    let verified = app
-        .post_json("/api/v1/auth/verify-email", &json!({"token": mail.token()}))
-        .await;
+    let verified = verify(&app, &mail.token()).await;
     assert_eq!(verified.status(), 200);
     let posted = app
         .send_json_as(&ana.token, Method::POST, "/api/v1/jobs", &job)
@@ -547,5 +525,40 @@ async fn the_per_address_limit_holds_back_emails_but_not_the_answer() {
         sink.to(&ana.email).len(),
         3,
         "the verification and two resets; the rest held back"
+    );
+}
+
+#[tokio::test]
+async fn a_change_link_to_an_address_taken_meanwhile_is_409_and_changes_nothing() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing_to(&sink).await;
+    let ana = TestUser::customer().register(&app).await;
+    let wanted = format!("wanted-{}", ana.email);
+    let asked = app
+        .send_json_as(
+            &ana.token,
+            Method::PUT,
+            "/api/v1/users/me/email",
+            &json!({"new_email": wanted, "current_password": ana.password}),
+        )
+        .await;
+    assert_eq!(asked.status(), 202);
+    let link = sink.wait_for(&wanted, 1).await.remove(0);
+    let taker = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": wanted, "password": "a-good-password", "role": "customer", "name": "Taker"}),
+        )
+        .await;
+    assert_eq!(taker.status(), 201);
+    assert_problem(verify(&app, &link.token()).await, 409, "email_taken").await;
+    let me = json(app.get_as(&ana.token, "/api/v1/auth/me").await).await;
+    assert_eq!(me["email"], ana.email.as_str(), "the old address stays");
+    // The queue is admins' only: others get 403.
+    assert_eq!(
+        app.get_as(&ana.token, "/api/v1/admin/emails")
+            .await
+            .status(),
+        403
     );
 }

@@ -55,6 +55,21 @@ async fn the_new_states_are_stored_and_a_countered_offer_stays_the_providers_ope
     .expect("stored");
 }
 
+/// How many jobs there are and every offer, as stored.
+async fn stored(db: &quickfix_shared::testing::TestDatabase) -> (i64, Vec<crate::models::Offer>) {
+    db::run(&db.pool(), |conn| {
+        Ok::<_, DbError>((
+            jobs::table.count().get_result::<i64>(conn)?,
+            offers::table
+                .select(crate::models::Offer::as_select())
+                .order(offers::id)
+                .load(conn)?,
+        ))
+    })
+    .await
+    .expect("read")
+}
+
 /// The SQLite rebuild run again over stored rows (its down step leaves the
 /// tables as they are): every job and offer is still there, as it was.
 #[tokio::test]
@@ -67,17 +82,7 @@ async fn the_sqlite_rebuild_keeps_every_row() {
     let db = database();
     let relay = relay(&db);
     job_with_offers(&relay, &db, 3).await;
-    let before = db::run(&db.pool(), |conn| {
-        Ok::<_, DbError>((
-            jobs::table.count().get_result::<i64>(conn)?,
-            offers::table
-                .select(crate::models::Offer::as_select())
-                .order(offers::id)
-                .load(conn)?,
-        ))
-    })
-    .await
-    .expect("read");
+    let before = stored(&db).await;
     let rebuilt = db::run(&db.pool(), |conn| {
         let DbConn::Sqlite(sqlite) = conn else {
             return Ok::<_, DbError>(false);
@@ -100,17 +105,7 @@ async fn the_sqlite_rebuild_keeps_every_row() {
     if !rebuilt {
         return;
     }
-    let after = db::run(&db.pool(), |conn| {
-        Ok::<_, DbError>((
-            jobs::table.count().get_result::<i64>(conn)?,
-            offers::table
-                .select(crate::models::Offer::as_select())
-                .order(offers::id)
-                .load(conn)?,
-        ))
-    })
-    .await
-    .expect("read");
+    let after = stored(&db).await;
     assert_eq!(before.0, after.0);
     assert_eq!(format!("{:?}", before.1), format!("{:?}", after.1));
 }
