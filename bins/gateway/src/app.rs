@@ -193,6 +193,18 @@ pub(crate) fn catch_up_reveals(pool: DbPool, reveal_after: chrono::Duration) {
     });
 }
 
+/// Schedules the expiry of open jobs and offers that have none (work from
+/// before the scheduler), in the background.
+fn catch_up_expiries(pool: DbPool, rules: quickfix_jobs::settings::JobRules) {
+    tokio::spawn(async move {
+        match quickfix_jobs::timed::schedule_missing_expiries(&pool, rules).await {
+            Ok(0) => {}
+            Ok(scheduled) => tracing::info!(scheduled, "open jobs' and offers' expiries scheduled"),
+            Err(err) => tracing::warn!(error = %err, "open jobs' and offers' expiries were not scheduled"),
+        }
+    });
+}
+
 /// The crates' parts of a user's data export, in the order they are
 /// written (the ratings crate's when it runs in this process).
 fn personal_data(pool: &DbPool, settings: &Settings) -> PersonalDataSources {
@@ -346,7 +358,16 @@ fn serve(
         Duration::from_millis(settings.scheduler.poll_interval_ms.clamp(10, 1000)),
         chrono::TimeDelta::seconds(settings.scheduler.retry_base_secs.max(1)),
     );
+    let job_rules = settings.jobs.rules();
     scheduler = scheduler
+        .with(quickfix_jobs::timed::OfferExpiryTask::new(
+            Arc::clone(&relay),
+            job_rules,
+        ))
+        .with(quickfix_jobs::timed::JobExpiryTask::new(
+            Arc::clone(&relay),
+            job_rules,
+        ))
         .with(quickfix_bookings::timed::RemindTask::new(Arc::clone(
             &relay,
         )))
@@ -362,6 +383,7 @@ fn serve(
         ));
         catch_up_reveals(pool.clone(), reveal_after);
     }
+    catch_up_expiries(pool.clone(), job_rules);
     scheduler.spawn();
 
     let mut server = HttpServer::new(move || {

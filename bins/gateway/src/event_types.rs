@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use quickfix_bookings::contract::{BookingLocated, BookingReminder, BookingUpdated};
-use quickfix_jobs::contract::{AcceptedOffer, JobCancelled, OfferCreated, OfferWithdrawn};
+use quickfix_jobs::contract::{
+    AcceptedOffer, JobCancelled, JobExpired, OfferCountered, OfferCreated, OfferExpired,
+    OfferRevised, OfferWithdrawn,
+};
 use quickfix_messaging::contract::MessageCreated;
 use quickfix_ratings::contract::{AggregateChanged, RatingCreated, RatingDeleted};
 use quickfix_users::contract::{
@@ -41,12 +44,24 @@ pub enum EventData {
     /// An open job was cancelled (jobs).
     #[serde(rename = "job.cancelled")]
     JobCancelled(JobCancelled),
+    /// An open job expired (jobs, a timed rule).
+    #[serde(rename = "job.expired")]
+    JobExpired(JobExpired),
     /// An offer was made (jobs).
     #[serde(rename = "offer.created")]
     OfferCreated(OfferCreated),
     /// An offer was withdrawn (jobs).
     #[serde(rename = "offer.withdrawn")]
     OfferWithdrawn(OfferWithdrawn),
+    /// The job's owner countered an offer (jobs).
+    #[serde(rename = "offer.countered")]
+    OfferCountered(OfferCountered),
+    /// The provider revised a countered offer (jobs).
+    #[serde(rename = "offer.revised")]
+    OfferRevised(OfferRevised),
+    /// An open offer expired unanswered (jobs, a timed rule).
+    #[serde(rename = "offer.expired")]
+    OfferExpired(OfferExpired),
     /// An offer was accepted; its booking follows (jobs).
     #[serde(rename = "offer.accepted")]
     OfferAccepted(AcceptedOffer),

@@ -85,6 +85,7 @@ impl Crates {
         Self {
             jobs: JobsState {
                 currency: currency.clone(),
+                rules: settings.jobs.rules(),
             },
             bookings: BookingsState {
                 offers: quickfix_jobs::Offers::new(Arc::clone(relay)),

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use config::{Config, ConfigError, Environment, File};
 use quickfix_bookings::settings::BookingsSettings;
+use quickfix_jobs::settings::JobsSettings;
 use quickfix_ratings::settings::RatingsSettings;
 use quickfix_shared::ratelimit::TrustedProxies;
 use quickfix_shared::settings::{AuthSettings, DEVELOPMENT_JWT_SECRET, DatabaseSettings};
@@ -33,6 +34,9 @@ pub struct Settings {
     pub redis: RedisSettings,
     /// `app.*`
     pub app: AppSettings,
+    /// `jobs.*` (the jobs crate's section and defaults)
+    #[serde(default)]
+    pub jobs: JobsSettings,
     /// `bookings.*` (the bookings crate's section and defaults)
     #[serde(default)]
     pub bookings: BookingsSettings,

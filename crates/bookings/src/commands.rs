@@ -2,7 +2,7 @@
 //! (`seed`) make them: async, through the relay, each in the crate's own
 //! transaction with the events it causes.
 
-use quickfix_jobs_contract::AcceptOffer;
+use quickfix_jobs_contract::{AcceptOffer, Acceptor};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::ids::{BookingId, JobId, OfferId};
@@ -13,22 +13,25 @@ use crate::error::BookingsError;
 use crate::lifecycle::Action;
 use crate::{BookingsState, booking_updated, service};
 
-/// Accepts an offer into a booking, in two steps: the jobs crate's accept
-/// command (which decides among racing accepts and stores `offer.accepted`)
-/// and the booking under the command's booking id, with `booking.updated`.
-/// If this stops between the two, the consumer of `offer.accepted` makes
-/// the booking; whichever comes second finds it made.
+/// Accepts an offer into a booking (the job's owner at the offer's price,
+/// or its provider at the owner's counter), in two steps: the jobs crate's
+/// accept command (which decides among racing accepts and stores
+/// `offer.accepted`) and the booking under the command's booking id, with
+/// `booking.updated`. If this stops between the two, the consumer of
+/// `offer.accepted` makes the booking; whichever comes second finds it
+/// made.
 pub async fn accept_offer(
     state: &BookingsState,
     relay: &SharedRelay,
-    customer: &AuthUser,
+    by: Acceptor,
     job_id: JobId,
     offer_id: OfferId,
 ) -> Result<BookingResponse, ApiError> {
+    let actor = by.user_id().to_string();
     let command = AcceptOffer {
         job_id,
         offer_id,
-        customer_id: customer.id.clone(),
+        by,
         booking_id: BookingId::generate(),
     };
     let accepted = state
@@ -38,7 +41,6 @@ pub async fn accept_offer(
         .map_err(BookingsError::Refused)?;
     let currency = state.currency.clone();
     let timers = state.timers;
-    let actor = customer.id.to_string();
     let booking = relay
         .run(move |conn| {
             let (booking, fresh) = service::open_booking(conn, &accepted, &timers)?;

@@ -2,7 +2,9 @@
 //! make them: async, through the pool or the relay, each in the crate's own
 //! transaction with the events it causes.
 
-use quickfix_jobs_contract::{JobCancelled, JobEvent, OfferCreated, OfferWithdrawn};
+use quickfix_jobs_contract::{
+    JobCancelled, JobEvent, OfferCountered, OfferCreated, OfferRevised, OfferWithdrawn,
+};
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
@@ -10,22 +12,26 @@ use quickfix_shared::events::EventSet;
 use quickfix_shared::ids::{JobId, OfferId, UserId};
 use quickfix_shared::outbox::SharedRelay;
 
-use crate::dto::{CreateJobRequest, CreateOfferRequest, JobResponse, OfferResponse};
+use crate::JobsState;
+use crate::dto::{
+    CreateJobRequest, CreateOfferRequest, JobResponse, OfferResponse, OfferRoundRequest,
+};
 use crate::error::JobsError;
 use crate::service;
 
-/// Posts a job for `customer`.
+/// Posts a job for `customer`, with its expiry scheduled.
 pub async fn create_job(
     pool: &DbPool,
-    currency: &str,
+    state: &JobsState,
     customer: AuthUser,
     request: CreateJobRequest,
 ) -> Result<JobResponse, ApiError> {
+    let rules = state.rules;
     let job = db::run(pool, move |conn| {
-        service::create_job(conn, &customer, &request)
+        service::create_job(conn, &customer, &request, &rules)
     })
     .await?;
-    Ok(JobResponse::of(&job, currency, true))
+    Ok(JobResponse::of(&job, &state.currency, true))
 }
 
 /// Cancels an open job (its owner or an admin), with `job.cancelled`.
@@ -59,14 +65,15 @@ pub async fn cancel_job(
 /// Offers on an open job (a provider), with `offer.created`.
 pub async fn create_offer(
     relay: &SharedRelay,
-    currency: &str,
+    state: &JobsState,
     provider: AuthUser,
     job_id: JobId,
     request: CreateOfferRequest,
 ) -> Result<OfferResponse, ApiError> {
+    let rules = state.rules;
     let offer = relay
         .run(move |conn| {
-            let (offer, job) = service::create_offer(conn, &provider, &job_id, &request)?;
+            let (offer, job) = service::create_offer(conn, &provider, &job_id, &request, &rules)?;
             let event = JobEvent::OfferCreated(OfferCreated {
                 offer_id: OfferId::from_db(offer.id.clone()),
                 job_id: JobId::from_db(job.id.clone()),
@@ -79,10 +86,71 @@ pub async fn create_offer(
             Ok::<_, JobsError>((offer, vec![event]))
         })
         .await?;
-    Ok(OfferResponse::of(&offer, currency))
+    Ok(OfferResponse::of(&offer, &state.currency))
 }
 
-/// Withdraws a pending offer (its provider), with `offer.withdrawn`.
+/// Counters a pending offer (the job's owner), with `offer.countered`.
+pub async fn counter_offer(
+    relay: &SharedRelay,
+    state: &JobsState,
+    owner: AuthUser,
+    job_id: JobId,
+    offer_id: OfferId,
+    request: OfferRoundRequest,
+) -> Result<OfferResponse, ApiError> {
+    let rules = state.rules;
+    let offer = relay
+        .run(move |conn| {
+            let (offer, job) =
+                service::counter_offer(conn, &owner, &job_id, &offer_id, &request, &rules)?;
+            let event = JobEvent::OfferCountered(OfferCountered {
+                offer_id: OfferId::from_db(offer.id.clone()),
+                job_id: JobId::from_db(job.id.clone()),
+                job_title: job.title.clone(),
+                customer_id: UserId::from_db(job.customer_id.clone()),
+                provider_id: UserId::from_db(offer.provider_id.clone()),
+                price_cents: offer.price_cents,
+                counter_price_cents: request.price_cents,
+                message: request.message.clone(),
+            })
+            .into_event(Some(owner.id.as_str()));
+            Ok::<_, JobsError>((offer, vec![event]))
+        })
+        .await?;
+    Ok(OfferResponse::of(&offer, &state.currency))
+}
+
+/// Revises a countered offer (its provider), with `offer.revised`.
+pub async fn revise_offer(
+    relay: &SharedRelay,
+    state: &JobsState,
+    provider: AuthUser,
+    job_id: JobId,
+    offer_id: OfferId,
+    request: OfferRoundRequest,
+) -> Result<OfferResponse, ApiError> {
+    let rules = state.rules;
+    let offer = relay
+        .run(move |conn| {
+            let (offer, job) =
+                service::revise_offer(conn, &provider, &job_id, &offer_id, &request, &rules)?;
+            let event = JobEvent::OfferRevised(OfferRevised {
+                offer_id: OfferId::from_db(offer.id.clone()),
+                job_id: JobId::from_db(job.id.clone()),
+                job_title: job.title.clone(),
+                customer_id: UserId::from_db(job.customer_id.clone()),
+                provider_id: UserId::from_db(offer.provider_id.clone()),
+                price_cents: offer.price_cents,
+                message: request.message.clone(),
+            })
+            .into_event(Some(provider.id.as_str()));
+            Ok::<_, JobsError>((offer, vec![event]))
+        })
+        .await?;
+    Ok(OfferResponse::of(&offer, &state.currency))
+}
+
+/// Withdraws an open offer (its provider), with `offer.withdrawn`.
 pub async fn withdraw_offer(
     relay: &SharedRelay,
     currency: &str,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::models::{Category, Job, Offer};
+use crate::models::{Category, Job, Offer, OfferRound};
 
 pub use quickfix_jobs_contract::{JobStatus, OfferStatus};
 
@@ -272,8 +272,17 @@ pub struct OfferResponse {
     pub eta: Option<DateTime<Utc>>,
     /// State.
     pub status: OfferStatus,
+    /// The owner's counter price while `countered`; null otherwise.
+    #[schema(required = true, example = 10000)]
+    pub counter_price_cents: Option<i64>,
+    /// How many times the owner countered (at most `jobs.max_rounds`).
+    #[schema(minimum = 0, example = 1)]
+    pub counters: i32,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Last changed; while the offer is open, its last round (its time to
+    /// live counts from here).
+    pub updated_at: DateTime<Utc>,
 }
 
 impl OfferResponse {
@@ -287,10 +296,86 @@ impl OfferResponse {
             currency: currency.to_owned(),
             message: offer.message.clone(),
             eta: offer.eta.map(|t| t.and_utc()),
-            status: OfferStatus::parse(&offer.status).unwrap_or(OfferStatus::Pending),
+            status: offer.state().unwrap_or(OfferStatus::Pending),
+            counter_price_cents: offer.counter_price_cents,
+            counters: offer.counters,
             created_at: offer.created_at.and_utc(),
+            updated_at: offer.updated_at.and_utc(),
         }
     }
+}
+
+/// `POST /jobs/{id}/offers/{offer_id}/counter` (the owner) and `.../revise`
+/// (the provider): a round of negotiation.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct OfferRoundRequest {
+    /// The price this side asks, in minor units, 1..100000000.
+    #[schema(minimum = 1, maximum = 100000000)]
+    #[schema(example = 10000)]
+    pub price_cents: i64,
+    /// A note to the other side.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(example = "Could you do it for 100?")]
+    pub message: Option<String>,
+}
+
+/// Who made a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundParty {
+    /// The offer's provider (the opening offer and each revision).
+    Provider,
+    /// The job's owner (each counter).
+    Customer,
+}
+
+impl RoundParty {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundParty::Provider => "provider",
+            RoundParty::Customer => "customer",
+        }
+    }
+}
+
+/// One round of an offer's negotiation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferRoundResponse {
+    /// Who asked.
+    pub by: RoundParty,
+    /// The price asked.
+    #[schema(example = 12000)]
+    pub price_cents: i64,
+    /// The note with it, if any (the opening offer always has one).
+    #[schema(required = true)]
+    pub message: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<&OfferRound> for OfferRoundResponse {
+    fn from(round: &OfferRound) -> Self {
+        Self {
+            by: if round.by_party == RoundParty::Customer.as_str() {
+                RoundParty::Customer
+            } else {
+                RoundParty::Provider
+            },
+            price_cents: round.price_cents,
+            message: round.message.clone(),
+            at: round.created_at.and_utc(),
+        }
+    }
+}
+
+/// An offer's rounds, oldest first, the provider's opening offer first (at
+/// most `1 + 2 × jobs.max_rounds`, so all in one answer).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferRoundsResponse {
+    /// The rounds.
+    pub items: Vec<OfferRoundResponse>,
 }
 
 /// `POST /jobs/estimate`

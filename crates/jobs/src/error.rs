@@ -19,6 +19,10 @@ pub enum JobsError {
     /// The offer is not pending (409 `offer_not_pending`).
     #[error("offer not pending")]
     OfferNotPending,
+    /// The offer was countered the most times allowed (409
+    /// `too_many_rounds`).
+    #[error("too many rounds")]
+    TooManyRounds(i32),
     /// The provider has a pending offer on the job already (409 `offer_exists`).
     #[error("offer exists")]
     OfferExists,
@@ -64,9 +68,13 @@ impl From<JobsError> for ApiError {
             JobsError::OfferNotPending => {
                 ApiError::conflict(ErrorCode::OfferNotPending, "the offer is not pending")
             }
+            JobsError::TooManyRounds(max) => ApiError::conflict(
+                ErrorCode::TooManyRounds,
+                format!("an offer may be countered at most {max} times; accept it or let it go"),
+            ),
             JobsError::OfferExists => ApiError::conflict(
                 ErrorCode::OfferExists,
-                "you have a pending offer on this job already",
+                "you have an open offer on this job already",
             ),
             JobsError::CategoryExists => ApiError::conflict(
                 ErrorCode::CategoryExists,

@@ -1,5 +1,5 @@
 //! The jobs crate's part of a user's data export: the jobs they posted and
-//! the offers they made.
+//! the offers they made, each with its rounds.
 
 use std::sync::Arc;
 
@@ -10,9 +10,18 @@ use quickfix_shared::db::{self, DbError, DbPool};
 use quickfix_shared::export::{PersonalData, Section};
 use quickfix_shared::ids::UserId;
 
-use crate::dto::{JobResponse, OfferResponse};
-use crate::models::{Job, Offer};
+use crate::dto::{JobResponse, OfferResponse, OfferRoundResponse};
+use crate::models::{Job, Offer, OfferRound};
+use crate::repository as repo;
 use crate::schema::{jobs, offers};
+
+/// An offer with its negotiation, as exported.
+#[derive(serde::Serialize)]
+struct ExportedOffer {
+    #[serde(flatten)]
+    offer: OfferResponse,
+    rounds: Vec<OfferRoundResponse>,
+}
 
 /// The jobs crate's [`PersonalData`].
 pub struct JobsData {
@@ -38,7 +47,7 @@ impl PersonalData for JobsData {
     fn export(&self, user: UserId) -> BoxFuture<'static, Result<Vec<Section>, ApiError>> {
         let (pool, currency) = (self.pool.clone(), self.currency.clone());
         Box::pin(async move {
-            let (posted, made) = db::run(&pool, move |conn| {
+            let (posted, made, rounds) = db::run(&pool, move |conn| {
                 let posted: Vec<Job> = jobs::table
                     .filter(jobs::customer_id.eq(user.as_str()))
                     .order((jobs::created_at, jobs::id))
@@ -49,16 +58,32 @@ impl PersonalData for JobsData {
                     .order((offers::created_at, offers::id))
                     .select(Offer::as_select())
                     .load(conn)?;
-                Ok::<_, DbError>((posted, made))
+                let ids: Vec<String> = made.iter().map(|o| o.id.clone()).collect();
+                let rounds = repo::rounds_of(conn, &ids)?;
+                Ok::<_, DbError>((posted, made, rounds))
             })
             .await?;
+            let mut rounds_by_offer: std::collections::HashMap<String, Vec<OfferRound>> =
+                std::collections::HashMap::new();
+            for round in rounds {
+                rounds_by_offer
+                    .entry(round.offer_id.clone())
+                    .or_default()
+                    .push(round);
+            }
             let posted: Vec<JobResponse> = posted
                 .iter()
                 .map(|job| JobResponse::of(job, &currency, true))
                 .collect();
-            let made: Vec<OfferResponse> = made
+            let made: Vec<ExportedOffer> = made
                 .iter()
-                .map(|offer| OfferResponse::of(offer, &currency))
+                .map(|offer| ExportedOffer {
+                    offer: OfferResponse::of(offer, &currency),
+                    rounds: rounds_by_offer
+                        .get(&offer.id)
+                        .map(|rounds| rounds.iter().map(OfferRoundResponse::from).collect())
+                        .unwrap_or_default(),
+                })
                 .collect();
             Ok(vec![
                 (

@@ -10,6 +10,8 @@ pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
+pub mod settings;
+pub mod timed;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +42,8 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
 pub struct JobsState {
     /// The deployment's currency.
     pub currency: String,
+    /// Negotiation and expiry.
+    pub rules: settings::JobRules,
 }
 
 /// The jobs crate's answer to the accept command of the bookings crate:
@@ -66,7 +70,7 @@ impl OfferAcceptance for Offers {
                     let events = if fresh {
                         vec![
                             JobEvent::OfferAccepted(accepted.clone())
-                                .into_event(Some(command.customer_id.as_str())),
+                                .into_event(Some(command.by.user_id().as_str())),
                         ]
                     } else {
                         Vec::new()

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{categories, jobs, offers};
+use crate::schema::{categories, jobs, offer_rounds, offers};
 
 /// A `categories` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -41,7 +41,7 @@ pub struct Job {
     pub search_text: String,
     /// Category slug.
     pub category: String,
-    /// `open`, `booked`, `completed` or `cancelled`.
+    /// `open`, `booked`, `completed`, `cancelled` or `expired`.
     pub status: String,
     /// Budget.
     pub budget_cents: Option<i64>,
@@ -92,10 +92,40 @@ pub struct Offer {
     pub message: String,
     /// When the provider can be there.
     pub eta: Option<NaiveDateTime>,
-    /// `pending`, `accepted`, `rejected` or `withdrawn`.
+    /// `pending`, `countered`, `accepted`, `rejected`, `withdrawn` or
+    /// `expired`.
     pub status: String,
     /// Created.
     pub created_at: NaiveDateTime,
-    /// Last changed.
+    /// Last changed; while the offer is open, its last round.
     pub updated_at: NaiveDateTime,
+    /// The owner's standing counter price while `countered`.
+    pub counter_price_cents: Option<i64>,
+    /// How many times the owner countered.
+    pub counters: i32,
+}
+
+impl Offer {
+    /// The stored state, typed (`None` only for a row no release wrote).
+    pub fn state(&self) -> Option<crate::dto::OfferStatus> {
+        crate::dto::OfferStatus::parse(&self.status)
+    }
+}
+
+/// An `offer_rounds` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offer_rounds)]
+pub struct OfferRound {
+    /// The offer.
+    pub offer_id: String,
+    /// 0 for the opening offer, then one more per round.
+    pub seq: i32,
+    /// `provider` or `customer`.
+    pub by_party: String,
+    /// The price this round asks.
+    pub price_cents: i64,
+    /// Its note.
+    pub message: Option<String>,
+    /// When.
+    pub created_at: NaiveDateTime,
 }

@@ -8,9 +8,8 @@ use quickfix_shared::geo::BoundingBox;
 use quickfix_shared::pagination::Cursor;
 
 use crate::dto::{JobStatus, OfferStatus};
-use crate::models::{Category, Job, Offer};
-use crate::schema::{categories, closed_accounts, jobs, offers};
-use quickfix_jobs_contract::AcceptOffer;
+use crate::models::{Category, Job, Offer, OfferRound};
+use crate::schema::{categories, closed_accounts, jobs, offer_rounds, offers};
 
 /// Every category, by slug.
 pub fn list_categories(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
@@ -101,26 +100,36 @@ pub fn transition_job(
         .execute(conn)
 }
 
-/// Books an open job of `customer` for an offer; 0 rows when the job is not
-/// open or not theirs.
+/// What booking a job records.
+#[derive(Debug, Clone, Copy)]
+pub struct Booked<'a> {
+    /// The accepted offer.
+    pub offer_id: &'a str,
+    /// Its provider.
+    pub provider_id: &'a str,
+    /// The booking it becomes.
+    pub booking_id: &'a str,
+}
+
+/// Books an open job for an offer; 0 rows when the job is not open. On
+/// PostgreSQL the update locks the job row until commit, so every accept
+/// of the job's offers is serialised on it.
 pub fn book_job(
     conn: &mut DbConn,
     id: &str,
-    command: &AcceptOffer,
-    provider_id: &str,
+    booked: Booked<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         jobs::table
             .find(id)
-            .filter(jobs::status.eq(JobStatus::Open.as_str()))
-            .filter(jobs::customer_id.eq(command.customer_id.as_str())),
+            .filter(jobs::status.eq(JobStatus::Open.as_str())),
     )
     .set((
         jobs::status.eq(JobStatus::Booked.as_str()),
-        jobs::accepted_offer_id.eq(command.offer_id.as_str()),
-        jobs::accepted_provider_id.eq(provider_id),
-        jobs::booking_id.eq(command.booking_id.as_str()),
+        jobs::accepted_offer_id.eq(booked.offer_id),
+        jobs::accepted_provider_id.eq(booked.provider_id),
+        jobs::booking_id.eq(booked.booking_id),
         jobs::updated_at.eq(now),
     ))
     .execute(conn)
@@ -289,9 +298,15 @@ pub fn list_offers(
         .load(conn)
 }
 
-/// Moves a pending offer to `to`; 0 rows when it was not pending (or is
-/// not of this job, or not this provider's when one is given).
-pub fn settle_pending_offer(
+/// The stored names of the open states.
+fn open_states() -> [&'static str; 2] {
+    OfferStatus::OPEN.map(OfferStatus::as_str)
+}
+
+/// Moves an open (pending or countered) offer to `to`, dropping its
+/// counter; 0 rows when it was not open (or is not of this job, or not
+/// this provider's when one is given).
+pub fn settle_open_offer(
     conn: &mut DbConn,
     job_id: &str,
     offer_id: &str,
@@ -302,38 +317,235 @@ pub fn settle_pending_offer(
     let mut query = diesel::update(offers::table)
         .filter(offers::id.eq(offer_id.to_owned()))
         .filter(offers::job_id.eq(job_id.to_owned()))
-        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
+        .filter(offers::status.eq_any(open_states()))
         .into_boxed();
     if let Some(provider) = provider_id {
         query = query.filter(offers::provider_id.eq(provider.to_owned()));
     }
     query
-        .set((offers::status.eq(to.as_str()), offers::updated_at.eq(now)))
+        .set((
+            offers::status.eq(to.as_str()),
+            offers::counter_price_cents.eq(None::<i64>),
+            offers::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 
-/// Rejects every pending offer of a job; returns their providers.
-pub fn reject_pending_offers(
+/// The owner accepts an open offer at its price; `None` when it was not
+/// open. Answers the offer as now stored (its price read in the same
+/// statement, so a revision racing the accept cannot slip between).
+pub fn accept_open_offer(
+    conn: &mut DbConn,
+    job_id: &str,
+    offer_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Offer>> {
+    diesel::update(
+        offers::table
+            .find(offer_id)
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::status.eq_any(open_states())),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Accepted.as_str()),
+        offers::counter_price_cents.eq(None::<i64>),
+        offers::updated_at.eq(now),
+    ))
+    .returning(<Offer as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// The provider accepts the owner's counter: the counter price becomes the
+/// offer's price; `None` when the offer is not countered or not theirs.
+pub fn accept_counter(
+    conn: &mut DbConn,
+    job_id: &str,
+    offer_id: &str,
+    provider_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Offer>> {
+    diesel::update(
+        offers::table
+            .find(offer_id)
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::provider_id.eq(provider_id))
+            .filter(offers::status.eq(OfferStatus::Countered.as_str()))
+            .filter(offers::counter_price_cents.is_not_null()),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Accepted.as_str()),
+        offers::price_cents.eq(offers::counter_price_cents.assume_not_null()),
+        offers::counter_price_cents.eq(None::<i64>),
+        offers::updated_at.eq(now),
+    ))
+    .returning(<Offer as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// The owner counters a pending offer with fewer than `max_counters`
+/// counters; `None` when it is not pending or has had them all.
+pub fn counter_offer(
+    conn: &mut DbConn,
+    job_id: &str,
+    offer_id: &str,
+    price_cents: i64,
+    max_counters: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Offer>> {
+    diesel::update(
+        offers::table
+            .find(offer_id)
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::status.eq(OfferStatus::Pending.as_str()))
+            .filter(offers::counters.lt(max_counters)),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Countered.as_str()),
+        offers::counter_price_cents.eq(Some(price_cents)),
+        offers::counters.eq(offers::counters + 1),
+        offers::updated_at.eq(now),
+    ))
+    .returning(<Offer as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// The provider answers a counter with a new price: the offer is pending
+/// again; `None` when it is not countered or not theirs.
+pub fn revise_offer(
+    conn: &mut DbConn,
+    job_id: &str,
+    offer_id: &str,
+    provider_id: &str,
+    price_cents: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Offer>> {
+    diesel::update(
+        offers::table
+            .find(offer_id)
+            .filter(offers::job_id.eq(job_id))
+            .filter(offers::provider_id.eq(provider_id))
+            .filter(offers::status.eq(OfferStatus::Countered.as_str())),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Pending.as_str()),
+        offers::price_cents.eq(price_cents),
+        offers::counter_price_cents.eq(None::<i64>),
+        offers::updated_at.eq(now),
+    ))
+    .returning(<Offer as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// Expires an open offer whose last round is at or before `cutoff`; 0 rows
+/// when it is not open or had a round since.
+pub fn expire_offer(
+    conn: &mut DbConn,
+    offer_id: &str,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        offers::table
+            .find(offer_id)
+            .filter(offers::status.eq_any(open_states()))
+            .filter(offers::updated_at.le(cutoff)),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Expired.as_str()),
+        offers::counter_price_cents.eq(None::<i64>),
+        offers::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// An offer by id, whatever its job.
+pub fn find_offer_by_id(conn: &mut DbConn, offer_id: &str) -> QueryResult<Option<Offer>> {
+    offers::table
+        .find(offer_id)
+        .select(Offer::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a round; its number is the offer's count of rounds so far (the
+/// caller holds the offer's row, so rounds of one offer never race).
+pub fn append_round(conn: &mut DbConn, round: &OfferRound) -> QueryResult<usize> {
+    diesel::insert_into(offer_rounds::table)
+        .values(round)
+        .execute(conn)
+}
+
+/// How many rounds an offer has.
+pub fn count_rounds(conn: &mut DbConn, offer_id: &str) -> QueryResult<i64> {
+    offer_rounds::table
+        .filter(offer_rounds::offer_id.eq(offer_id))
+        .count()
+        .get_result(conn)
+}
+
+/// An offer's rounds, oldest first.
+pub fn list_rounds(conn: &mut DbConn, offer_id: &str) -> QueryResult<Vec<OfferRound>> {
+    offer_rounds::table
+        .filter(offer_rounds::offer_id.eq(offer_id))
+        .order(offer_rounds::seq.asc())
+        .select(OfferRound::as_select())
+        .load(conn)
+}
+
+/// The rounds of several offers, each offer's oldest first.
+pub fn rounds_of(conn: &mut DbConn, offer_ids: &[String]) -> QueryResult<Vec<OfferRound>> {
+    offer_rounds::table
+        .filter(offer_rounds::offer_id.eq_any(offer_ids))
+        .order((offer_rounds::offer_id.asc(), offer_rounds::seq.asc()))
+        .select(OfferRound::as_select())
+        .load(conn)
+}
+
+/// Rejects every open offer of a job; returns their providers.
+pub fn reject_open_offers(
     conn: &mut DbConn,
     job_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     let providers = offers::table
         .filter(offers::job_id.eq(job_id))
-        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
+        .filter(offers::status.eq_any(open_states()))
         .select(offers::provider_id)
         .load(conn)?;
     diesel::update(
         offers::table
             .filter(offers::job_id.eq(job_id))
-            .filter(offers::status.eq(OfferStatus::Pending.as_str())),
+            .filter(offers::status.eq_any(open_states())),
     )
     .set((
         offers::status.eq(OfferStatus::Rejected.as_str()),
+        offers::counter_price_cents.eq(None::<i64>),
         offers::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(providers)
+}
+
+/// Open offers `(id, last round)`, for the expiry catch-up.
+pub fn open_offers(conn: &mut DbConn) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    offers::table
+        .filter(offers::status.eq_any(open_states()))
+        .select((offers::id, offers::updated_at))
+        .load(conn)
+}
+
+/// Open jobs `(id, created, planned)`, for the expiry catch-up.
+pub fn open_jobs(
+    conn: &mut DbConn,
+) -> QueryResult<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
+    jobs::table
+        .filter(jobs::status.eq(JobStatus::Open.as_str()))
+        .select((jobs::id, jobs::created_at, jobs::scheduled_for))
+        .load(conn)
 }
 
 /// Prices of the most recently accepted offers in a category.
@@ -384,7 +596,7 @@ pub fn count_closed(conn: &mut DbConn, users: &[&str]) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Locks the user's open jobs and pending offers (a no-op update), so an
+/// Locks the user's open jobs and open offers (a no-op update), so an
 /// accept of one of them waits for the caller's transaction, or the caller
 /// for it.
 pub fn lock_open_work(conn: &mut DbConn, user: &str) -> QueryResult<()> {
@@ -398,7 +610,7 @@ pub fn lock_open_work(conn: &mut DbConn, user: &str) -> QueryResult<()> {
     diesel::update(
         offers::table
             .filter(offers::provider_id.eq(user))
-            .filter(offers::status.eq(OfferStatus::Pending.as_str())),
+            .filter(offers::status.eq_any(open_states())),
     )
     .set(offers::updated_at.eq(offers::updated_at))
     .execute(conn)?;
@@ -427,11 +639,11 @@ pub fn open_job_ids(conn: &mut DbConn, user: &str) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
-/// The user's pending offers, `(offer, job)`.
-pub fn pending_offer_ids(conn: &mut DbConn, user: &str) -> QueryResult<Vec<(String, String)>> {
+/// The user's open offers, `(offer, job)`.
+pub fn open_offer_ids(conn: &mut DbConn, user: &str) -> QueryResult<Vec<(String, String)>> {
     offers::table
         .filter(offers::provider_id.eq(user))
-        .filter(offers::status.eq(OfferStatus::Pending.as_str()))
+        .filter(offers::status.eq_any(open_states()))
         .select((offers::id, offers::job_id))
         .load(conn)
 }

@@ -50,6 +50,21 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        counter_price_cents -> Nullable<BigInt>,
+        counters -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Every round of an offer's negotiation, numbered from 0 (the
+    /// provider's opening offer).
+    offer_rounds (offer_id, seq) {
+        offer_id -> Text,
+        seq -> Integer,
+        by_party -> Text,
+        price_cents -> BigInt,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -62,4 +77,11 @@ diesel::table! {
 }
 
 diesel::joinable!(offers -> jobs (job_id));
-diesel::allow_tables_to_appear_in_same_query!(categories, jobs, offers, closed_accounts);
+diesel::joinable!(offer_rounds -> offers (offer_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    categories,
+    jobs,
+    offers,
+    offer_rounds,
+    closed_accounts
+);

@@ -13,7 +13,7 @@ use validator::{Validate, ValidationError};
 use crate::models::{Attachment, Message, Notification};
 
 use quickfix_bookings_contract::{BookingReminder, BookingUpdated};
-use quickfix_jobs_contract::OfferCreated;
+use quickfix_jobs_contract::{JobExpired, OfferCountered, OfferCreated, OfferExpired, OfferRevised};
 pub use quickfix_messaging_contract::{AttachmentResponse, MessageResponse};
 use quickfix_ratings_contract::RatingCreated;
 
@@ -218,6 +218,19 @@ pub enum NotificationBody {
     /// The recipient's offer was accepted; a booking was made.
     #[serde(rename = "offer.accepted")]
     OfferAccepted(OfferAcceptedPayload),
+    /// The job's owner countered the recipient's offer.
+    #[serde(rename = "offer.countered")]
+    OfferCountered(OfferCountered),
+    /// A provider answered the recipient's counter with a new price.
+    #[serde(rename = "offer.revised")]
+    OfferRevised(OfferRevised),
+    /// An offer of the recipient, or on the recipient's job, expired
+    /// unanswered.
+    #[serde(rename = "offer.expired")]
+    OfferExpired(OfferExpired),
+    /// The recipient's job, or a job the recipient offered on, expired.
+    #[serde(rename = "job.expired")]
+    JobExpired(JobExpired),
     /// A booking of the recipient was made or moved by the other party.
     #[serde(rename = "booking.updated")]
     BookingUpdated(BookingUpdated),
@@ -239,6 +252,10 @@ impl NotificationBody {
         match self {
             Self::OfferCreated(_) => "offer.created",
             Self::OfferAccepted(_) => "offer.accepted",
+            Self::OfferCountered(_) => "offer.countered",
+            Self::OfferRevised(_) => "offer.revised",
+            Self::OfferExpired(_) => "offer.expired",
+            Self::JobExpired(_) => "job.expired",
             Self::BookingUpdated(_) => "booking.updated",
             Self::MessageCreated(_) => "message.created",
             Self::RatingCreated(_) => "rating.created",

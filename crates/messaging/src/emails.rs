@@ -207,7 +207,14 @@ impl EmailNotifications {
                             "link": format!("{}/bookings/{}", self.public_url, accepted.booking_id),
                         }),
                     ),
-                    JobEvent::Cancelled(_) | JobEvent::OfferWithdrawn(_) => return Ok(Vec::new()),
+                    // The contract emails these kinds only; the rest are
+                    // in-app notifications.
+                    JobEvent::Cancelled(_)
+                    | JobEvent::Expired(_)
+                    | JobEvent::OfferWithdrawn(_)
+                    | JobEvent::OfferCountered(_)
+                    | JobEvent::OfferRevised(_)
+                    | JobEvent::OfferExpired(_) => return Ok(Vec::new()),
                 }
             } else if let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? {
                 // A booking starts `confirmed` with the acceptance, whose

@@ -133,6 +133,24 @@ fn plan(event: &DomainEvent) -> Result<Plan, String> {
                     provider_id: accepted.provider_id.to_string(),
                 }),
             ),
+            JobEvent::OfferCountered(countered) => Plan::notify(
+                vec![countered.provider_id.clone()],
+                NotificationBody::OfferCountered(countered),
+            ),
+            JobEvent::OfferRevised(revised) => Plan::notify(
+                vec![revised.customer_id.clone()],
+                NotificationBody::OfferRevised(revised),
+            ),
+            JobEvent::OfferExpired(expired) => Plan::notify(
+                vec![expired.provider_id.clone(), expired.customer_id.clone()],
+                NotificationBody::OfferExpired(expired),
+            ),
+            JobEvent::Expired(expired) => Plan::notify(
+                std::iter::once(expired.customer_id.clone())
+                    .chain(expired.provider_ids.iter().cloned())
+                    .collect(),
+                NotificationBody::JobExpired(expired),
+            ),
             JobEvent::Cancelled(_) | JobEvent::OfferWithdrawn(_) => Plan::default(),
         });
     }

@@ -127,6 +127,10 @@ error_codes! {
     EmailNotVerified => "email_not_verified",
     /// 409: the account has a confirmed, in-progress or disputed booking.
     AccountHasActiveBookings => "account_has_active_bookings",
+    /// 409: the offer was countered `jobs.max_rounds` times already.
+    TooManyRounds => "too_many_rounds",
+    /// 409: the booking was completed longer ago than the dispute window.
+    DisputeWindowClosed => "dispute_window_closed",
 }
 
 impl fmt::Display for ErrorCode {

@@ -6,6 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// Who the timed rules act as in timelines and events (the nil UUID): no
+/// user did it, the clock did.
+pub const SYSTEM_ACTOR: &str = "00000000-0000-0000-0000-000000000000";
+
 /// Something that happened in a domain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainEvent {

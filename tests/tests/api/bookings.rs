@@ -1,6 +1,8 @@
 //! Accepting offers, the booking lifecycle, the timeline and live location.
 
-use quickfix_jobs_contract::{AcceptOffer, BookingId, JobId, OfferAcceptance, OfferId, UserId};
+use quickfix_jobs_contract::{
+    AcceptOffer, Acceptor, BookingId, JobId, OfferAcceptance, OfferId, UserId,
+};
 use quickfix_shared::outbox::Relay;
 use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json};
 use reqwest::Method;
@@ -608,7 +610,7 @@ async fn an_accept_that_stops_between_its_two_steps_still_makes_its_booking_once
     let command = AcceptOffer {
         job_id: JobId::parse(&job_id).unwrap(),
         offer_id: OfferId::parse(&offer_id).unwrap(),
-        customer_id: UserId::parse(&customer.id).unwrap(),
+        by: Acceptor::Customer(UserId::parse(&customer.id).unwrap()),
         booking_id: booking_id.clone(),
     };
     let jobs_alone = quickfix_jobs::Offers::new(Relay::new(app.pool().clone()));

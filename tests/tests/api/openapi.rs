@@ -111,6 +111,8 @@ fn problem_code_is_the_closed_list_of_every_code_the_server_emits() {
         "invalid_token",
         "email_not_verified",
         "account_has_active_bookings",
+        "too_many_rounds",
+        "dispute_window_closed",
     ];
     for code in contract {
         assert!(listed.contains(&code), "the contract's {code} is missing");

@@ -2,11 +2,16 @@
 //! services (never raw SQL), so every rule and aggregate holds. It runs in
 //! one transaction; a second run finds the data and changes nothing.
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
 use quickfix_bookings::dto::LocationUpdateRequest;
 use quickfix_bookings::lifecycle::Action;
 use quickfix_bookings::{BookingsState, LocationPolicy};
-use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
+use quickfix_jobs::contract::Acceptor;
+use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput, OfferRoundRequest};
+use quickfix_jobs::settings::JobRules;
+use quickfix_shared::tasks::TaskHandler;
 use quickfix_ratings::dto::CreateRatingRequest;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, Role};
@@ -250,7 +255,7 @@ impl Seeder<'_> {
         let customer = actor(&customer_id, Role::Customer);
         let job = quickfix_jobs::commands::create_job(
             self.pool,
-            currency,
+            &crates.jobs,
             customer.clone(),
             CreateJobRequest {
                 title: title.to_owned(),
@@ -282,7 +287,7 @@ impl Seeder<'_> {
         for (k, (provider_id, _, _)) in bidders.iter().enumerate() {
             let offer = quickfix_jobs::commands::create_offer(
                 relay,
-                currency,
+                &crates.jobs,
                 actor(provider_id, Role::Provider),
                 job_id.clone(),
                 CreateOfferRequest {
@@ -292,25 +297,29 @@ impl Seeder<'_> {
                 },
             )
             .await?;
-            offers.push((offer.id, (*provider_id).clone()));
+            offers.push((offer.id, (*provider_id).clone(), offer.price_cents));
         }
         let stage = j % 6;
         if stage == 0 {
-            return Ok(());
+            return self.negotiate(&customer, &job_id, &offers).await;
         }
         if stage == 1 {
             quickfix_jobs::commands::cancel_job(relay, currency, customer, job_id).await?;
             return Ok(());
         }
-        let (offer_id, provider_id) = offers[0].clone();
-        let booking = quickfix_bookings::commands::accept_offer(
-            &crates.bookings,
-            relay,
-            &customer,
-            job_id,
-            OfferId::from_db(offer_id),
-        )
-        .await?;
+        let (offer_id, provider_id, price) = offers[0].clone();
+        let offer_id = OfferId::from_db(offer_id);
+        // Every other booked job was agreed on the owner's counter.
+        let by = if j % 12 < 6 {
+            Acceptor::Customer(customer.id.clone())
+        } else {
+            self.counter(&customer, &job_id, &offer_id, price - 500)
+                .await?;
+            Acceptor::Provider(UserId::from_db(provider_id.clone()))
+        };
+        let booking =
+            quickfix_bookings::commands::accept_offer(&crates.bookings, relay, by, job_id, offer_id)
+                .await?;
         self.report.bookings += 1;
         let booking_id = BookingId::from_db(booking.id);
         let provider = actor(&provider_id, Role::Provider);
@@ -386,6 +395,73 @@ impl Seeder<'_> {
             .await?;
             self.report.ratings += 1;
         }
+        Ok(())
+    }
+
+    /// An open job's negotiation: its first offer countered by the owner,
+    /// its second countered and revised (pending again), its third expired
+    /// as if nobody answered it for `jobs.offer_ttl_secs`.
+    async fn negotiate(
+        &mut self,
+        customer: &AuthUser,
+        job_id: &JobId,
+        offers: &[(String, String, i64)],
+    ) -> Result<(), ApiError> {
+        let (relay, crates) = (self.relay, self.crates);
+        let mut offers = offers.iter();
+        if let Some((first, _, price)) = offers.next() {
+            let first = OfferId::from_db(first.clone());
+            self.counter(customer, job_id, &first, price - 1_000).await?;
+        }
+        if let Some((second, provider, price)) = offers.next() {
+            let second = OfferId::from_db(second.clone());
+            self.counter(customer, job_id, &second, price - 800).await?;
+            quickfix_jobs::commands::revise_offer(
+                relay,
+                &crates.jobs,
+                actor(provider, Role::Provider),
+                job_id.clone(),
+                second,
+                OfferRoundRequest {
+                    price_cents: price - 400,
+                    message: Some("Meet me halfway? Parts included.".to_owned()),
+                },
+            )
+            .await?;
+        }
+        if let Some((third, _, _)) = offers.next() {
+            let at_once = JobRules {
+                offer_ttl: Duration::zero(),
+                ..crates.jobs.rules
+            };
+            quickfix_jobs::timed::OfferExpiryTask::new(Arc::clone(relay), at_once)
+                .run(third.clone())
+                .await
+                .map_err(ApiError::internal)?;
+        }
+        Ok(())
+    }
+
+    /// The owner counters an offer at `price`.
+    async fn counter(
+        &self,
+        customer: &AuthUser,
+        job_id: &JobId,
+        offer_id: &OfferId,
+        price: i64,
+    ) -> Result<(), ApiError> {
+        quickfix_jobs::commands::counter_offer(
+            self.relay,
+            &self.crates.jobs,
+            customer.clone(),
+            job_id.clone(),
+            offer_id.clone(),
+            OfferRoundRequest {
+                price_cents: price.max(1),
+                message: Some("Could you do it for a little less?".to_owned()),
+            },
+        )
+        .await?;
         Ok(())
     }
 }

@@ -231,9 +231,7 @@ pub struct BookingReminder {
     pub scheduled_for: DateTime<Utc>,
 }
 
-/// Who the timed rules act as in a booking's timeline and events (the nil
-/// UUID): no user did it, the clock did.
-pub const SYSTEM_ACTOR: &str = "00000000-0000-0000-0000-000000000000";
+pub use quickfix_shared::events::SYSTEM_ACTOR;
 
 /// The bookings crate's events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// including the accept route under `/jobs/...`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(accept::accept_offer)
+        .service(accept::accept_counter)
         .service(bookings::list_bookings)
         .service(bookings::get_booking)
         .service(bookings::start_booking)

@@ -65,7 +65,7 @@ pub async fn create_job(
         fingerprint,
         |job| Some(format!("/api/v1/jobs/{}", job["id"].as_str()?)),
         || async {
-            let job = commands::create_job(&pool, &state.currency, user.0.clone(), request).await?;
+            let job = commands::create_job(&pool, &state, user.0.clone(), request).await?;
             Ok((StatusCode::CREATED, job))
         },
     )
@@ -180,15 +180,16 @@ pub async fn update_job(
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
     let request = body.into_inner();
+    let rules = state.rules;
     let job = db::run(&pool, move |conn| {
-        service::update_job(conn, &user, &id, &request)
+        service::update_job(conn, &user, &id, &request, &rules)
     })
     .await?;
     Ok(web::Json(JobResponse::of(&job, &state.currency, true)))
 }
 
-/// Cancels an open job (its owner or an admin); pending offers become
-/// `rejected`.
+/// Cancels an open job (its owner or an admin); pending and countered
+/// offers become `rejected`.
 #[utoipa::path(
     tag = "jobs",
     operation_id = "cancel_job",

@@ -20,5 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(jobs::cancel_job)
         .service(offers::create_offer)
         .service(offers::list_offers)
-        .service(offers::withdraw_offer);
+        .service(offers::withdraw_offer)
+        .service(offers::counter_offer)
+        .service(offers::revise_offer)
+        .service(offers::offer_rounds);
 }

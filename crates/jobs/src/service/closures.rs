@@ -1,14 +1,14 @@
 //! Closing an account: what the jobs crate does when a user deletes theirs.
 //!
 //! The users crate first asks [`close_account`]: in one transaction the
-//! account is marked closed, its open jobs and pending offers are locked,
+//! account is marked closed, its open jobs and open offers are locked,
 //! and a booked job (as customer or accepted provider) refuses the
 //! deletion. An accept takes the job and offer rows first and checks the
 //! mark last, so of an accept and a deletion racing, either the accept
 //! lands first and the deletion sees its booked job, or the accept sees
 //! the mark and is refused. Once the account is deleted (`user.deleted`),
-//! [`withdraw_everything`] cancels its open jobs and withdraws its pending
-//! offers.
+//! [`withdraw_everything`] cancels its open jobs and withdraws its open
+//! (pending and countered) offers.
 
 use super::*;
 
@@ -46,11 +46,11 @@ pub struct Withdrawn {
     /// Its open jobs, now cancelled, with the providers whose offers were
     /// rejected with each.
     pub cancelled: Vec<(Job, Vec<String>)>,
-    /// Its pending offers, now withdrawn, with their jobs.
+    /// Its open offers, now withdrawn, with their jobs.
     pub withdrawn: Vec<(Offer, Job)>,
 }
 
-/// Cancels the user's open jobs and withdraws their pending offers; a
+/// Cancels the user's open jobs and withdraws their open offers; a
 /// repeat finds nothing left to do.
 pub fn withdraw_everything(conn: &mut DbConn, user: &UserId) -> Result<Withdrawn, JobsError> {
     db::write_transaction(conn, |conn| {
@@ -61,17 +61,17 @@ pub fn withdraw_everything(conn: &mut DbConn, user: &UserId) -> Result<Withdrawn
             {
                 continue;
             }
-            let providers = repo::reject_pending_offers(conn, &job_id, at)?;
+            let providers = repo::reject_open_offers(conn, &job_id, at)?;
             if let Some(job) = repo::find_job(conn, &job_id)? {
                 done.cancelled.push((job, providers));
             }
         }
-        for (offer_id, job_id) in repo::pending_offer_ids(conn, user.as_str())? {
+        for (offer_id, job_id) in repo::open_offer_ids(conn, user.as_str())? {
             // The job row first, as accept and withdraw take them.
             if repo::bump_offer_count_if_open(conn, &job_id, -1, at)? == 0 {
                 continue;
             }
-            let settled = repo::settle_pending_offer(
+            let settled = repo::settle_open_offer(
                 conn,
                 &job_id,
                 &offer_id,

@@ -11,11 +11,16 @@ fn check_schedule(when: Option<&DateTime<Utc>>, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// Posts a job for a customer.
+/// The scheduler's kind of the task that expires an open job (subject:
+/// the job).
+pub const JOB_EXPIRE_TASK: &str = "job.expire";
+
+/// Posts a job for a customer, with its expiry scheduled.
 pub fn create_job(
     conn: &mut DbConn,
     customer: &AuthUser,
     request: &CreateJobRequest,
+    rules: &JobRules,
 ) -> Result<Job, JobsError> {
     let mut errors = Vec::new();
     check_category(conn, &request.category, &mut errors)?;
@@ -49,6 +54,12 @@ pub fn create_job(
     };
     db::write_transaction(conn, |conn| {
         repo::insert_job(conn, &job)?;
+        tasks::schedule(
+            conn,
+            JOB_EXPIRE_TASK,
+            &job.id,
+            rules.job_expires_at(job.created_at, job.scheduled_for),
+        )?;
         ensure_open_accounts(conn, &[customer.id.as_str()])?;
         Ok(job.clone())
     })
@@ -168,12 +179,14 @@ pub fn list_jobs(
     Ok(Page::from_rows(rows, limit, position, |j| j))
 }
 
-/// Changes an open job; only its owner may.
+/// Changes an open job; only its owner may. A new planned time moves the
+/// job's expiry.
 pub fn update_job(
     conn: &mut DbConn,
     viewer: &AuthUser,
     id: &JobId,
     request: &UpdateJobRequest,
+    rules: &JobRules,
 ) -> Result<Job, JobsError> {
     db::write_transaction(conn, |conn| {
         let job = get_job(conn, id)?;
@@ -257,25 +270,35 @@ pub fn update_job(
         if repo::update_open_job(conn, id.as_str(), &change)? == 0 {
             return Err(JobsError::JobNotOpen);
         }
-        repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))
+        let job = repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))?;
+        if request.scheduled_for.is_some() {
+            tasks::schedule(
+                conn,
+                JOB_EXPIRE_TASK,
+                &job.id,
+                rules.job_expires_at(job.created_at, job.scheduled_for),
+            )?;
+        }
+        Ok(job)
     })
 }
 
-/// A cancelled job and the providers whose pending offers were rejected.
+/// A cancelled or expired job and the providers whose open offers were
+/// rejected.
 #[derive(Debug, Clone)]
-pub struct CancelledJob {
+pub struct EndedJob {
     /// The job as now stored.
     pub job: Job,
     /// Providers whose offers were rejected.
     pub provider_ids: Vec<String>,
 }
 
-/// Cancels an open job (its owner or an admin); pending offers are rejected.
+/// Cancels an open job (its owner or an admin); open offers are rejected.
 pub fn cancel_job(
     conn: &mut DbConn,
     viewer: &AuthUser,
     id: &JobId,
-) -> Result<CancelledJob, JobsError> {
+) -> Result<EndedJob, JobsError> {
     db::write_transaction(conn, |conn| {
         let job = get_job(conn, id)?;
         if job.customer_id != viewer.id.as_str() && viewer.role != Role::Admin {
@@ -288,9 +311,70 @@ pub fn cancel_job(
         {
             return Err(JobsError::JobNotOpen);
         }
-        let provider_ids = repo::reject_pending_offers(conn, id.as_str(), at)?;
+        let provider_ids = repo::reject_open_offers(conn, id.as_str(), at)?;
+        tasks::cancel(conn, JOB_EXPIRE_TASK, id.as_str())?;
         let job = repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))?;
-        Ok(CancelledJob { job, provider_ids })
+        Ok(EndedJob { job, provider_ids })
+    })
+}
+
+/// Expires an open job whose time is up by `rules` (the expiry task): its
+/// open offers are rejected. `None` when it is no longer open; one still
+/// open whose time moved (a new planned time, a longer `open_ttl`) is
+/// scheduled again for it.
+pub fn expire_job(
+    conn: &mut DbConn,
+    id: &str,
+    rules: &JobRules,
+) -> Result<Option<EndedJob>, JobsError> {
+    db::write_transaction(conn, |conn| {
+        let at = now();
+        let Some(job) = repo::find_job(conn, id)? else {
+            return Ok(None);
+        };
+        if job.state() != Some(JobStatus::Open) {
+            return Ok(None);
+        }
+        let due = rules.job_expires_at(job.created_at, job.scheduled_for);
+        if due > at {
+            tasks::schedule(conn, JOB_EXPIRE_TASK, id, due)?;
+            return Ok(None);
+        }
+        if repo::transition_job(conn, id, JobStatus::Open, JobStatus::Expired, at)? == 0 {
+            return Ok(None);
+        }
+        let provider_ids = repo::reject_open_offers(conn, id, at)?;
+        let job = repo::find_job(conn, id)?.ok_or(JobsError::NotFound("job"))?;
+        Ok(Some(EndedJob { job, provider_ids }))
+    })
+}
+
+/// Schedules the expiry of every open job and open offer that has no
+/// waiting task (at start: work from before the scheduler, or whose task a
+/// restore lost); answers how many it scheduled.
+pub fn schedule_missing_expiries(conn: &mut DbConn, rules: &JobRules) -> Result<usize, JobsError> {
+    db::write_transaction(conn, |conn| {
+        let mut scheduled = 0;
+        let waiting = tasks::waiting_subjects(conn, JOB_EXPIRE_TASK)?;
+        for (job, created_at, planned) in repo::open_jobs(conn)? {
+            if !waiting.contains(&job) {
+                tasks::schedule(
+                    conn,
+                    JOB_EXPIRE_TASK,
+                    &job,
+                    rules.job_expires_at(created_at, planned),
+                )?;
+                scheduled += 1;
+            }
+        }
+        let waiting = tasks::waiting_subjects(conn, OFFER_EXPIRE_TASK)?;
+        for (offer, last_round) in repo::open_offers(conn)? {
+            if !waiting.contains(&offer) {
+                tasks::schedule(conn, OFFER_EXPIRE_TASK, &offer, last_round + rules.offer_ttl)?;
+                scheduled += 1;
+            }
+        }
+        Ok(scheduled)
     })
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer};
+use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, Acceptor};
 use quickfix_shared::FieldError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
@@ -14,13 +14,15 @@ use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point, coarse};
 use quickfix_shared::ids::{JobId, OfferId, UserId};
 use quickfix_shared::pagination::{Cursor, Page, collect_filtered};
+use quickfix_shared::tasks;
 
 use crate::dto::{
     CreateCategoryRequest, CreateJobRequest, CreateOfferRequest, EstimateRequest, EstimateSource,
-    JobStatus, OfferStatus, PriceRange, UpdateJobRequest,
+    JobStatus, OfferRoundRequest, OfferStatus, PriceRange, RoundParty, UpdateJobRequest,
 };
 use crate::error::JobsError;
-use crate::models::{Category, Job, Offer};
+use crate::models::{Category, Job, Offer, OfferRound};
+use crate::settings::JobRules;
 use crate::repository::{self as repo, JobChangeset, JobFilter};
 
 /// How far in the past `scheduled_for` may be (clock skew).

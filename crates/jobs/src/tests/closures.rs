@@ -7,7 +7,7 @@ use quickfix_shared::ErrorCode;
 use quickfix_shared::db;
 use quickfix_shared::ids::JobId;
 
-use super::{CURRENCY, command, database, job_with_offers, relay};
+use super::{command, database, job_with_offers, relay, state};
 use crate::dto::CreateOfferRequest;
 use crate::{Closures, Offers, commands, service};
 
@@ -19,7 +19,7 @@ async fn offer_on(
 ) -> Result<crate::dto::OfferResponse, quickfix_shared::ApiError> {
     commands::create_offer(
         relay,
-        CURRENCY,
+        &state(),
         provider.clone(),
         job.clone(),
         CreateOfferRequest {

@@ -3,18 +3,27 @@
 
 mod accept;
 mod closures;
+mod expiry;
+mod negotiation;
 mod statuses;
 
-use quickfix_jobs_contract::AcceptOffer;
+use quickfix_jobs_contract::{AcceptOffer, Acceptor};
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::testing::TestDatabase;
 
-use crate::commands;
 use crate::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
+use crate::settings::JobRules;
+use crate::{JobsState, commands};
 
-const CURRENCY: &str = "EUR";
+/// The crate's state as the tests run it: the default rules.
+fn state() -> JobsState {
+    JobsState {
+        currency: "EUR".to_owned(),
+        rules: JobRules::default(),
+    }
+}
 
 fn database() -> TestDatabase {
     TestDatabase::new(&[quickfix_shared::db::MIGRATIONS, crate::MIGRATIONS])
@@ -38,7 +47,7 @@ async fn job_with_offers(
     let customer = user(Role::Customer);
     let job = commands::create_job(
         &db.pool(),
-        CURRENCY,
+        &state(),
         customer.clone(),
         CreateJobRequest {
             title: "Fix the sink".to_owned(),
@@ -61,7 +70,7 @@ async fn job_with_offers(
         let provider = user(Role::Provider);
         let offer = commands::create_offer(
             relay,
-            CURRENCY,
+            &state(),
             provider.clone(),
             job_id.clone(),
             CreateOfferRequest {
@@ -87,7 +96,7 @@ fn command(
     AcceptOffer {
         job_id: job.clone(),
         offer_id: offer.clone(),
-        customer_id: customer.id.clone(),
+        by: Acceptor::Customer(customer.id.clone()),
         booking_id: BookingId::generate(),
     }
 }

@@ -188,7 +188,10 @@ fn lease_due(conn: &mut DbConn, kinds: &[&'static str]) -> Result<Vec<Task>, DbE
     })
 }
 
-/// Records how a try of `task` went.
+/// Records how a try of `task` went. A task scheduled again while it ran
+/// (its `due_at` moved: a new round of an offer, or the handler finding its
+/// subject not yet due) is not done: its lease ends and it waits for its
+/// new time.
 fn finish(
     conn: &mut DbConn,
     task: &Task,
@@ -196,31 +199,57 @@ fn finish(
     backoff: TimeDelta,
 ) -> QueryResult<usize> {
     let now = db::now();
-    let row = scheduled_tasks::table
+    let unmoved = scheduled_tasks::table
         .find(&task.id)
-        .filter(scheduled_tasks::done_at.is_null());
-    match outcome {
-        Ok(()) => diesel::update(row)
+        .filter(scheduled_tasks::done_at.is_null())
+        .filter(scheduled_tasks::due_at.eq(task.due_at));
+    let recorded = match outcome {
+        Ok(()) => diesel::update(unmoved)
             .set((
                 scheduled_tasks::done_at.eq(Some(now)),
                 scheduled_tasks::attempts.eq(task.attempts + 1),
                 scheduled_tasks::leased_until.eq(None::<NaiveDateTime>),
                 scheduled_tasks::last_error.eq(None::<String>),
             ))
-            .execute(conn),
+            .execute(conn)?,
         Err(error) => {
             let attempts = task.attempts + 1;
             let delay = (backoff * (1 << (attempts - 1).clamp(0, 20))).min(MAX_BACKOFF);
-            diesel::update(row)
+            diesel::update(unmoved)
                 .set((
                     scheduled_tasks::attempts.eq(attempts),
                     scheduled_tasks::due_at.eq(now + delay),
                     scheduled_tasks::leased_until.eq(None::<NaiveDateTime>),
                     scheduled_tasks::last_error.eq(Some(error)),
                 ))
-                .execute(conn)
+                .execute(conn)?
         }
+    };
+    if recorded > 0 {
+        return Ok(recorded);
     }
+    diesel::update(
+        scheduled_tasks::table
+            .find(&task.id)
+            .filter(scheduled_tasks::done_at.is_null()),
+    )
+    .set(scheduled_tasks::leased_until.eq(None::<NaiveDateTime>))
+    .execute(conn)
+}
+
+/// The subjects of `kind` with a task waiting (not done), for a catch-up
+/// that schedules only what is missing.
+pub fn waiting_subjects(
+    conn: &mut DbConn,
+    kind: &str,
+) -> QueryResult<std::collections::HashSet<String>> {
+    Ok(scheduled_tasks::table
+        .filter(scheduled_tasks::kind.eq(kind))
+        .filter(scheduled_tasks::done_at.is_null())
+        .select(scheduled_tasks::subject_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// Runs the due tasks of the registered kinds.
@@ -386,6 +415,36 @@ mod tests {
             .expect("listed");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].subject_id, "later");
+    }
+
+    #[tokio::test]
+    async fn a_task_scheduled_again_while_it_runs_waits_for_its_new_time() {
+        let db = database();
+        plan(&db, vec![("offer", db::now() - TimeDelta::seconds(1))]).await;
+        let later = db::now() + TimeDelta::hours(1);
+        let (done, waiting) = db::run(&db.pool(), move |conn| {
+            let leased = lease_due(conn, &["test.record"])?;
+            schedule(conn, "test.record", "offer", later)?;
+            finish(conn, &leased[0], Ok(()), TimeDelta::seconds(30))?;
+            let waiting = list_tasks(conn, true, None, 10)?;
+            Ok::<_, DbError>((leased.len(), waiting))
+        })
+        .await
+        .expect("ran");
+        assert_eq!(done, 1);
+        assert_eq!(waiting.len(), 1, "not marked done: it moved");
+        assert_eq!(waiting[0].due_at, later);
+        let recorder = Arc::new(Recorder::default());
+        assert_eq!(scheduler(&db, &recorder).run_due().await.expect("ran"), 0);
+        let leased_until = db::run(&db.pool(), |conn| {
+            scheduled_tasks::table
+                .select(scheduled_tasks::leased_until)
+                .first::<Option<NaiveDateTime>>(conn)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("read");
+        assert_eq!(leased_until, None, "its lease ended");
     }
 
     #[tokio::test]
