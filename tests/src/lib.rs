@@ -607,6 +607,31 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Polls `path` as `user` until `done` holds and answers what it read
+    /// last (20 s at most: the scheduler looks every 250 ms; the margin
+    /// holds on a busy 2-core box).
+    pub async fn wait_until(
+        &self,
+        user: &Session,
+        path: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let seen = json(self.get_as(&user.token, path).await).await;
+            if done(&seen) {
+                return seen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never got there: {seen}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// The smallest PNG header the content sniffer accepts as an image.
 pub fn tiny_png() -> Vec<u8> {
     let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];

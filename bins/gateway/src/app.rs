@@ -200,7 +200,9 @@ fn catch_up_expiries(pool: DbPool, rules: quickfix_jobs::settings::JobRules) {
         match quickfix_jobs::timed::schedule_missing_expiries(&pool, rules).await {
             Ok(0) => {}
             Ok(scheduled) => tracing::info!(scheduled, "open jobs' and offers' expiries scheduled"),
-            Err(err) => tracing::warn!(error = %err, "open jobs' and offers' expiries were not scheduled"),
+            Err(err) => {
+                tracing::warn!(error = %err, "open jobs' and offers' expiries were not scheduled")
+            }
         }
     });
 }

@@ -11,9 +11,9 @@ mod routes;
 pub(crate) mod schema;
 pub(crate) mod service;
 pub mod settings;
-pub mod timed;
 #[cfg(test)]
 mod tests;
+pub mod timed;
 
 use futures_util::future::BoxFuture;
 use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, JobEvent, OfferAcceptance};

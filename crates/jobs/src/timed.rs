@@ -115,5 +115,8 @@ impl TaskHandler for JobExpiryTask {
 /// Schedules the expiry of every open job and offer that has none waiting
 /// (at start); answers how many it scheduled.
 pub async fn schedule_missing_expiries(pool: &DbPool, rules: JobRules) -> Result<usize, JobsError> {
-    db::run(pool, move |conn| service::schedule_missing_expiries(conn, &rules)).await
+    db::run(pool, move |conn| {
+        service::schedule_missing_expiries(conn, &rules)
+    })
+    .await
 }

@@ -13,7 +13,9 @@ use validator::{Validate, ValidationError};
 use crate::models::{Attachment, Message, Notification};
 
 use quickfix_bookings_contract::{BookingReminder, BookingUpdated};
-use quickfix_jobs_contract::{JobExpired, OfferCountered, OfferCreated, OfferExpired, OfferRevised};
+use quickfix_jobs_contract::{
+    JobExpired, OfferCountered, OfferCreated, OfferExpired, OfferRevised,
+};
 pub use quickfix_messaging_contract::{AttachmentResponse, MessageResponse};
 use quickfix_ratings_contract::RatingCreated;
 

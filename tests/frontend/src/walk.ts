@@ -34,6 +34,14 @@ export function describeNotification(n: Schemas["NotificationResponse"]): string
       return `new offer of ${n.payload.price_cents} on "${n.payload.job_title}"`;
     case "offer.accepted":
       return `your offer became booking ${n.payload.booking_id}`;
+    case "offer.countered":
+      return `counter of ${n.payload.counter_price_cents} to your ${n.payload.price_cents} on "${n.payload.job_title}"`;
+    case "offer.revised":
+      return `offer revised to ${n.payload.price_cents} on "${n.payload.job_title}"`;
+    case "offer.expired":
+      return `offer ${n.payload.offer_id} on "${n.payload.job_title}" expired`;
+    case "job.expired":
+      return `"${n.payload.job_title}" expired with ${n.payload.provider_ids.length} open offers`;
     case "booking.updated":
       return `booking ${n.payload.booking.id} is ${n.payload.booking.status}`;
     case "message.created":

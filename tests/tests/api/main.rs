@@ -13,6 +13,7 @@ mod events;
 mod jobs;
 mod lifecycle;
 mod messaging;
+mod negotiation;
 mod notification_emails;
 mod openapi;
 mod ratings;

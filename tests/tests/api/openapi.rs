@@ -200,6 +200,10 @@ fn profiles_are_a_union_discriminated_by_kind_and_pages_refer_to_their_items() {
         [
             "offer.created",
             "offer.accepted",
+            "offer.countered",
+            "offer.revised",
+            "offer.expired",
+            "job.expired",
             "booking.updated",
             "message.created",
             "rating.created",

@@ -410,7 +410,7 @@ async fn admin_stats_count_each_crate() {
     );
     assert_eq!(
         stats["jobs"],
-        json!({"booked": 0, "cancelled": 0, "completed": 1, "open": 1})
+        json!({"booked": 0, "cancelled": 0, "completed": 1, "expired": 0, "open": 1})
     );
     assert_eq!(
         stats["bookings"],

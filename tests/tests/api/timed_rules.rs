@@ -25,42 +25,21 @@ async fn planned_booking(app: &TestApp, in_secs: i64) -> (Session, Session, Valu
     (customer, provider, booking)
 }
 
-/// Polls `path` as `user` until `done` holds (20 s at most: the scheduler
-/// looks every 250 ms; the margin holds on a busy 2-core box).
-async fn wait_until(
-    app: &TestApp,
-    user: &Session,
-    path: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let seen = json(app.get_as(&user.token, path).await).await;
-        if done(&seen) {
-            return seen;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{path} never got there: {seen}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn both_parties_are_reminded_before_the_planned_time() {
     let app = TestApp::spawn_with(|s| s.bookings.reminder_before_secs = 2).await;
     let (customer, provider, booking) = planned_booking(&app, 3).await;
     let booking_id = booking["id"].as_str().unwrap().to_owned();
     for party in [&customer, &provider] {
-        let seen = wait_until(&app, party, "/api/v1/notifications", |page| {
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|n| n["kind"] == "booking.reminder")
-        })
-        .await;
+        let seen = app
+            .wait_until(party, "/api/v1/notifications", |page| {
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n["kind"] == "booking.reminder")
+            })
+            .await;
         let reminder = seen["items"]
             .as_array()
             .unwrap()
@@ -88,10 +67,11 @@ async fn a_booking_never_started_is_cancelled_as_a_no_show_and_a_started_one_is_
     assert_eq!(start.status(), 200);
 
     let id = booking["id"].as_str().unwrap().to_owned();
-    let cancelled = wait_until(&app, &customer, &format!("/api/v1/bookings/{id}"), |b| {
-        b["status"] == "cancelled"
-    })
-    .await;
+    let cancelled = app
+        .wait_until(&customer, &format!("/api/v1/bookings/{id}"), |b| {
+            b["status"] == "cancelled"
+        })
+        .await;
     assert_eq!(cancelled["cancel_reason"], "no_show");
     let timeline = json(
         app.get_as(&customer.token, &format!("/api/v1/bookings/{id}/events"))
@@ -118,7 +98,7 @@ async fn a_booking_never_started_is_cancelled_as_a_no_show_and_a_started_one_is_
     assert_eq!(job["status"], "cancelled", "the job follows its booking");
 
     let admin = app.admin().await;
-    wait_until(&app, &admin, "/api/v1/admin/tasks", |page| {
+    app.wait_until(&admin, "/api/v1/admin/tasks", |page| {
         page["items"].as_array().unwrap().iter().any(|t| {
             t["kind"] == "booking.no_show"
                 && t["subject_id"] == started_id.as_str()
@@ -147,7 +127,7 @@ async fn two_instances_on_one_database_remind_once() {
     }
     for (customer, _, booking) in &bookings {
         let id = booking["id"].as_str().unwrap();
-        wait_until(&app, customer, "/api/v1/notifications", |page| {
+        app.wait_until(customer, "/api/v1/notifications", |page| {
             page["items"]
                 .as_array()
                 .unwrap()

@@ -11,13 +11,13 @@ use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::contract::Acceptor;
 use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput, OfferRoundRequest};
 use quickfix_jobs::settings::JobRules;
-use quickfix_shared::tasks::TaskHandler;
 use quickfix_ratings::dto::CreateRatingRequest;
 use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
 use quickfix_shared::outbox::{Relay, SharedRelay};
+use quickfix_shared::tasks::TaskHandler;
 use quickfix_users::commands::NewAccount;
 use quickfix_users::dto::{Location, UpdateProfileRequest};
 
@@ -317,9 +317,14 @@ impl Seeder<'_> {
                 .await?;
             Acceptor::Provider(UserId::from_db(provider_id.clone()))
         };
-        let booking =
-            quickfix_bookings::commands::accept_offer(&crates.bookings, relay, by, job_id, offer_id)
-                .await?;
+        let booking = quickfix_bookings::commands::accept_offer(
+            &crates.bookings,
+            relay,
+            by,
+            job_id,
+            offer_id,
+        )
+        .await?;
         self.report.bookings += 1;
         let booking_id = BookingId::from_db(booking.id);
         let provider = actor(&provider_id, Role::Provider);
@@ -411,7 +416,8 @@ impl Seeder<'_> {
         let mut offers = offers.iter();
         if let Some((first, _, price)) = offers.next() {
             let first = OfferId::from_db(first.clone());
-            self.counter(customer, job_id, &first, price - 1_000).await?;
+            self.counter(customer, job_id, &first, price - 1_000)
+                .await?;
         }
         if let Some((second, provider, price)) = offers.next() {
             let second = OfferId::from_db(second.clone());

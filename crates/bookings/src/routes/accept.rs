@@ -6,8 +6,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use quickfix_shared::ApiError;
 use quickfix_jobs_contract::Acceptor;
+use quickfix_shared::ApiError;
 use quickfix_shared::auth::{CustomerUser, ProviderUser};
 use quickfix_shared::db::DbPool;
 use quickfix_shared::idempotency::{self, IdempotencyKey};

@@ -6,9 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
 use quickfix_bookings_contract::{BookingDirectory, BookingEvent};
-use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, JobEvent, OfferAcceptance};
+use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, Acceptor, JobEvent, OfferAcceptance};
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
 use quickfix_shared::outbox::{Consumer, Relay, SharedRelay};
@@ -33,7 +32,7 @@ fn accepted(command: &AcceptOffer, provider: &UserId) -> AcceptedOffer {
         offer_id: command.offer_id.clone(),
         job_id: command.job_id.clone(),
         booking_id: command.booking_id.clone(),
-        customer_id: command.customer_id.clone(),
+        customer_id: command.by.user_id().clone(),
         provider_id: provider.clone(),
         price_cents: 7_500,
         scheduled_for: None,
@@ -83,23 +82,14 @@ fn setup() -> (
     (db, relay, state, updates, provider)
 }
 
-fn customer() -> AuthUser {
-    AuthUser {
-        id: UserId::generate(),
-        role: Role::Customer,
-        session: String::new(),
-        must_verify_email: false,
-    }
-}
-
 #[tokio::test]
 async fn an_accepted_offer_becomes_one_confirmed_booking_at_its_price() {
     let (_db, relay, state, updates, provider) = setup();
-    let customer = customer();
+    let customer = UserId::generate();
     let booking = commands::accept_offer(
         &state,
         &relay,
-        &customer,
+        Acceptor::Customer(customer.clone()),
         JobId::generate(),
         OfferId::generate(),
     )
@@ -119,11 +109,11 @@ async fn the_consumer_and_the_route_make_the_booking_once_whichever_comes_first(
         state.currency.clone(),
         state.timers,
     ));
-    let customer = customer();
+    let customer = UserId::generate();
     let command = AcceptOffer {
         job_id: JobId::generate(),
         offer_id: OfferId::generate(),
-        customer_id: customer.id.clone(),
+        by: Acceptor::Customer(customer.clone()),
         booking_id: BookingId::generate(),
     };
     // The event first (a route that stopped after the jobs step), twice (at
@@ -138,7 +128,7 @@ async fn the_consumer_and_the_route_make_the_booking_once_whichever_comes_first(
         .await
         .expect("answered")
         .expect("the booking exists");
-    assert_eq!(facts.customer_id, customer.id);
+    assert_eq!(facts.customer_id, customer);
 
     let state = BookingsState {
         offers: Arc::new(Replays(accepted(&command, &provider))),
@@ -147,7 +137,7 @@ async fn the_consumer_and_the_route_make_the_booking_once_whichever_comes_first(
     let booking = commands::accept_offer(
         &state,
         &relay,
-        &customer,
+        Acceptor::Customer(customer.clone()),
         command.job_id.clone(),
         command.offer_id.clone(),
     )

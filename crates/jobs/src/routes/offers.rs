@@ -197,15 +197,9 @@ pub async fn counter_offer(
     let (job, offer) = path.into_inner();
     let (job_id, offer_id) = ids(&job, Some(&offer))?;
     let offer_id = offer_id.ok_or(JobsError::NotFound("offer"))?;
-    let offer = commands::counter_offer(
-        &relay,
-        &state,
-        user.0,
-        job_id,
-        offer_id,
-        body.into_inner(),
-    )
-    .await?;
+    let offer =
+        commands::counter_offer(&relay, &state, user.0, job_id, offer_id, body.into_inner())
+            .await?;
     Ok(web::Json(offer))
 }
 
@@ -242,15 +236,8 @@ pub async fn revise_offer(
     let (job, offer) = path.into_inner();
     let (job_id, offer_id) = ids(&job, Some(&offer))?;
     let offer_id = offer_id.ok_or(JobsError::NotFound("offer"))?;
-    let offer = commands::revise_offer(
-        &relay,
-        &state,
-        user.0,
-        job_id,
-        offer_id,
-        body.into_inner(),
-    )
-    .await?;
+    let offer =
+        commands::revise_offer(&relay, &state, user.0, job_id, offer_id, body.into_inner()).await?;
     Ok(web::Json(offer))
 }
 

@@ -294,11 +294,7 @@ pub struct EndedJob {
 }
 
 /// Cancels an open job (its owner or an admin); open offers are rejected.
-pub fn cancel_job(
-    conn: &mut DbConn,
-    viewer: &AuthUser,
-    id: &JobId,
-) -> Result<EndedJob, JobsError> {
+pub fn cancel_job(conn: &mut DbConn, viewer: &AuthUser, id: &JobId) -> Result<EndedJob, JobsError> {
     db::write_transaction(conn, |conn| {
         let job = get_job(conn, id)?;
         if job.customer_id != viewer.id.as_str() && viewer.role != Role::Admin {
@@ -370,7 +366,12 @@ pub fn schedule_missing_expiries(conn: &mut DbConn, rules: &JobRules) -> Result<
         let waiting = tasks::waiting_subjects(conn, OFFER_EXPIRE_TASK)?;
         for (offer, last_round) in repo::open_offers(conn)? {
             if !waiting.contains(&offer) {
-                tasks::schedule(conn, OFFER_EXPIRE_TASK, &offer, last_round + rules.offer_ttl)?;
+                tasks::schedule(
+                    conn,
+                    OFFER_EXPIRE_TASK,
+                    &offer,
+                    last_round + rules.offer_ttl,
+                )?;
                 scheduled += 1;
             }
         }

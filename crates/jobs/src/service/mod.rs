@@ -22,8 +22,8 @@ use crate::dto::{
 };
 use crate::error::JobsError;
 use crate::models::{Category, Job, Offer, OfferRound};
-use crate::settings::JobRules;
 use crate::repository::{self as repo, JobChangeset, JobFilter};
+use crate::settings::JobRules;
 
 /// How far in the past `scheduled_for` may be (clock skew).
 const SCHEDULE_GRACE: Duration = Duration::minutes(5);

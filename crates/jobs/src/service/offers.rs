@@ -210,7 +210,10 @@ pub fn expire_offer(
         let Some(offer) = repo::find_offer_by_id(conn, offer_id)? else {
             return Ok(None);
         };
-        if !offer.state().is_some_and(|s| OfferStatus::OPEN.contains(&s)) {
+        if !offer
+            .state()
+            .is_some_and(|s| OfferStatus::OPEN.contains(&s))
+        {
             return Ok(None);
         }
         if offer.updated_at + ttl > at {

@@ -117,8 +117,19 @@ async fn the_scheduler_expires_a_stale_job_with_its_open_offers() {
     let db = database();
     let relay = relay(&db);
     let (_, job, offers) = job_with_offers(&relay, &db, 3).await;
-    // Under rules where a job expires as soon as it is posted, the tasks
-    // scheduled at posting are due now.
+    // The job was posted under the default rules; under rules where a job
+    // expires as soon as it is posted, its task would have been due now.
+    let job_id = job.to_string();
+    db::run(&db.pool(), move |conn| {
+        Ok::<_, DbError>(tasks::schedule(
+            conn,
+            service::JOB_EXPIRE_TASK,
+            &job_id,
+            db::now(),
+        )?)
+    })
+    .await
+    .expect("moved");
     let expire_now = rules(Duration::hours(1), Duration::zero());
     let ran = scheduler(&db, expire_now).run_due().await.expect("ran");
     assert!(ran >= 1);
@@ -132,7 +143,11 @@ async fn the_scheduler_expires_a_stale_job_with_its_open_offers() {
     .expect("read");
     assert_eq!(job_row.state(), Some(JobStatus::Expired));
     assert_eq!(stored.len(), offers.len());
-    assert!(stored.iter().all(|o| o.state() == Some(OfferStatus::Rejected)));
+    assert!(
+        stored
+            .iter()
+            .all(|o| o.state() == Some(OfferStatus::Rejected))
+    );
 }
 
 #[tokio::test]

@@ -128,24 +128,48 @@ async fn each_side_moves_only_from_its_state_and_only_on_its_own_offer() {
     let (provider, offer) = offers[0].clone();
     let (other_provider, _) = offers[1].clone();
 
-    let refused = revise(&relay, &provider, &job, &offer, 4_000).await.unwrap_err();
-    assert_eq!(code(&refused), ErrorCode::OfferNotPending, "pending: nothing to revise");
+    let refused = revise(&relay, &provider, &job, &offer, 4_000)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&refused),
+        ErrorCode::OfferNotPending,
+        "pending: nothing to revise"
+    );
     let refused = Offers::new(relay.clone())
         .accept(accept_counter(&provider, &job, &offer))
         .await
         .unwrap_err();
-    assert_eq!(code(&refused), ErrorCode::OfferNotPending, "no counter to accept");
+    assert_eq!(
+        code(&refused),
+        ErrorCode::OfferNotPending,
+        "no counter to accept"
+    );
 
-    counter(&relay, &customer, &job, &offer, 4_000).await.expect("countered");
-    let refused = counter(&relay, &customer, &job, &offer, 3_900).await.unwrap_err();
-    assert_eq!(code(&refused), ErrorCode::OfferNotPending, "countered already");
+    counter(&relay, &customer, &job, &offer, 4_000)
+        .await
+        .expect("countered");
+    let refused = counter(&relay, &customer, &job, &offer, 3_900)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&refused),
+        ErrorCode::OfferNotPending,
+        "countered already"
+    );
     let refused = revise(&relay, &other_provider, &job, &offer, 4_000)
         .await
         .unwrap_err();
     assert_eq!(refused.status().as_u16(), 404, "another provider's offer");
-    let refused = counter(&relay, &super::user(quickfix_shared::auth::Role::Customer), &job, &offer, 1)
-        .await
-        .unwrap_err();
+    let refused = counter(
+        &relay,
+        &super::user(quickfix_shared::auth::Role::Customer),
+        &job,
+        &offer,
+        1,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.status().as_u16(), 403, "not the job's owner");
 
     // A countered offer is still its provider's one open offer.
@@ -183,9 +207,13 @@ async fn the_owner_counters_at_most_max_rounds_times() {
         counter(&relay, &customer, &job, &offer, 4_000 + i64::from(n))
             .await
             .expect("a counter within the limit");
-        revise(&relay, &provider, &job, &offer, 4_900).await.expect("revised");
+        revise(&relay, &provider, &job, &offer, 4_900)
+            .await
+            .expect("revised");
     }
-    let refused = counter(&relay, &customer, &job, &offer, 4_100).await.unwrap_err();
+    let refused = counter(&relay, &customer, &job, &offer, 4_100)
+        .await
+        .unwrap_err();
     assert_eq!(code(&refused), ErrorCode::TooManyRounds);
     assert_eq!(refused.status().as_u16(), 409);
     let (viewer, job_id, offer_id) = (provider.clone(), job.clone(), offer.clone());
@@ -194,7 +222,11 @@ async fn the_owner_counters_at_most_max_rounds_times() {
     })
     .await
     .expect("rounds");
-    assert_eq!(rounds.len(), 1 + 2 * max as usize, "the refused counter left none");
+    assert_eq!(
+        rounds.len(),
+        1 + 2 * max as usize,
+        "the refused counter left none"
+    );
 }
 
 #[tokio::test]
@@ -203,11 +235,16 @@ async fn of_owner_accepts_and_accept_counters_racing_twenty_ways_one_books_the_j
     let relay = relay(&db);
     let (customer, job, offers) = job_with_offers(&relay, &db, 10).await;
     for (_, offer) in &offers {
-        counter(&relay, &customer, &job, offer, 4_000).await.expect("countered");
+        counter(&relay, &customer, &job, offer, 4_000)
+            .await
+            .expect("countered");
     }
     let acceptance = Offers::new(relay.clone());
     let attempts = offers.iter().flat_map(|(provider, offer)| {
-        [command(&customer, &job, offer), accept_counter(provider, &job, offer)]
+        [
+            command(&customer, &job, offer),
+            accept_counter(provider, &job, offer),
+        ]
     });
     let racing = attempts.map(|command| {
         let acceptance = acceptance.clone();

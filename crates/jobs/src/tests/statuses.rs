@@ -70,8 +70,8 @@ async fn stored(db: &quickfix_shared::testing::TestDatabase) -> (i64, Vec<crate:
     .expect("read")
 }
 
-/// The SQLite rebuild run again over stored rows (its down step leaves the
-/// tables as they are): every job and offer is still there, as it was.
+/// The SQLite rebuild run again over stored rows with the migrations after
+/// it (its down step leaves the tables as they are): every job and offer is still there, as it was.
 #[tokio::test]
 async fn the_sqlite_rebuild_keeps_every_row() {
     use diesel::migration::MigrationSource;
@@ -87,17 +87,35 @@ async fn the_sqlite_rebuild_keeps_every_row() {
         let DbConn::Sqlite(sqlite) = conn else {
             return Ok::<_, DbError>(false);
         };
-        let set = crate::MIGRATIONS.sqlite.expect("SQLite migrations");
-        let migrations = MigrationSource::<Sqlite>::migrations(&set)
-            .map_err(|err| DbError::Migration(err.to_string()))?;
-        let rebuild = migrations
+        let sets = [
+            crate::MIGRATIONS.common,
+            crate::MIGRATIONS.sqlite.expect("SQLite migrations"),
+        ];
+        let mut migrations = Vec::new();
+        for set in &sets {
+            migrations.extend(
+                MigrationSource::<Sqlite>::migrations(set)
+                    .map_err(|err| DbError::Migration(err.to_string()))?,
+            );
+        }
+        migrations.sort_by_key(|m| m.name().version().to_string());
+        // The rebuild and every migration after it, reverted newest first
+        // and applied again in order.
+        let from = migrations
             .iter()
-            .find(|m| m.name().to_string().contains("new_statuses"))
+            .position(|m| m.name().to_string().contains("new_statuses"))
             .expect("the rebuild");
-        sqlite
-            .revert_migration(&**rebuild)
-            .and_then(|_| sqlite.run_migration(&**rebuild))
-            .map_err(|err| DbError::Migration(err.to_string()))?;
+        let again = &migrations[from..];
+        let mut redo = || -> diesel::migration::Result<()> {
+            for migration in again.iter().rev() {
+                sqlite.revert_migration(&**migration)?;
+            }
+            for migration in again {
+                sqlite.run_migration(&**migration)?;
+            }
+            Ok(())
+        };
+        redo().map_err(|err| DbError::Migration(err.to_string()))?;
         Ok(true)
     })
     .await
