@@ -49,6 +49,7 @@ impl Application {
 
         let relay = Relay::new(pool.clone());
         relay.register(Following::new(pool.clone()));
+        relay.register(quickfix_ratings::voiding::VoidedBookings::new(&relay));
         let target = StreamTarget::open(&url, RATINGS_SERVICE).map_err(StartupError::Stream)?;
         relay.register(StreamPublisher::new(target.clone()));
         streams::spawn_subscriber(target, followed_kinds(), Arc::clone(&relay));

@@ -68,9 +68,10 @@ pub async fn act(
 ) -> Result<BookingResponse, ApiError> {
     let actor = user.id.to_string();
     let currency = state.currency.clone();
+    let timers = state.timers;
     let booking = relay
         .run(move |conn| {
-            let booking = service::apply(conn, &user, &id, action, reason)?;
+            let booking = service::apply(conn, &user, &id, action, reason, &timers)?;
             let event = booking_updated(&booking, &currency, &actor);
             Ok::<_, BookingsError>((booking, vec![event]))
         })

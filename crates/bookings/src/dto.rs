@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::lifecycle::Status;
+use crate::lifecycle::{Outcome, Status};
 use crate::models::{Booking, BookingEvent, LocationPoint};
 
 pub use quickfix_bookings_contract::BookingResponse;
@@ -40,6 +40,27 @@ pub struct CancelBookingRequest {
     pub reason: String,
 }
 
+/// `POST /bookings/{id}/dispute`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct DisputeBookingRequest {
+    /// What went wrong (1..2000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(example = "The leak came back the next morning.")]
+    pub reason: String,
+}
+
+/// `POST /admin/bookings/{id}/resolve`
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct ResolveDisputeRequest {
+    /// `completed`: the completion stands; `cancelled`: the booking and its
+    /// job are cancelled and its ratings removed.
+    pub outcome: Outcome,
+    /// The admin's finding, shown in the timeline (1..2000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(example = "Photos show the repair was not done.")]
+    pub note: String,
+}
+
 /// One entry of a booking's timeline.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BookingEventResponse {
@@ -54,7 +75,7 @@ pub struct BookingEventResponse {
     pub from: Option<Status>,
     /// The state after.
     pub to: Status,
-    /// Why (cancellations).
+    /// Why: a cancellation's reason, a dispute's, a resolution's note.
     #[schema(required = true)]
     pub reason: Option<String>,
     /// When.

@@ -21,6 +21,10 @@ pub enum BookingsError {
         /// What was asked.
         action: &'static str,
     },
+    /// A dispute after the window, or a second one (409
+    /// `dispute_window_closed`).
+    #[error("dispute window closed")]
+    DisputeWindowClosed,
     /// A location update on a booking that is not active (409 `booking_not_active`).
     #[error("booking not active")]
     NotActive,
@@ -55,6 +59,10 @@ impl From<BookingsError> for ApiError {
             BookingsError::InvalidTransition { from, action } => ApiError::conflict(
                 ErrorCode::InvalidTransition,
                 format!("a {from} booking cannot be asked to {action}"),
+            ),
+            BookingsError::DisputeWindowClosed => ApiError::conflict(
+                ErrorCode::DisputeWindowClosed,
+                "a booking may be disputed once, within the dispute window after its completion",
             ),
             BookingsError::NotActive => ApiError::conflict(
                 ErrorCode::BookingNotActive,

@@ -56,6 +56,8 @@ pub struct BookingTimers {
     pub reminder_before: chrono::Duration,
     /// A booking never started is cancelled (`no_show`) this long after.
     pub no_show_after: chrono::Duration,
+    /// The customer may dispute a completion this long after it.
+    pub dispute_window: chrono::Duration,
 }
 
 impl Default for BookingTimers {

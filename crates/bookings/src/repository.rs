@@ -116,6 +116,16 @@ pub fn next_seq(conn: &mut DbConn, booking_id: &str) -> QueryResult<i32> {
     Ok(last.unwrap_or(0) + 1)
 }
 
+/// Whether the booking's timeline has an entry into `status`.
+pub fn ever_was(conn: &mut DbConn, booking_id: &str, status: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        booking_events::table
+            .filter(booking_events::booking_id.eq(booking_id))
+            .filter(booking_events::to_status.eq(status)),
+    ))
+    .get_result(conn)
+}
+
 /// Appends to a booking's timeline.
 pub fn insert_event(conn: &mut DbConn, event: &BookingEvent) -> QueryResult<usize> {
     diesel::insert_into(booking_events::table)

@@ -254,17 +254,25 @@ fn action_name(action: Action) -> &'static str {
         Action::Start => "start",
         Action::Complete => "complete",
         Action::Cancel => "cancel",
+        Action::Dispute => "dispute",
+        Action::Resolve(_) => "resolve",
     }
 }
 
-/// Applies a lifecycle action, appends it to the timeline and, on complete
-/// or cancel, moves the job along, all in one transaction.
+/// The cancel reason of a booking whose dispute was resolved as cancelled.
+pub const DISPUTE_CANCELLED: &str = "dispute";
+
+/// Applies a lifecycle action with its reason (a cancellation's, a
+/// dispute's, a resolution's note) and appends it to the timeline, in one
+/// transaction. A dispute is refused after `timers.dispute_window` from the
+/// completion, and for a booking disputed before.
 pub fn apply(
     conn: &mut DbConn,
     user: &AuthUser,
     id: &BookingId,
     action: Action,
     reason: Option<String>,
+    timers: &BookingTimers,
 ) -> Result<Booking, BookingsError> {
     db::write_transaction(conn, |conn| {
         let booking =
@@ -284,12 +292,26 @@ pub fn apply(
                 },
             )?;
         let at = now();
+        if action == Action::Dispute {
+            let open = booking
+                .completed_at
+                .is_some_and(|done| at <= done + timers.dispute_window);
+            if !open || repo::ever_was(conn, id.as_str(), Status::Disputed.as_str())? {
+                return Err(BookingsError::DisputeWindowClosed);
+            }
+        }
+        let resolving = matches!(action, Action::Resolve(_));
         let change = TransitionChangeset {
             status: to.as_str().to_owned(),
             started_at: (to == Status::InProgress).then_some(at),
-            completed_at: (to == Status::Completed).then_some(at),
+            // A completion upheld keeps the time the work was done.
+            completed_at: (to == Status::Completed && !resolving).then_some(at),
             cancelled_at: (to == Status::Cancelled).then_some(at),
-            cancel_reason: reason.clone().filter(|_| to == Status::Cancelled),
+            cancel_reason: if resolving {
+                (to == Status::Cancelled).then(|| DISPUTE_CANCELLED.to_owned())
+            } else {
+                reason.clone().filter(|_| to == Status::Cancelled)
+            },
             updated_at: at,
         };
         if repo::transition(conn, id.as_str(), from.as_str(), &change)? == 0 {

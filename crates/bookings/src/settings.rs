@@ -20,6 +20,8 @@ pub struct BookingsSettings {
     /// Seconds after `scheduled_for` when a booking never started is
     /// cancelled with reason `no_show`.
     pub no_show_after_secs: i64,
+    /// Seconds after completion during which the customer may dispute.
+    pub dispute_window_secs: i64,
 }
 
 impl Default for BookingsSettings {
@@ -30,6 +32,7 @@ impl Default for BookingsSettings {
             location_trail: 50,
             reminder_before_secs: 3600,
             no_show_after_secs: 86400,
+            dispute_window_secs: 259200,
         }
     }
 }
@@ -40,6 +43,7 @@ impl BookingsSettings {
         crate::BookingTimers {
             reminder_before: chrono::Duration::seconds(self.reminder_before_secs.max(0)),
             no_show_after: chrono::Duration::seconds(self.no_show_after_secs.max(0)),
+            dispute_window: chrono::Duration::seconds(self.dispute_window_secs.max(0)),
         }
     }
 

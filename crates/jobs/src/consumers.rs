@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use quickfix_bookings_contract::{BookingEvent, BookingStatus};
+use quickfix_bookings_contract::BookingEvent;
 use quickfix_jobs_contract::{JobCancelled, JobEvent, OfferWithdrawn};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::events::{DomainEvent, EventSet};
@@ -11,13 +11,14 @@ use quickfix_shared::ids::{JobId, OfferId, UserId};
 use quickfix_shared::outbox::Consumer;
 use quickfix_users_contract::AccountEvent;
 
-use crate::dto::JobStatus;
 use crate::error::JobsError;
 use crate::service;
 
-/// Mirrors a booking's end on its job: a completed booking completes the
-/// job, a cancelled one cancels it. Idempotent: a job that is no longer
-/// `booked` is left alone, so a repeated event changes nothing.
+/// Mirrors a booking's state on its job: a completed booking completes
+/// the job, a cancelled one cancels it, a disputed one makes it `booked`
+/// again until the dispute is resolved (so an account in a dispute cannot
+/// be deleted). Each job keeps the version of the booking state it shows,
+/// so a repeated or late event changes nothing.
 pub struct BookingMirror {
     pool: DbPool,
 }
@@ -37,27 +38,23 @@ impl Consumer for BookingMirror {
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
         let pool = self.pool.clone();
         Box::pin(async move {
-            let mut ended = Vec::new();
+            let mut states = Vec::new();
             for event in &events {
                 let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? else {
                     continue;
                 };
-                let to = match updated.booking.status {
-                    BookingStatus::Completed => JobStatus::Completed,
-                    BookingStatus::Cancelled => JobStatus::Cancelled,
-                    BookingStatus::Confirmed | BookingStatus::InProgress => continue,
-                };
                 if let Some(job) = JobId::parse(&updated.booking.job_id) {
-                    ended.push((job, to));
+                    let version = db::stored_time(updated.booking.updated_at);
+                    states.push((job, updated.booking.status, version));
                 }
             }
-            if ended.is_empty() {
+            if states.is_empty() {
                 return Ok(());
             }
             db::run(&pool, move |conn| {
                 db::write_transaction(conn, |conn| {
-                    for (job, to) in &ended {
-                        service::mirror_booking_end(conn, job, *to)?;
+                    for (job, status, version) in &states {
+                        service::mirror_booking(conn, job, *status, *version)?;
                     }
                     Ok::<_, JobsError>(())
                 })

@@ -100,6 +100,41 @@ pub fn transition_job(
         .execute(conn)
 }
 
+/// Mirrors a booking's state on its job (`to`), unless the job has no
+/// booking yet (it is not `booked`, `completed` or `cancelled` with a
+/// booking) or already mirrors a state as new as `version` (the booking's
+/// `updated_at`); answers the rows changed.
+pub fn mirror_booking(
+    conn: &mut DbConn,
+    id: &str,
+    to: JobStatus,
+    version: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let with_booking = [
+        JobStatus::Booked,
+        JobStatus::Completed,
+        JobStatus::Cancelled,
+    ];
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::booking_id.is_not_null())
+            .filter(jobs::status.eq_any(with_booking.map(JobStatus::as_str)))
+            .filter(
+                jobs::booking_updated_at
+                    .is_null()
+                    .or(jobs::booking_updated_at.lt(version)),
+            ),
+    )
+    .set((
+        jobs::status.eq(to.as_str()),
+        jobs::booking_updated_at.eq(version),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
 /// What booking a job records.
 #[derive(Debug, Clone, Copy)]
 pub struct Booked<'a> {

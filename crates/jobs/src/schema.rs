@@ -34,6 +34,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         booking_id -> Nullable<Text>,
+        booking_updated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) mod service;
 pub mod settings;
 #[cfg(test)]
 mod tests;
+pub mod voiding;
 
 use std::sync::Arc;
 

@@ -315,6 +315,40 @@ pub fn delete_rating(conn: &mut DbConn, id: &RatingId) -> Result<AggregateChange
     })
 }
 
+/// Ratings a booking lost and the aggregates that moved with them.
+#[derive(Debug, Clone, Default)]
+pub struct Voided {
+    /// The ratings deleted.
+    pub ratings: Vec<Rating>,
+    /// The rated users' new aggregates.
+    pub aggregates: Vec<AggregateChange>,
+}
+
+/// Deletes every rating of a booking that was cancelled after its
+/// completion (a dispute resolved as cancelled), with its pending reveal,
+/// and recomputes the rated users' aggregates. A repeat finds nothing.
+pub fn void_booking_ratings(conn: &mut DbConn, booking_id: &str) -> Result<Voided, RatingsError> {
+    db::write_transaction(conn, |conn| {
+        let ratings = repo::ratings_of_booking(conn, booking_id)?;
+        if ratings.is_empty() {
+            return Ok(Voided::default());
+        }
+        for rating in &ratings {
+            repo::delete_rating(conn, &rating.id)?;
+        }
+        tasks::cancel(conn, REVEAL_TASK, booking_id)?;
+        let rated: BTreeSet<String> = ratings.iter().map(|r| r.rated_id.clone()).collect();
+        let aggregates = rated
+            .iter()
+            .map(|user| refresh_aggregate(conn, user))
+            .collect::<Result<_, _>>()?;
+        Ok(Voided {
+            ratings,
+            aggregates,
+        })
+    })
+}
+
 /// The average of every revealed rating, for admin statistics.
 pub fn overall_average(conn: &mut DbConn) -> Result<Option<f64>, DbError> {
     let (sum, count) = repo::overall_totals(conn)?;

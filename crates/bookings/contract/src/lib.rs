@@ -25,15 +25,19 @@ pub enum BookingStatus {
     Completed,
     /// Called off.
     Cancelled,
+    /// Completed, then contested by the customer; an admin resolves it as
+    /// `completed` or `cancelled`.
+    Disputed,
 }
 
 impl BookingStatus {
     /// Every state.
-    pub const ALL: [BookingStatus; 4] = [
+    pub const ALL: [BookingStatus; 5] = [
         BookingStatus::Confirmed,
         BookingStatus::InProgress,
         BookingStatus::Completed,
         BookingStatus::Cancelled,
+        BookingStatus::Disputed,
     ];
 
     /// The stored name.
@@ -43,6 +47,7 @@ impl BookingStatus {
             BookingStatus::InProgress => "in_progress",
             BookingStatus::Completed => "completed",
             BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Disputed => "disputed",
         }
     }
 

@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, web};
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::AuthUser;
+use quickfix_shared::auth::{AdminUser, AuthUser};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::BookingId;
@@ -13,7 +13,10 @@ use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams, page_of};
 
 use crate::BookingsState;
-use crate::dto::{BookingEventResponse, BookingResponse, CancelBookingRequest, ListBookingsQuery};
+use crate::dto::{
+    BookingEventResponse, BookingResponse, CancelBookingRequest, DisputeBookingRequest,
+    ListBookingsQuery, ResolveDisputeRequest,
+};
 use crate::error::BookingsError;
 use crate::lifecycle::Action;
 use crate::service;
@@ -177,6 +180,80 @@ pub async fn cancel_booking(
 ) -> Result<web::Json<BookingResponse>, ApiError> {
     let reason = body.into_inner().reason.trim().to_owned();
     act(user, &state, &relay, &path, Action::Cancel, Some(reason)).await
+}
+
+/// Disputes a completed booking (the customer), within
+/// `bookings.dispute_window_secs` of its completion and once: `completed`
+/// -> `disputed`. It cannot be rated until resolved as `completed`; after
+/// the window or a first dispute: 409 `dispute_window_closed`.
+#[utoipa::path(
+    tag = "bookings",
+    operation_id = "dispute_booking",
+    request_body = DisputeBookingRequest,
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking, disputed.", body = BookingResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/bookings/{id}/dispute")]
+pub async fn dispute_booking(
+    user: AuthUser,
+    state: web::Data<BookingsState>,
+    relay: web::Data<SharedRelay>,
+    path: web::Path<String>,
+    body: ValidJson<DisputeBookingRequest>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    let reason = body.into_inner().reason.trim().to_owned();
+    act(user, &state, &relay, &path, Action::Dispute, Some(reason)).await
+}
+
+/// Resolves a dispute (admins): `disputed` -> `completed` (the completion
+/// stands) or `cancelled` (the job too, and the booking's ratings leave
+/// every list and aggregate). The note goes into the timeline.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "resolve_dispute",
+    request_body = ResolveDisputeRequest,
+    params(("id" = String, Path, description = "The booking's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The booking as resolved.", body = BookingResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/admin/bookings/{id}/resolve")]
+pub async fn resolve_dispute(
+    admin: AdminUser,
+    state: web::Data<BookingsState>,
+    relay: web::Data<SharedRelay>,
+    path: web::Path<String>,
+    body: ValidJson<ResolveDisputeRequest>,
+) -> Result<web::Json<BookingResponse>, ApiError> {
+    let ResolveDisputeRequest { outcome, note } = body.into_inner();
+    let action = Action::Resolve(outcome);
+    act(
+        admin.0,
+        &state,
+        &relay,
+        &path,
+        action,
+        Some(note.trim().to_owned()),
+    )
+    .await
 }
 
 /// The booking's timeline: every transition with actor, time and reason,

@@ -16,6 +16,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(bookings::start_booking)
         .service(bookings::complete_booking)
         .service(bookings::cancel_booking)
+        .service(bookings::dispute_booking)
+        .service(bookings::resolve_dispute)
         .service(bookings::list_booking_events)
         .service(location::update_location)
         .service(location::get_location);

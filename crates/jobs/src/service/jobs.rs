@@ -379,15 +379,26 @@ pub fn schedule_missing_expiries(conn: &mut DbConn, rules: &JobRules) -> Result<
     })
 }
 
-/// Mirrors the end of a job's booking on the job (`booked` to `completed`
-/// or `cancelled`); a job in another state is left alone, so a repeated
-/// event changes nothing.
-pub fn mirror_booking_end(
+/// Mirrors a job's booking on the job: `booked` while the booking is
+/// confirmed, in progress or disputed, `completed` or `cancelled` as it
+/// ends. A state older than the one mirrored (`version`, the booking's
+/// `updated_at`) changes nothing, so repeated and reordered events leave
+/// the newest.
+pub fn mirror_booking(
     conn: &mut DbConn,
     job_id: &JobId,
-    to: JobStatus,
+    booking: quickfix_bookings_contract::BookingStatus,
+    version: NaiveDateTime,
 ) -> Result<(), JobsError> {
-    repo::transition_job(conn, job_id.as_str(), JobStatus::Booked, to, now())?;
+    use quickfix_bookings_contract::BookingStatus;
+    let to = match booking {
+        BookingStatus::Confirmed | BookingStatus::InProgress | BookingStatus::Disputed => {
+            JobStatus::Booked
+        }
+        BookingStatus::Completed => JobStatus::Completed,
+        BookingStatus::Cancelled => JobStatus::Cancelled,
+    };
+    repo::mirror_booking(conn, job_id.as_str(), to, version, now())?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 mod accept;
 mod closures;
 mod expiry;
+mod mirror;
 mod negotiation;
 mod statuses;
 
