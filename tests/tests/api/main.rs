@@ -9,6 +9,7 @@ mod bookings;
 mod conventions;
 mod database;
 mod deletion;
+mod disputes;
 mod events;
 mod jobs;
 mod lifecycle;
