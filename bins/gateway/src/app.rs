@@ -326,9 +326,6 @@ fn serve(
     // With Redis, every event stored here is also appended to the event
     // stream, where services of their own (a crate that left) read it.
     let with_ratings = settings.ratings.enabled;
-    if with_ratings {
-        relay.register(quickfix_ratings::voiding::VoidedBookings::new(&relay));
-    }
     if let Some(url) = settings.redis.url.as_deref() {
         let target = StreamTarget::open(url, STREAM_SERVICE).map_err(StartupError::Stream)?;
         relay.register(StreamPublisher::new(target.clone()));

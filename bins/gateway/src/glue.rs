@@ -72,6 +72,8 @@ pub struct Crates {
     pub accounts: Arc<dyn AccountDirectory>,
     /// Where the users crate says emails go, for the email notifications.
     pub emails: Arc<dyn EmailDirectory>,
+    /// Whether the ratings crate runs in this process (`ratings.enabled`).
+    pub with_ratings: bool,
 }
 
 impl Crates {
@@ -100,13 +102,14 @@ impl Crates {
             },
             accounts,
             emails,
+            with_ratings: settings.ratings.enabled,
         }
     }
 
     /// Registers the consumers by which one domain follows another's
     /// events (the users' rating aggregates, the job's mirror of its
-    /// booking, the booking of an accepted offer); the notifier is the
-    /// server's own.
+    /// booking, the booking of an accepted offer, the ratings a dispute
+    /// voids when ratings run here); the notifier is the server's own.
     pub fn register_consumers(&self, pool: &DbPool, relay: &SharedRelay) {
         relay.register(quickfix_users::consumers::RatingAggregates::new(
             pool.clone(),
@@ -121,5 +124,8 @@ impl Crates {
             self.bookings.currency.clone(),
             self.bookings.timers,
         ));
+        if self.with_ratings {
+            relay.register(quickfix_ratings::voiding::VoidedBookings::new(relay));
+        }
     }
 }

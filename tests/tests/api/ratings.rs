@@ -414,7 +414,7 @@ async fn admin_stats_count_each_crate() {
     );
     assert_eq!(
         stats["bookings"],
-        json!({"cancelled": 0, "completed": 1, "confirmed": 0, "in_progress": 0})
+        json!({"cancelled": 0, "completed": 1, "confirmed": 0, "disputed": 0, "in_progress": 0})
     );
     assert_eq!(stats["average_rating"], 3.0);
     assert_eq!(stats["messages"], 0);

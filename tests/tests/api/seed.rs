@@ -1,7 +1,7 @@
 //! `quickfix seed`: a living demo marketplace, made twice without harm.
 
 use quickfix_gateway::seed::{self, ADMIN_EMAIL, DEMO_PASSWORD};
-use quickfix_tests::{TestApp, json};
+use quickfix_tests::{TestApp, json, stored};
 use serde_json::json;
 
 #[tokio::test]
@@ -26,7 +26,29 @@ async fn seeding_twice_makes_one_living_marketplace() {
             "no {state} jobs: {stats}"
         );
     }
-    for state in ["confirmed", "in_progress", "completed", "cancelled"] {
+    for state in [
+        "pending",
+        "countered",
+        "accepted",
+        "rejected",
+        "withdrawn",
+        "expired",
+    ] {
+        let offers = stored::count(
+            app.pool(),
+            "SELECT COUNT(*) AS n FROM offers WHERE status = $1",
+            state,
+        )
+        .await;
+        assert!(offers > 0, "no {state} offers");
+    }
+    for state in [
+        "confirmed",
+        "in_progress",
+        "completed",
+        "cancelled",
+        "disputed",
+    ] {
         assert!(
             stats["bookings"][state].as_i64().unwrap() > 0,
             "no {state} bookings: {stats}"

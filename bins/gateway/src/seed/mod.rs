@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use quickfix_bookings::dto::LocationUpdateRequest;
-use quickfix_bookings::lifecycle::Action;
+use quickfix_bookings::lifecycle::{Action, Outcome};
 use quickfix_bookings::{BookingsState, LocationPolicy};
 use quickfix_jobs::contract::Acceptor;
 use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput, OfferRoundRequest};
@@ -114,9 +114,10 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             logins: logins(),
             ..SeedReport::default()
         },
+        disputes: Vec::new(),
     };
     seeder.build().await?;
-    seeder
+    let admin = seeder
         .account(
             ADMIN_EMAIL.to_owned(),
             Role::Admin,
@@ -126,6 +127,7 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             false,
         )
         .await?;
+    seeder.resolve_disputes(&admin).await?;
     relay.flush_marks().await?;
     Ok(seeder.report)
 }
@@ -136,6 +138,8 @@ struct Seeder<'a> {
     crates: &'a Crates,
     hash: String,
     report: SeedReport,
+    /// Disputed bookings an admin settles once there is one.
+    disputes: Vec<(BookingId, Outcome)>,
 }
 
 impl Seeder<'_> {
@@ -238,8 +242,9 @@ impl Seeder<'_> {
         Ok(())
     }
 
-    /// The `j`-th demo job, taken as far as its stage: open, cancelled,
-    /// booked, cancelled booking, started, completed and rated.
+    /// The `j`-th demo job, taken as far as its stage: open (negotiating),
+    /// cancelled, booked (a third bidder withdrew), cancelled booking,
+    /// started, completed and rated (some disputed).
     async fn job(
         &mut self,
         j: usize,
@@ -306,6 +311,17 @@ impl Seeder<'_> {
         if stage == 1 {
             quickfix_jobs::commands::cancel_job(relay, currency, customer, job_id).await?;
             return Ok(());
+        }
+        if let [_, _, .., (last, bidder, _)] = offers.as_slice() {
+            // A bidder who thought better of it before the owner chose.
+            quickfix_jobs::commands::withdraw_offer(
+                relay,
+                currency,
+                actor(bidder, Role::Provider),
+                job_id.clone(),
+                OfferId::from_db(last.clone()),
+            )
+            .await?;
         }
         let (offer_id, provider_id, price) = offers[0].clone();
         let offer_id = OfferId::from_db(offer_id);
@@ -377,7 +393,7 @@ impl Seeder<'_> {
         quickfix_ratings::commands::rate(
             &crates.ratings,
             relay,
-            customer,
+            customer.clone(),
             booking_id.clone(),
             CreateRatingRequest {
                 stars,
@@ -391,7 +407,7 @@ impl Seeder<'_> {
                 &crates.ratings,
                 relay,
                 provider,
-                booking_id,
+                booking_id.clone(),
                 CreateRatingRequest {
                     stars: 5,
                     comment: Some("Clear instructions, easy access.".to_owned()),
@@ -399,6 +415,44 @@ impl Seeder<'_> {
             )
             .await?;
             self.report.ratings += 1;
+        }
+        // Of the completed bookings, some are disputed: one dispute stays
+        // open, others are upheld or cancelled by the admin.
+        let outcome = match (j / 6) % 4 {
+            1 => None,
+            2 => Some(Outcome::Completed),
+            3 => Some(Outcome::Cancelled),
+            _ => return Ok(()),
+        };
+        act(
+            &customer,
+            Action::Dispute,
+            Some("The problem came back the next day.".to_owned()),
+        )
+        .await?;
+        if let Some(outcome) = outcome {
+            self.disputes.push((booking_id, outcome));
+        }
+        Ok(())
+    }
+
+    /// The admin's resolutions of the disputes [`Self::job`] left.
+    async fn resolve_disputes(&self, admin: &str) -> Result<(), ApiError> {
+        let admin = actor(admin, Role::Admin);
+        for (booking, outcome) in &self.disputes {
+            let note = match outcome {
+                Outcome::Completed => "The photos show the work was done.",
+                Outcome::Cancelled => "The work was not done; the booking is void.",
+            };
+            quickfix_bookings::commands::act(
+                &self.crates.bookings,
+                self.relay,
+                admin.clone(),
+                booking.clone(),
+                Action::Resolve(*outcome),
+                Some(note.to_owned()),
+            )
+            .await?;
         }
         Ok(())
     }
