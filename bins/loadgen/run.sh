@@ -91,7 +91,7 @@ for backend in "${BACKENDS[@]}"; do
     echo "== $backend: serving on 127.0.0.1:$PORT"
     start_server "$url" "$OUT/server-$backend.log"
     target/release/loadgen --target "http://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
-        --workload "$WORKLOAD" "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
+        --database-url "$url" --workload "$WORKLOAD" "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
     stop_server
     if [[ $backend == postgres ]]; then drop_pg; fi
 done

@@ -82,6 +82,15 @@ pub struct Cli {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub idle_starts: u32,
 
+    /// The server's database (`sqlite://...` or `postgres://...`), where
+    /// `task-backlog` plants its due tasks.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Due tasks `task-backlog` plants at once.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub tasks: u32,
+
     /// Print the result table as Markdown (for docs/benchmarks.md).
     #[arg(long)]
     pub markdown: bool,
@@ -111,6 +120,10 @@ pub enum WorkloadArg {
     IdleWs,
     /// A freshly started idle server: RSS and time to `/ready`.
     Idle,
+    /// `--tasks` due tasks planted in the server's database at once: how
+    /// fast the scheduler drains them, `/auth/me` at a fixed rate before
+    /// and during the drain, and how late a task fires once idle.
+    TaskBacklog,
 }
 
 impl WorkloadArg {
@@ -127,6 +140,7 @@ impl WorkloadArg {
                 WorkloadArg::PasswordFlood,
                 WorkloadArg::SessionEnd,
                 WorkloadArg::IdleWs,
+                WorkloadArg::TaskBacklog,
             ],
             one => vec![one],
         }
@@ -170,6 +184,7 @@ impl fmt::Display for WorkloadArg {
             WorkloadArg::SessionEnd => "session-end",
             WorkloadArg::IdleWs => "idle-ws",
             WorkloadArg::Idle => "idle",
+            WorkloadArg::TaskBacklog => "task-backlog",
         };
         f.write_str(name)
     }

@@ -120,6 +120,7 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
             WorkloadArg::PasswordFlood => workloads::password_flood(&ctx, current).await,
             WorkloadArg::SessionEnd => workloads::session_end(&ctx, current).await,
             WorkloadArg::IdleWs => workloads::idle_ws(&ctx, current).await,
+            WorkloadArg::TaskBacklog => workloads::task_backlog(&ctx, current).await,
             WorkloadArg::Idle | WorkloadArg::All => Vec::new(),
         };
         rows.extend(new_rows);

@@ -79,8 +79,10 @@ mod logins;
 mod reads;
 mod sockets;
 mod startup;
+mod tasks;
 
 pub use logins::*;
 pub use reads::*;
 pub use sockets::*;
 pub use startup::*;
+pub use tasks::*;

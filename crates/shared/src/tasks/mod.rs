@@ -294,6 +294,7 @@ impl Scheduler {
         }
         let leased = db::run(&self.pool, move |conn| lease_due(conn, &kinds)).await?;
         let ran = leased.len();
+        let mut outcomes = Vec::with_capacity(ran);
         for task in leased {
             let Some(handler) = self.handlers.get(task.kind.as_str()) else {
                 continue;
@@ -302,12 +303,22 @@ impl Scheduler {
             if let Err(error) = &outcome {
                 tracing::warn!(task.id = %task.id, kind = %task.kind, attempts = task.attempts + 1, %error, "a task failed; it is retried");
             }
-            let backoff = self.backoff;
-            db::run(&self.pool, move |conn| {
-                finish(conn, &task, outcome, backoff).map_err(DbError::from)
-            })
-            .await?;
+            outcomes.push((task, outcome));
         }
+        // The batch's outcomes in one transaction: one commit for the
+        // batch, not one per task. A crash before it leaves the tasks
+        // leased; they run again when the lease ends, and each handler
+        // re-checks its subject, so a second run is harmless.
+        let backoff = self.backoff;
+        db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                for (task, outcome) in outcomes {
+                    finish(conn, &task, outcome, backoff)?;
+                }
+                Ok::<_, DbError>(())
+            })
+        })
+        .await?;
         Ok(ran)
     }
 
