@@ -151,3 +151,92 @@ async fn two_instances_on_one_database_remind_once() {
         }
     }
 }
+
+/// What a killed server leaves: an offer made and its expiry scheduled,
+/// then no server while the expiry falls due. The next server to start
+/// runs the task late, once.
+#[tokio::test]
+async fn tasks_that_fell_due_while_no_server_ran_run_after_the_restart() {
+    use quickfix_jobs::dto::{CreateJobRequest, CreateOfferRequest, LocationInput};
+    use quickfix_shared::auth::{AuthUser, Role};
+    use quickfix_shared::ids::UserId;
+    use quickfix_shared::testing::TestDatabase;
+    use quickfix_tests::{stored, test_settings};
+
+    let db = TestDatabase::new(quickfix_gateway::app::MIGRATIONS);
+    let uploads = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(db.url(), &uploads.path().display().to_string());
+    settings.jobs.offer_ttl_secs = 1;
+    let state = quickfix_jobs::JobsState {
+        currency: "EUR".to_owned(),
+        rules: settings.jobs.rules(),
+    };
+    let user = |role| AuthUser {
+        id: UserId::generate(),
+        role,
+        session: String::new(),
+        must_verify_email: false,
+    };
+    let pool = db.pool();
+    let relay = quickfix_shared::outbox::Relay::new(pool.clone());
+    let job = quickfix_jobs::commands::create_job(
+        &pool,
+        &state,
+        user(Role::Customer),
+        CreateJobRequest {
+            title: "Fix the gate".to_owned(),
+            description: "It sticks.".to_owned(),
+            category: "carpentry".to_owned(),
+            budget_cents: None,
+            location: LocationInput {
+                address: "1 Main St".to_owned(),
+                lat: 38.7,
+                lng: -9.1,
+            },
+            scheduled_for: None,
+        },
+    )
+    .await
+    .unwrap();
+    let offer = quickfix_jobs::commands::create_offer(
+        &relay,
+        &state,
+        user(Role::Provider),
+        quickfix_shared::ids::JobId::from_db(job.id),
+        CreateOfferRequest {
+            price_cents: 7_000,
+            message: "Tomorrow.".to_owned(),
+            eta: None,
+        },
+    )
+    .await
+    .unwrap();
+    drop((relay, pool));
+    // Down while the offer's time runs out.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let app = TestApp::start(settings, db, uploads).await;
+    let status = "SELECT status AS value FROM offers WHERE id = $1";
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while stored::text(app.pool(), status, &offer.id).await.as_deref() != Some("expired") {
+        assert!(std::time::Instant::now() < deadline, "never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Later passes of the scheduler find nothing more to do.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let runs = stored::count(
+        app.pool(),
+        "SELECT COUNT(*) AS n FROM scheduled_tasks \
+         WHERE subject_id = $1 AND done_at IS NOT NULL AND attempts = 1",
+        &offer.id,
+    )
+    .await;
+    assert_eq!(runs, 1, "run once, and done");
+    let events = stored::count(
+        app.pool(),
+        "SELECT COUNT(*) AS n FROM outbox_events WHERE kind = $1",
+        "offer.expired",
+    )
+    .await;
+    assert_eq!(events, 1);
+}
