@@ -632,6 +632,27 @@ impl TestApp {
     }
 }
 
+/// Sends every attempt at once and asserts that exactly one is answered
+/// `winner` and every other `loser` (a race that must have one winner).
+pub async fn one_wins(
+    attempts: impl IntoIterator<Item = impl std::future::Future<Output = Response>>,
+    winner: u16,
+    loser: u16,
+) {
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let winners = statuses.iter().filter(|s| **s == winner).count();
+    let losers = statuses.iter().filter(|s| **s == loser).count();
+    assert_eq!(
+        (winners, losers),
+        (1, statuses.len() - 1),
+        "one {winner}, the rest {loser}: {statuses:?}"
+    );
+}
+
 /// The smallest PNG header the content sniffer accepts as an image.
 pub fn tiny_png() -> Vec<u8> {
     let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];

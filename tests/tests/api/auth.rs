@@ -1,6 +1,6 @@
 //! Registration, login, refresh rotation, logout, sessions, `me`.
 
-use quickfix_tests::{TestApp, TestUser, assert_problem, json};
+use quickfix_tests::{TestApp, TestUser, assert_problem, json, one_wins};
 use reqwest::Method;
 use serde_json::json;
 
@@ -144,21 +144,7 @@ async fn concurrent_registrations_of_one_email_let_exactly_one_win() {
     let attempts = bodies
         .iter()
         .map(|body| app.post_json("/api/v1/auth/register", body));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        7,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 201, 409).await;
 }
 
 #[tokio::test]
@@ -274,21 +260,7 @@ async fn concurrent_refreshes_with_one_token_let_exactly_one_win() {
     let user = TestUser::customer().register(&app).await;
     let body = json!({"refresh_token": user.refresh});
     let attempts = (0..8).map(|_| app.post_json("/api/v1/auth/refresh", &body));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
-        7,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 200, 401).await;
 }
 
 #[tokio::test]

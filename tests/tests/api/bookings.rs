@@ -4,7 +4,7 @@ use quickfix_jobs_contract::{
     AcceptOffer, Acceptor, BookingId, JobId, OfferAcceptance, OfferId, UserId,
 };
 use quickfix_shared::outbox::Relay;
-use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json};
+use quickfix_tests::{TestApp, TestUser, assert_problem, job_body, json, one_wins};
 use reqwest::Method;
 use serde_json::json;
 
@@ -159,21 +159,7 @@ async fn twenty_racing_accepts_make_exactly_one_booking() {
         .map(|o| format!("/api/v1/jobs/{job_id}/offers/{o}/accept"))
         .collect();
     let attempts = paths.iter().map(|p| app.post_as(&customer.token, p));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        19,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 201, 409).await;
     let bookings = json(app.get_as(&customer.token, "/api/v1/bookings").await).await;
     assert_eq!(bookings["items"].as_array().unwrap().len(), 1);
     let offers = json(

@@ -2,7 +2,7 @@
 //! window after completion, the admin's resolution, and what each outcome
 //! does to the job, the ratings, account deletion and the timeline.
 
-use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json};
+use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json, one_wins};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -332,21 +332,7 @@ async fn racing_disputes_dispute_once() {
     let (customer, _, booking) = app.completed_booking().await;
     let id = booking["id"].as_str().unwrap().to_owned();
     let attempts = (0..8).map(|_| dispute(&app, &customer, &id, "Bad work"));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        7,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 200, 409).await;
     let timeline = get(&app, &customer, &format!("/api/v1/bookings/{id}/events")).await;
     let disputes = timeline["items"]
         .as_array()

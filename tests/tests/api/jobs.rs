@@ -1,6 +1,6 @@
 //! Categories, jobs, offers and estimates.
 
-use quickfix_tests::{Session, TestApp, TestUser, assert_problem, job_body, json};
+use quickfix_tests::{Session, TestApp, TestUser, assert_problem, job_body, json, one_wins};
 use reqwest::Method;
 use serde_json::json;
 
@@ -598,21 +598,7 @@ async fn one_provider_racing_two_offers_stores_exactly_one() {
     let path = format!("/api/v1/jobs/{}/offers", job["id"].as_str().unwrap());
     let body = json!({"price_cents": 1000, "message": "me first"});
     let attempts = (0..6).map(|_| post(&app, &provider, &path, &body));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        5,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 201, 409).await;
     let offers = json(app.get_as(&owner.token, &path).await).await;
     assert_eq!(offers["items"].as_array().unwrap().len(), 1);
     assert_eq!(

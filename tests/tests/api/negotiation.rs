@@ -4,7 +4,7 @@
 //! of unanswered offers and stale jobs with durations shortened through
 //! configuration (seconds).
 
-use quickfix_tests::{Session, TestApp, TestUser, assert_problem, job_body, json};
+use quickfix_tests::{Session, TestApp, TestUser, assert_problem, job_body, json, one_wins};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -326,21 +326,7 @@ async fn twenty_racing_accepts_and_accept_counters_make_exactly_one_booking() {
         ));
     }
     let attempts = racers.iter().map(|(token, path)| app.post_as(token, path));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        19,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 201, 409).await;
     let bookings = json(app.get_as(&customer.token, "/api/v1/bookings").await).await;
     assert_eq!(bookings["items"].as_array().unwrap().len(), 1);
     let offers = json(

@@ -1,6 +1,6 @@
 //! Double-blind ratings, their reveal, aggregates and admin statistics.
 
-use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json};
+use quickfix_tests::{Session, TestApp, TestUser, assert_problem, json, one_wins};
 use reqwest::Method;
 use serde_json::json;
 
@@ -178,21 +178,7 @@ async fn rating_twice_is_409_and_concurrent_duplicates_store_one() {
     let app = TestApp::spawn().await;
     let (customer, _, booking) = app.completed_booking().await;
     let attempts = (0..8).map(|_| rate(&app, &customer, &booking, 3));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        7,
-        "{statuses:?}"
-    );
+    one_wins(attempts, 201, 409).await;
     assert_problem(
         rate(&app, &customer, &booking, 3).await,
         409,
