@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn all_expands_to_every_workload_once() {
         let all = WorkloadArg::All.expand();
-        assert_eq!(all.len(), 9);
+        assert_eq!(all.len(), 10);
         assert!(!all.contains(&WorkloadArg::All));
         assert_eq!(WorkloadArg::Me.expand(), vec![WorkloadArg::Me]);
     }
@@ -264,7 +264,7 @@ mod tests {
     fn a_plan_keeps_the_given_order_without_repeats() {
         use WorkloadArg::*;
         assert_eq!(plan(&[Me, Offers, Me]), vec![Me, Offers]);
-        assert_eq!(plan(&[Me, All]).len(), 9);
+        assert_eq!(plan(&[Me, All]).len(), 10);
         assert_eq!(plan(&[Me, All])[0], Me);
     }
 
