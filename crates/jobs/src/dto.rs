@@ -166,7 +166,7 @@ pub struct JobResponse {
     /// When.
     #[schema(required = true)]
     pub scheduled_for: Option<DateTime<Utc>>,
-    /// Offers made and not withdrawn.
+    /// Offers made and neither withdrawn nor expired.
     pub offer_count: i32,
     /// Created.
     pub created_at: DateTime<Utc>,

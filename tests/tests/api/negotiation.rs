@@ -442,3 +442,64 @@ async fn a_stale_job_expires_with_its_offers_and_a_cancelled_one_is_left_alone()
         "cancelled by hand: left alone"
     );
 }
+
+#[tokio::test]
+async fn a_countered_offer_stays_the_providers_open_one_until_withdrawn_or_the_job_is_cancelled() {
+    let app = TestApp::spawn().await;
+    let (customer, provider, job_id, offer_id) = offered(&app, 10_000).await;
+    let counter = offer_path(&job_id, &offer_id, "counter");
+    assert_eq!(
+        round(&app, &customer, &counter, 8_000, None).await.status(),
+        200
+    );
+    let twin = app
+        .send_json_as(
+            &provider.token,
+            Method::POST,
+            &format!("/api/v1/jobs/{job_id}/offers"),
+            &json!({"price_cents": 9_000, "message": "Another try"}),
+        )
+        .await;
+    assert_problem(twin, 409, "offer_exists").await;
+    let withdrawn = app
+        .post_as(&provider.token, &offer_path(&job_id, &offer_id, "withdraw"))
+        .await;
+    assert_eq!(withdrawn.status(), 200);
+    assert_eq!(json(withdrawn).await["status"], "withdrawn");
+
+    let again = app.offer(&provider, &job_id, 9_000).await;
+    let again_id = again["id"].as_str().unwrap();
+    let counter = offer_path(&job_id, again_id, "counter");
+    assert_eq!(
+        round(&app, &customer, &counter, 8_500, None).await.status(),
+        200
+    );
+    let cancelled = app
+        .post_as(&customer.token, &format!("/api/v1/jobs/{job_id}/cancel"))
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    let offers = json(
+        app.get_as(&provider.token, &format!("/api/v1/jobs/{job_id}/offers"))
+            .await,
+    )
+    .await;
+    let states: Vec<&str> = offers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        states.contains(&"rejected") && states.contains(&"withdrawn"),
+        "{states:?}"
+    );
+    let job = json(
+        app.get_as(&customer.token, &format!("/api/v1/jobs/{job_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        job["offer_count"], 1,
+        "the withdrawn offer left the count, the rejected one stays in it"
+    );
+}
