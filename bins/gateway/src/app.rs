@@ -37,7 +37,7 @@ use crate::openapi::{self, DocumentJson};
 use crate::service;
 use crate::settings::{AppEnv, Settings};
 use crate::telemetry::{Metrics, RequestTelemetry};
-use crate::{email_log, event_log, stats, task_log};
+use crate::{email_log, event_log, modlog, stats, task_log};
 
 /// The largest avatar image (the contract's 2 MiB).
 const AVATAR_LIMIT_BYTES: usize = 2 * 1024 * 1024;
@@ -113,7 +113,8 @@ pub fn mount_crates(cfg: &mut ServiceConfig, with_ratings: bool) {
                 .service(stats::get_stats)
                 .service(event_log::list_events)
                 .service(email_log::list_emails)
-                .service(task_log::list_tasks),
+                .service(task_log::list_tasks)
+                .service(modlog::list_modlog),
         );
 }
 

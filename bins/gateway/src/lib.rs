@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod glue;
 mod headers;
 pub mod housekeeping;
+pub mod modlog;
 pub mod openapi;
 pub mod seed;
 pub mod service;

@@ -10,6 +10,7 @@ use quickfix_jobs_contract::AcceptedOffer;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::ids::{BookingId, UserId};
+use quickfix_shared::modlog::{self, ModAction, ModEntry};
 use quickfix_shared::pagination::{Cursor, Page};
 use quickfix_shared::tasks;
 
@@ -319,6 +320,18 @@ pub fn apply(
                 from: from.as_str(),
                 action: action_name(action),
             });
+        }
+        if resolving {
+            modlog::record(
+                conn,
+                &ModEntry {
+                    actor_id: user.id.as_str(),
+                    action: ModAction::ResolveDispute,
+                    target_kind: "booking",
+                    target_id: id.as_str(),
+                    reason: reason.as_deref(),
+                },
+            )?;
         }
         append_event(
             conn,

@@ -185,7 +185,7 @@ pub async fn delete_rating(
     let actor = admin.id.to_string();
     relay
         .run(move |conn| {
-            let change = service::delete_rating(conn, &id)?;
+            let change = service::delete_rating(conn, &actor, &id)?;
             let deleted = RatingEvent::Deleted(RatingDeleted {
                 rating_id: id.clone(),
             })

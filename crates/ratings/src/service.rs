@@ -15,6 +15,7 @@ use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::ids::{RatingId, UserId};
+use quickfix_shared::modlog::{self, ModAction, ModEntry};
 use quickfix_shared::pagination::{Cursor, Page};
 use quickfix_shared::tasks;
 
@@ -306,11 +307,25 @@ pub fn summary(conn: &mut DbConn, rated_id: &str) -> Result<RatingSummary, Ratin
 }
 
 /// Deletes a rating (admins) and recomputes the rated user's aggregate.
-pub fn delete_rating(conn: &mut DbConn, id: &RatingId) -> Result<AggregateChange, RatingsError> {
+pub fn delete_rating(
+    conn: &mut DbConn,
+    admin: &str,
+    id: &RatingId,
+) -> Result<AggregateChange, RatingsError> {
     db::write_transaction(conn, |conn| {
         let rating =
             repo::find_rating(conn, id.as_str())?.ok_or(RatingsError::NotFound("rating"))?;
         repo::delete_rating(conn, id.as_str())?;
+        modlog::record(
+            conn,
+            &ModEntry {
+                actor_id: admin,
+                action: ModAction::DeleteRating,
+                target_kind: "rating",
+                target_id: id.as_str(),
+                reason: None,
+            },
+        )?;
         refresh_aggregate(conn, &rating.rated_id)
     })
 }

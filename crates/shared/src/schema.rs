@@ -85,3 +85,16 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Every admin action (`crate::modlog`), append-only.
+    modlog (id) {
+        id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}

@@ -49,7 +49,7 @@ pub async fn create_account(relay: &SharedRelay, account: NewAccount) -> Result<
             let id = UserId::from_db(user.id);
             service::update_profile(conn, &id, &account.profile)?;
             if account.verified {
-                service::admin_verify_provider(conn, &id)?;
+                service::mark_verified(conn, &id)?;
             }
             Ok::<_, UsersError>((id, vec![registered]))
         })

@@ -14,6 +14,7 @@ mod events;
 mod jobs;
 mod lifecycle;
 mod messaging;
+mod modlog;
 mod negotiation;
 mod notification_emails;
 mod openapi;

@@ -51,12 +51,15 @@ pub async fn list_categories(
 )]
 #[post("/categories")]
 pub async fn create_category(
-    _admin: AdminUser,
+    admin: AdminUser,
     pool: web::Data<DbPool>,
     body: ValidJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let category = db::run(&pool, move |conn| service::create_category(conn, &request)).await?;
+    let category = db::run(&pool, move |conn| {
+        service::create_category(conn, admin.id.as_str(), &request)
+    })
+    .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((LOCATION, "/api/v1/categories"))
         .json(CategoryResponse::from(&category)))

@@ -1,6 +1,7 @@
 //! Service categories: listed by anyone, made by admins.
 
 use super::*;
+use quickfix_shared::modlog::{self, ModAction, ModEntry};
 
 /// Every category.
 pub fn list_categories(conn: &mut DbConn) -> Result<Vec<Category>, JobsError> {
@@ -10,6 +11,7 @@ pub fn list_categories(conn: &mut DbConn) -> Result<Vec<Category>, JobsError> {
 /// Adds a category (admins).
 pub fn create_category(
     conn: &mut DbConn,
+    admin: &str,
     request: &CreateCategoryRequest,
 ) -> Result<Category, JobsError> {
     if !is_slug(&request.slug) {
@@ -43,7 +45,19 @@ pub fn create_category(
     };
     db::write_transaction(conn, |conn| {
         match diesel::Connection::transaction(conn, |conn| repo::insert_category(conn, &category)) {
-            Ok(_) => Ok(category.clone()),
+            Ok(_) => {
+                modlog::record(
+                    conn,
+                    &ModEntry {
+                        actor_id: admin,
+                        action: ModAction::AddCategory,
+                        target_kind: "category",
+                        target_id: &category.slug,
+                        reason: None,
+                    },
+                )?;
+                Ok(category.clone())
+            }
             Err(err) if is_unique_violation(&err) => Err(JobsError::CategoryExists),
             Err(err) => Err(err.into()),
         }

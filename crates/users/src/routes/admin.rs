@@ -90,10 +90,11 @@ pub async fn update_user(
         ));
     }
     let active = body.is_active;
+    let actor = admin.id.clone();
     let changed = events::activation(id.as_str(), active, admin.id.as_str());
     let user = relay
         .run(move |conn| {
-            let user = service::admin_set_active(conn, &id, active)?;
+            let user = service::admin_set_active(conn, &actor, &id, active)?;
             Ok::<_, UsersError>((user, vec![changed]))
         })
         .await?;
@@ -123,13 +124,16 @@ pub async fn update_user(
 )]
 #[post("/admin/providers/{id}/verify")]
 pub async fn verify_provider(
-    _admin: AdminUser,
+    admin: AdminUser,
     pool: web::Data<DbPool>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::parse(&path).ok_or(UsersError::NotFound("provider"))?;
-    let user = db::run(&pool, move |conn| service::admin_verify_provider(conn, &id)).await?;
+    let user = db::run(&pool, move |conn| {
+        service::admin_verify_provider(conn, &admin.id, &id)
+    })
+    .await?;
     Ok(web::Json(UserResponse::private(
         &user,
         &state.config.currency,

@@ -1,0 +1,2 @@
+DROP TRIGGER modlog_no_delete;
+DROP TRIGGER modlog_no_update;
