@@ -374,6 +374,9 @@ fn serve(
         .with(quickfix_bookings::timed::RemindTask::new(Arc::clone(
             &relay,
         )))
+        .with(quickfix_users::timed::UnsuspendTask::new(Arc::clone(
+            &relay,
+        )))
         .with(quickfix_bookings::timed::NoShowTask::new(
             Arc::clone(&relay),
             &settings.app.currency,

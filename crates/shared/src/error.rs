@@ -129,8 +129,12 @@ error_codes! {
     AccountHasActiveBookings => "account_has_active_bookings",
     /// 409: the offer was countered `jobs.max_rounds` times already.
     TooManyRounds => "too_many_rounds",
-    /// 409: the booking was completed longer ago than the dispute window.
+    /// 409: the booking was completed longer ago than the dispute window,
+    /// or was disputed before.
     DisputeWindowClosed => "dispute_window_closed",
+    /// 403: the account is suspended (`until` in the body: when it ends,
+    /// null until an admin lifts it).
+    AccountSuspended => "account_suspended",
 }
 
 impl fmt::Display for ErrorCode {
@@ -173,7 +177,18 @@ pub struct Problem {
     /// The fields that failed validation (422 only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// When the suspension ends (`account_suspended` only; null: until an
+    /// admin lifts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub until: Option<SuspendedUntil>,
 }
+
+/// The end of a suspension as a problem body carries it: a time, or null
+/// for a suspension without end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SuspendedUntil(pub Option<chrono::DateTime<chrono::Utc>>);
 
 /// The `Retry-After` of a 503 for an unavailable database: a hint, since
 /// nobody knows when it comes back.
@@ -188,6 +203,7 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
     allow: Option<String>,
+    until: Option<SuspendedUntil>,
 }
 
 impl ApiError {
@@ -200,6 +216,20 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            until: None,
+        }
+    }
+
+    /// 403 `account_suspended`, with when the suspension ends (`None`: when
+    /// an admin lifts it).
+    pub fn account_suspended(until: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        Self {
+            until: Some(SuspendedUntil(until)),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::AccountSuspended,
+                "this account is suspended",
+            )
         }
     }
 
@@ -363,6 +393,7 @@ impl ApiError {
             code: self.code,
             request_id: request_id::current(),
             errors: self.errors.clone(),
+            until: self.until,
         }
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod service;
 pub mod sessions;
 #[cfg(test)]
 mod tests;
+pub mod timed;
 
 use std::sync::Arc;
 

@@ -62,6 +62,19 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// When an admin suspended the account; null unless suspended.
+    pub suspended_at: Option<NaiveDateTime>,
+    /// When the suspension ends by itself; null: when an admin lifts it.
+    pub suspended_until: Option<NaiveDateTime>,
+    /// The admin's reason.
+    pub suspension_reason: Option<String>,
+}
+
+impl User {
+    /// Whether a suspension stands at `now`.
+    pub fn is_suspended(&self, now: NaiveDateTime) -> bool {
+        self.suspended_at.is_some() && self.suspended_until.is_none_or(|until| until > now)
+    }
 }
 
 /// A new `users` row.

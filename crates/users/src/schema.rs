@@ -30,6 +30,9 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        suspended_at -> Nullable<Timestamp>,
+        suspended_until -> Nullable<Timestamp>,
+        suspension_reason -> Nullable<Text>,
     }
 }
 

@@ -24,5 +24,6 @@ mod security;
 mod seed;
 mod service;
 mod split;
+mod suspensions;
 mod timed_rules;
 mod users;

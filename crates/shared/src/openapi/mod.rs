@@ -100,6 +100,9 @@ problem_responses! {
     /// 403: the caller may see the object but not do this.
     Forbidden => "The caller's role or relation to the object does not allow this (`forbidden`).",
         FORBIDDEN, Forbidden, "only the job's owner may do this";
+    /// 403 at login: the account is suspended.
+    AccountSuspended => "The account is suspended (`account_suspended`); `until` says when it ends, null until an admin lifts it.",
+        FORBIDDEN, AccountSuspended, "this account is suspended";
     /// 404: the object does not exist or the caller may not see it.
     NotFound => "Not found, or not visible to the caller (`not_found`).",
         NOT_FOUND, NotFound, "job not found";

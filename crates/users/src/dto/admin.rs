@@ -27,3 +27,16 @@ pub struct AdminUpdateUserRequest {
     /// stop working at once.
     pub is_active: bool,
 }
+
+/// `POST /admin/users/{id}/suspend`
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct SuspendUserRequest {
+    /// Why (1..500 characters); in the modlog.
+    #[schema(min_length = 1, max_length = 500)]
+    #[schema(example = "Repeated no-shows and abusive messages.")]
+    pub reason: String,
+    /// When the suspension ends by itself (in the future); absent or null:
+    /// when an admin lifts it.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}

@@ -123,6 +123,11 @@ pub struct UserResponse {
     pub role: Role,
     /// Whether the account may act.
     pub is_active: bool,
+    /// When the account's suspension ends by itself; null when it is not
+    /// suspended or its suspension lasts until an admin lifts it (then
+    /// `is_active` is false).
+    #[schema(required = true)]
+    pub suspended_until: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Profile.
@@ -146,6 +151,10 @@ impl UserResponse {
             email_verified: user.email_verified,
             role: Role::parse(&user.role).unwrap_or(Role::Customer),
             is_active: user.is_active,
+            suspended_until: user
+                .suspended_until
+                .filter(|_| user.suspended_at.is_some())
+                .map(|t| t.and_utc()),
             created_at: user.created_at.and_utc(),
             profile: profile_of(user, currency),
         }

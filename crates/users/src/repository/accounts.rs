@@ -90,15 +90,52 @@ pub fn upgrade_password_hash(
         .execute(conn)
 }
 
-/// Activates or deactivates a user.
+/// Activates or deactivates a user; activating also lifts a suspension.
 pub fn set_active(
     conn: &mut DbConn,
     id: &str,
     active: bool,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    if active {
+        return lift_suspension(conn, id, now);
+    }
     diesel::update(users::table.find(id))
-        .set((users::is_active.eq(active), users::updated_at.eq(now)))
+        .set((users::is_active.eq(false), users::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Suspends a user (inactive, with the reason and the optional end); 0
+/// rows when there is no such user.
+pub fn suspend(
+    conn: &mut DbConn,
+    id: &str,
+    reason: &str,
+    until: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+        .set((
+            users::is_active.eq(false),
+            users::suspended_at.eq(Some(now)),
+            users::suspended_until.eq(until),
+            users::suspension_reason.eq(Some(reason)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Makes a user active with no suspension; 0 rows when there is no such
+/// user.
+pub fn lift_suspension(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::is_active.eq(true),
+            users::suspended_at.eq(None::<NaiveDateTime>),
+            users::suspended_until.eq(None::<NaiveDateTime>),
+            users::suspension_reason.eq(None::<String>),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 

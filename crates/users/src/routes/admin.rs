@@ -12,7 +12,7 @@ use quickfix_shared::openapi::{
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, page_of};
 
-use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, UserResponse};
+use crate::dto::{AdminListUsersQuery, AdminUpdateUserRequest, SuspendUserRequest, UserResponse};
 use crate::error::UsersError;
 use crate::repository::UserFilter;
 use crate::service;
@@ -134,6 +134,100 @@ pub async fn verify_provider(
         service::admin_verify_provider(conn, &admin.id, &id)
     })
     .await?;
+    Ok(web::Json(UserResponse::private(
+        &user,
+        &state.config.currency,
+    )))
+}
+
+/// Suspends an account with a reason and an optional end: its tokens, its
+/// refresh tokens and its sockets end at once on every instance, login
+/// answers 403 `account_suspended` with `until`, and the suspension ends by
+/// itself at `until` (without one: when lifted).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "suspend_user",
+    request_body = SuspendUserRequest,
+    params(("id" = String, Path, description = "The user's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user as now stored.", body = UserResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/admin/users/{id}/suspend")]
+pub async fn suspend_user(
+    admin: AdminUser,
+    relay: web::Data<SharedRelay>,
+    state: web::Data<UsersState>,
+    path: web::Path<String>,
+    body: ValidJson<SuspendUserRequest>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
+    if id == admin.id {
+        return Err(ApiError::invalid_field(
+            "id",
+            "admins cannot suspend themselves",
+        ));
+    }
+    let SuspendUserRequest { reason, until } = body.into_inner();
+    if until.is_some_and(|until| until <= chrono::Utc::now()) {
+        return Err(ApiError::invalid_field("until", "must be in the future"));
+    }
+    let reason = reason.trim().to_owned();
+    let actor = admin.id.clone();
+    let suspended = events::activation(id.as_str(), false, admin.id.as_str());
+    let user = relay
+        .run(move |conn| {
+            let until = until.map(db::stored_time);
+            let user = service::suspend_user(conn, &actor, &id, &reason, until)?;
+            Ok::<_, UsersError>((user, vec![suspended]))
+        })
+        .await?;
+    state.logins_ended(&user.id, None);
+    tracing::info!(user.id = %user.id, admin.id = %admin.id, "user suspended");
+    Ok(web::Json(UserResponse::private(
+        &user,
+        &state.config.currency,
+    )))
+}
+
+/// Lifts an account's suspension (or deactivation): it may log in again.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "unsuspend_user",
+    params(("id" = String, Path, description = "The user's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user as now stored.", body = UserResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/admin/users/{id}/unsuspend")]
+pub async fn unsuspend_user(
+    admin: AdminUser,
+    relay: web::Data<SharedRelay>,
+    state: web::Data<UsersState>,
+    path: web::Path<String>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
+    let actor = admin.id.clone();
+    let reinstated = events::activation(id.as_str(), true, admin.id.as_str());
+    let user = relay
+        .run(move |conn| {
+            let user = service::unsuspend_user(conn, &actor, &id)?;
+            Ok::<_, UsersError>((user, vec![reinstated]))
+        })
+        .await?;
+    tracing::info!(user.id = %user.id, admin.id = %admin.id, "user unsuspended");
     Ok(web::Json(UserResponse::private(
         &user,
         &state.config.currency,

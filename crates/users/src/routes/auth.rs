@@ -8,8 +8,8 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::idempotency::{self, IdempotencyKey, Stored};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
-    Unauthorized, UnsupportedMediaType, ValidationFailed,
+    AccountSuspended, BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable,
+    TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
@@ -145,6 +145,7 @@ pub async fn register(
         (status = 200, description = "Logged in.", body = AuthResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = AccountSuspended),
         (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
@@ -187,6 +188,12 @@ pub async fn login(
     .await?;
     let user = match candidate {
         Some(user) if checked.matches && user.is_active => user,
+        // Only the right password learns of the suspension.
+        Some(user) if checked.matches && user.is_suspended(db::now()) => {
+            return Err(ApiError::account_suspended(
+                user.suspended_until.map(|t| t.and_utc()),
+            ));
+        }
         _ => {
             state
                 .login_failures

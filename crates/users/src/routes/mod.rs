@@ -52,7 +52,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(providers::list_catalog_services)
         .service(admin::list_users)
         .service(admin::update_user)
-        .service(admin::verify_provider);
+        .service(admin::verify_provider)
+        .service(admin::suspend_user)
+        .service(admin::unsuspend_user);
 }
 
 /// Where the request comes from, for the session list.

@@ -91,6 +91,9 @@ mod tests {
             search_text: "ana".into(),
             created_at: now(),
             updated_at: now(),
+            suspended_at: None,
+            suspended_until: None,
+            suspension_reason: None,
         }
     }
 
