@@ -88,6 +88,7 @@ impl Crates {
             jobs: JobsState {
                 currency: currency.clone(),
                 rules: settings.jobs.rules(),
+                accounts: Arc::clone(&accounts),
             },
             bookings: BookingsState {
                 offers: quickfix_jobs::Offers::new(Arc::clone(relay)),

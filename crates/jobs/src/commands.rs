@@ -71,9 +71,11 @@ pub async fn create_offer(
     request: CreateOfferRequest,
 ) -> Result<OfferResponse, ApiError> {
     let rules = state.rules;
+    let blockers = state.accounts.blockers_of(provider.id.clone()).await?;
     let offer = relay
         .run(move |conn| {
-            let (offer, job) = service::create_offer(conn, &provider, &job_id, &request, &rules)?;
+            let (offer, job) =
+                service::create_offer(conn, &provider, &job_id, &request, &rules, &blockers)?;
             let event = JobEvent::OfferCreated(OfferCreated {
                 offer_id: OfferId::from_db(offer.id.clone()),
                 job_id: JobId::from_db(job.id.clone()),

@@ -32,6 +32,9 @@ pub enum JobsError {
     /// The account is being deleted (403).
     #[error("account closed")]
     AccountClosed,
+    /// The job's owner blocked the provider (403 `blocked`).
+    #[error("blocked")]
+    Blocked,
     /// The account has a booked job as customer or provider (409
     /// `account_has_active_bookings`).
     #[error("active bookings")]
@@ -81,6 +84,11 @@ impl From<JobsError> for ApiError {
                 "a category with this slug exists",
             ),
             JobsError::AccountClosed => ApiError::forbidden("this account is being deleted"),
+            JobsError::Blocked => ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                ErrorCode::Blocked,
+                "the job's owner blocked you",
+            ),
             JobsError::ActiveBookings => ApiError::conflict(
                 ErrorCode::AccountHasActiveBookings,
                 "the account has a confirmed or in-progress booking; it can be deleted once that ends",

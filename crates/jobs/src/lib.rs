@@ -38,12 +38,23 @@ pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db
 };
 
 /// The crate's state, shared by its handlers as app data.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JobsState {
     /// The deployment's currency.
     pub currency: String,
     /// Negotiation and expiry.
     pub rules: settings::JobRules,
+    /// The users crate's answers (who blocked a provider).
+    pub accounts: std::sync::Arc<dyn quickfix_users_contract::AccountDirectory>,
+}
+
+impl std::fmt::Debug for JobsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobsState")
+            .field("currency", &self.currency)
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The jobs crate's answer to the accept command of the bookings crate:

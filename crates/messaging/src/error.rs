@@ -2,7 +2,7 @@
 //! conversion below fixes each one's status and code.
 
 use quickfix_shared::db::DbError;
-use quickfix_shared::{ApiError, FieldError};
+use quickfix_shared::{ApiError, ErrorCode, FieldError};
 
 /// What can go wrong in the messaging crate.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum MessagingError {
     /// The caller used up a quota (429 `quota_exceeded`).
     #[error("{0} quota exceeded")]
     QuotaExceeded(&'static str),
+    /// The other participant blocked the caller (403 `blocked`).
+    #[error("blocked")]
+    Blocked,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -59,6 +62,11 @@ impl From<MessagingError> for ApiError {
             MessagingError::QuotaExceeded(what) => {
                 ApiError::quota_exceeded(60, format!("the {what} quota is used up; retry later"))
             }
+            MessagingError::Blocked => ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                ErrorCode::Blocked,
+                "the other participant blocked you",
+            ),
             MessagingError::Db(err) => ApiError::from(err),
             MessagingError::Internal(msg) => ApiError::internal(msg),
         }

@@ -177,10 +177,11 @@ pub(crate) async fn send_message(
     except: Option<&str>,
 ) -> Result<SentMessage, ApiError> {
     let sender = sender.clone();
+    let blockers = state.accounts.blockers_of(sender.clone()).await?;
     let (sent, events) = state
         .relay
         .commit(move |conn| {
-            let sent = service::send_message(conn, &sender, new)?;
+            let sent = service::send_message(conn, &sender, new, &blockers)?;
             let events = if sent.fresh {
                 vec![
                     MessageEvent::Created(MessageCreated {

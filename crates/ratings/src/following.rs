@@ -324,6 +324,15 @@ impl AccountDirectory for FollowedAccounts {
                 .collect())
         })
     }
+
+    /// Blocks matter to messaging and offers, never to ratings: the
+    /// ratings service follows none and answers none.
+    fn blockers_of(
+        &self,
+        _user: UserId,
+    ) -> BoxFuture<'static, Result<std::collections::HashSet<UserId>, ApiError>> {
+        Box::pin(std::future::ready(Ok(std::collections::HashSet::new())))
+    }
 }
 
 /// Refuses tokens of unknown or suspended accounts and of logins that are

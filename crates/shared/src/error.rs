@@ -135,6 +135,8 @@ error_codes! {
     /// 403: the account is suspended (`until` in the body: when it ends,
     /// null until an admin lifts it).
     AccountSuspended => "account_suspended",
+    /// 403: the other user blocked the caller.
+    Blocked => "blocked",
 }
 
 impl fmt::Display for ErrorCode {

@@ -279,6 +279,19 @@ impl contract::AccountDirectory for Accounts {
                 .map_err(ApiError::from)
         })
     }
+
+    fn blockers_of(
+        &self,
+        user: UserId,
+    ) -> futures_util::future::BoxFuture<'static, Result<std::collections::HashSet<UserId>, ApiError>>
+    {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            db::run(&pool, move |conn| service::blockers_of(conn, &user))
+                .await
+                .map_err(ApiError::from)
+        })
+    }
 }
 
 /// Deletes the logins that ended or expired more than `retention` ago, with

@@ -116,5 +116,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_sessions,
     refresh_tokens,
     provider_services,
-    favorites
+    favorites,
+    blocks
 );
+
+diesel::table! {
+    /// Who blocked whom.
+    blocks (blocker_id, blocked_id) {
+        blocker_id -> Text,
+        blocked_id -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -5,6 +5,7 @@
 )]
 
 mod auth;
+mod blocks;
 mod bookings;
 mod conventions;
 mod database;

@@ -170,6 +170,7 @@ async fn tasks_that_fell_due_while_no_server_ran_run_after_the_restart() {
     let state = quickfix_jobs::JobsState {
         currency: "EUR".to_owned(),
         rules: settings.jobs.rules(),
+        accounts: std::sync::Arc::new(quickfix_users::contract::FixedDirectory::default()),
     };
     let user = |role| AuthUser {
         id: UserId::generate(),

@@ -2,7 +2,7 @@
 //! job and offer state machines, and the estimate. Functions are
 //! synchronous, take a connection and own their transactions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, Acceptor};

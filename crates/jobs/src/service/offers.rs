@@ -17,6 +17,7 @@ pub fn create_offer(
     job_id: &JobId,
     request: &CreateOfferRequest,
     rules: &JobRules,
+    blockers: &HashSet<UserId>,
 ) -> Result<(Offer, Job), JobsError> {
     db::write_transaction(conn, |conn| {
         let at = now();
@@ -29,6 +30,11 @@ pub fn create_offer(
                 None => JobsError::NotFound("job"),
             });
         };
+        if blockers.contains(&UserId::from_db(job.customer_id.clone())) {
+            // The count went up with the job's lock; it goes back with the
+            // transaction.
+            return Err(JobsError::Blocked);
+        }
         let offer = Offer {
             id: OfferId::generate().into_string(),
             job_id: job.id.clone(),

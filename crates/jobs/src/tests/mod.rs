@@ -23,6 +23,7 @@ fn state() -> JobsState {
     JobsState {
         currency: "EUR".to_owned(),
         rules: JobRules::default(),
+        accounts: std::sync::Arc::new(quickfix_users_contract::FixedDirectory::default()),
     }
 }
 

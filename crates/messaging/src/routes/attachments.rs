@@ -13,7 +13,7 @@ use quickfix_shared::auth::AuthUser;
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::idempotency::{self, IdempotencyKey};
 use quickfix_shared::openapi::{
-    BadRequest, Conflict, FileBytes, NotFound, PayloadTooLarge, ServiceUnavailable,
+    BadRequest, Blocked, Conflict, FileBytes, NotFound, PayloadTooLarge, ServiceUnavailable,
     TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::{storage, text};
@@ -168,6 +168,7 @@ pub fn sanitize_filename(raw: Option<&str>, extension: &str) -> String {
         (status = 201, description = "The stored message with its `attachment`.", body = MessageResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Blocked),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),

@@ -8,8 +8,8 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
-    UnsupportedMediaType, ValidationFailed,
+    BadRequest, Blocked, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use quickfix_shared::pagination::{Page, PageParams};
 
@@ -21,7 +21,7 @@ use crate::service;
 /// Starts a conversation with another user, optionally about a job, or
 /// answers the one the pair already has about the same job (200). The
 /// participant must exist and be active; `job_id` is not checked against
-/// the jobs service.
+/// the jobs service. A participant who blocked the caller: 403 `blocked`.
 #[utoipa::path(
     tag = "messaging",
     operation_id = "create_conversation",
@@ -32,6 +32,7 @@ use crate::service;
         (status = 200, description = "The pair's existing conversation about the same job.", body = ConversationResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Blocked),
         (status = 404, response = NotFound),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -63,6 +64,14 @@ pub async fn create_conversation(
                 .map_err(|_| MessagingError::invalid("job_id", "must be a UUID"))
         })
         .transpose()?;
+    if state
+        .accounts
+        .blockers_of(user.id.clone())
+        .await?
+        .contains(&participant)
+    {
+        return Err(MessagingError::Blocked.into());
+    }
     let participant = service::Participant {
         active: state.accounts.is_active(participant.clone()).await?,
         id: participant,

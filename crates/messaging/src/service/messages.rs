@@ -124,6 +124,7 @@ pub fn send_message(
     conn: &mut DbConn,
     sender: &UserId,
     new: NewMessage,
+    blockers: &std::collections::HashSet<UserId>,
 ) -> Result<SentMessage, MessagingError> {
     let outcome = db::write_transaction(conn, |conn| {
         let message_id = MessageId::generate().into_string();
@@ -148,6 +149,16 @@ pub fn send_message(
             None => repo::lock_conversation_of(conn, new.conversation.as_str(), sender.as_str())?
                 .ok_or(MessagingError::NotFound("conversation"))?,
         };
+        // A participant who blocked the sender: refused, and a claimed
+        // slot goes back with the transaction.
+        let other = if conversation.user_low == sender.as_str() {
+            &conversation.user_high
+        } else {
+            &conversation.user_low
+        };
+        if blockers.contains(&UserId::from_db(other.clone())) {
+            return Err(MessagingError::Blocked);
+        }
         if let Some(client_id) = &new.client_msg_id
             && let Some(existing) =
                 repo::find_message_by_client_id(conn, sender.as_str(), client_id)?

@@ -103,6 +103,9 @@ problem_responses! {
     /// 403 at login: the account is suspended.
     AccountSuspended => "The account is suspended (`account_suspended`); `until` says when it ends, null until an admin lifts it.",
         FORBIDDEN, AccountSuspended, "this account is suspended";
+    /// 403: the other user blocked the caller.
+    Blocked => "The other user blocked the caller (`blocked`).",
+        FORBIDDEN, Blocked, "the other participant blocked you";
     /// 404: the object does not exist or the caller may not see it.
     NotFound => "Not found, or not visible to the caller (`not_found`).",
         NOT_FOUND, NotFound, "job not found";

@@ -2,7 +2,7 @@
 //! summary others show of an account, and the question they ask of it.
 //! Nothing here touches a database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures_util::future::BoxFuture;
 use quickfix_shared::ApiError;
@@ -73,6 +73,10 @@ pub trait AccountDirectory: Send + Sync + 'static {
         let summaries = self.summaries(vec![id.clone()]);
         Box::pin(async move { Ok(summaries.await?.get(&id).is_some_and(|u| u.is_active)) })
     }
+
+    /// The users who blocked `user`: `user` may not open a conversation
+    /// with, message, or send an offer to any of them (403 `blocked`).
+    fn blockers_of(&self, user: UserId) -> BoxFuture<'static, Result<HashSet<UserId>, ApiError>>;
 }
 
 /// `user.registered`: an account was made (registration, `create-admin`,
@@ -180,12 +184,19 @@ impl EventSet for AccountEvent {
 pub struct FixedDirectory {
     users: HashMap<UserId, UserSummary>,
     emails: HashMap<UserId, String>,
+    blocks: HashSet<(UserId, UserId)>,
 }
 
 impl FixedDirectory {
     /// The directory with `user` in it too.
     pub fn with(mut self, user: UserSummary) -> Self {
         self.users.insert(user.id.clone(), user);
+        self
+    }
+
+    /// The directory where `blocker` blocked `blocked` too.
+    pub fn with_block(mut self, blocker: &UserId, blocked: &UserId) -> Self {
+        self.blocks.insert((blocker.clone(), blocked.clone()));
         self
     }
 
@@ -205,6 +216,16 @@ impl AccountDirectory for FixedDirectory {
         let found = ids
             .into_iter()
             .filter_map(|id| self.users.get(&id).map(|u| (id, u.clone())))
+            .collect();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn blockers_of(&self, user: UserId) -> BoxFuture<'static, Result<HashSet<UserId>, ApiError>> {
+        let found = self
+            .blocks
+            .iter()
+            .filter(|(_, blocked)| *blocked == user)
+            .map(|(blocker, _)| blocker.clone())
             .collect();
         Box::pin(std::future::ready(Ok(found)))
     }

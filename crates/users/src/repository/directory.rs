@@ -17,6 +17,8 @@ pub struct ProviderFilter {
     pub verified: bool,
     /// The prefilter box of a `near` search.
     pub bbox: Option<BoundingBox>,
+    /// Leave out providers who blocked this user.
+    pub hidden_from: Option<String>,
 }
 
 /// Active providers newest first after `cursor`, at most `limit` rows.
@@ -45,6 +47,13 @@ pub fn list_providers(
     }
     if filter.verified {
         query = query.filter(users::verified.eq(true));
+    }
+    if let Some(viewer) = &filter.hidden_from {
+        query = query.filter(diesel::dsl::not(diesel::dsl::exists(
+            crate::schema::blocks::table
+                .filter(crate::schema::blocks::blocker_id.eq(users::id))
+                .filter(crate::schema::blocks::blocked_id.eq(viewer.clone())),
+        )));
     }
     if let Some(bbox) = &filter.bbox {
         query = query.filter(users::lat.between(bbox.min_lat, bbox.max_lat));

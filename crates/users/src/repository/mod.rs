@@ -19,6 +19,7 @@ use crate::schema::{
 
 mod accounts;
 mod admin;
+mod blocks;
 mod catalog;
 mod directory;
 mod favourites;
@@ -27,6 +28,7 @@ mod tokens;
 
 pub use accounts::*;
 pub use admin::*;
+pub use blocks::*;
 pub use catalog::*;
 pub use directory::*;
 pub use favourites::*;

@@ -221,8 +221,8 @@ pub fn anonymise_user(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Q
 pub const DELETED_NAME: &str = "Deleted user";
 
 /// Deletes everything of the user's own but the row: logins and refresh
-/// tokens, favourites (theirs and others' of them), catalog, mailed
-/// tokens and notification choices.
+/// tokens, favourites (theirs and others' of them), blocks (both ways),
+/// catalog, mailed tokens and notification choices.
 pub fn erase_user_data(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)))
         .execute(conn)?;
@@ -236,6 +236,7 @@ pub fn erase_user_data(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
         ),
     )
     .execute(conn)?;
+    delete_blocks_of(conn, user_id)?;
     diesel::delete(provider_services::table.filter(provider_services::provider_id.eq(user_id)))
         .execute(conn)?;
     diesel::delete(account_tokens::table.filter(account_tokens::user_id.eq(user_id)))

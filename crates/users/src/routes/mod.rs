@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod blocks;
 mod favorites;
 mod lifecycle;
 mod profile;
@@ -43,6 +44,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(favorites::list_favorites)
         .service(favorites::add_favorite)
         .service(favorites::remove_favorite)
+        .service(blocks::list_blocks)
+        .service(blocks::block_user)
+        .service(blocks::unblock_user)
         .service(profile::get_user)
         .service(providers::list_providers)
         .service(providers::create_catalog_service)

@@ -1,10 +1,10 @@
 //! The public provider directory and the providers' catalogs.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::http::header::{self, LOCATION};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, put, web};
 use quickfix_shared::ApiError;
-use quickfix_shared::auth::ProviderUser;
+use quickfix_shared::auth::{AuthUser, ProviderUser};
 use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::geo;
@@ -24,24 +24,34 @@ use crate::service::{self, DirectoryQuery};
 /// The public provider directory, newest first.
 ///
 /// `near=lat,lng` with `radius_km` (default 25) keeps providers within that
-/// great-circle distance and adds `distance_km` to each.
+/// great-circle distance and adds `distance_km` to each. A signed-in
+/// caller does not see the providers who blocked them; a token is
+/// optional, but one that is sent must be valid (else 401).
 #[utoipa::path(
     tag = "providers",
     operation_id = "list_providers",
     params(ListProvidersQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Providers.", body = Page<ProviderResponse>),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 422, response = ValidationFailed),
         (status = 503, response = ServiceUnavailable),
     )
 )]
 #[get("/providers")]
 pub async fn list_providers(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<UsersState>,
     query: ValidQuery<ListProvidersQuery>,
 ) -> Result<web::Json<Page<ProviderResponse>>, ApiError> {
+    let viewer = if req.headers().contains_key(header::AUTHORIZATION) {
+        Some(AuthUser::extract(&req).await?)
+    } else {
+        None
+    };
     let query = query.into_inner();
     let near = geo::parse_near_radius(query.near.as_deref(), query.radius_km)?;
     if let Some(category) = &query.category
@@ -60,6 +70,7 @@ pub async fn list_providers(
         min_rating: query.min_rating,
         available: query.available.unwrap_or(false),
         verified: query.verified.unwrap_or(false),
+        viewer: viewer.map(|v| v.id.to_string()),
     };
     let page = db::run(&pool, move |conn| {
         service::list_providers(conn, &directory, cursor.as_ref(), limit)

@@ -17,6 +17,8 @@ pub struct DirectoryQuery {
     pub available: bool,
     /// Only verified.
     pub verified: bool,
+    /// The signed-in viewer: providers who blocked them are left out.
+    pub viewer: Option<String>,
 }
 
 /// Rows examined per batch when a `near` search filters by exact distance.
@@ -37,6 +39,7 @@ pub fn list_providers(
         min_rating: query.min_rating,
         available: query.available,
         verified: query.verified,
+        hidden_from: query.viewer.clone(),
         bbox: query
             .near
             .map(|(center, radius)| BoundingBox::around(center, radius)),

@@ -28,6 +28,7 @@ use crate::repository::{self as repo, ProviderFilter, UserFilter};
 
 mod accounts;
 mod admin;
+mod blocks;
 mod catalog;
 mod directory;
 mod favorites;
@@ -37,6 +38,7 @@ mod sessions;
 
 pub use accounts::*;
 pub use admin::*;
+pub use blocks::*;
 pub use catalog::*;
 pub use directory::*;
 pub use favorites::*;
