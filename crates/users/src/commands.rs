@@ -66,3 +66,24 @@ pub async fn email_taken(pool: &DbPool, email: &str) -> Result<bool, ApiError> {
     .await?;
     Ok(found.is_some())
 }
+
+/// An admin suspends an account until `until` (`None`: until lifted), with
+/// `user.suspended` and its modlog line, in one transaction; the caller
+/// ends the account's sockets in this process (`UsersState::logins_ended`).
+pub async fn suspend_account(
+    relay: &SharedRelay,
+    admin: UserId,
+    id: UserId,
+    reason: String,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<crate::models::User, ApiError> {
+    let suspended = events::activation(id.as_str(), false, admin.as_str());
+    relay
+        .run(move |conn| {
+            let until = until.map(db::stored_time);
+            let user = service::suspend_user(conn, &admin, &id, &reason, until)?;
+            Ok::<_, UsersError>((user, vec![suspended]))
+        })
+        .await
+        .map_err(ApiError::from)
+}

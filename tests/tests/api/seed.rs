@@ -20,6 +20,25 @@ async fn seeding_twice_makes_one_living_marketplace() {
         stats["users"],
         json!({"admin": 1, "customer": 24, "provider": 30})
     );
+    let suspended = json(
+        app.get_as(&admin.token, "/api/v1/admin/users?is_active=false")
+            .await,
+    )
+    .await;
+    assert_eq!(suspended["items"].as_array().unwrap().len(), 1);
+    assert!(suspended["items"][0]["suspended_until"].is_string());
+    let log = json(
+        app.get_as(&admin.token, "/api/v1/admin/modlog?limit=100")
+            .await,
+    )
+    .await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"suspend_user") && actions.contains(&"resolve_dispute"));
     for state in ["open", "booked", "completed", "cancelled"] {
         assert!(
             stats["jobs"][state].as_i64().unwrap() > 0,

@@ -115,6 +115,7 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             ..SeedReport::default()
         },
         disputes: Vec::new(),
+        troublemaker: None,
     };
     seeder.build().await?;
     let admin = seeder
@@ -127,7 +128,7 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             false,
         )
         .await?;
-    seeder.resolve_disputes(&admin).await?;
+    seeder.moderate(&admin).await?;
     relay.flush_marks().await?;
     Ok(seeder.report)
 }
@@ -140,6 +141,8 @@ struct Seeder<'a> {
     report: SeedReport,
     /// Disputed bookings an admin settles once there is one.
     disputes: Vec<(BookingId, Outcome)>,
+    /// The customer an admin suspends once there is one.
+    troublemaker: Option<String>,
 }
 
 impl Seeder<'_> {
@@ -194,6 +197,7 @@ impl Seeder<'_> {
             customers.push((id, i % CITIES.len()));
         }
         self.report.customers = customers.len();
+        self.troublemaker = customers.last().map(|(id, _)| id.clone());
 
         let mut providers: Vec<(String, usize, usize)> = Vec::new();
         for i in 0..30 {
@@ -436,8 +440,19 @@ impl Seeder<'_> {
         Ok(())
     }
 
-    /// The admin's resolutions of the disputes [`Self::job`] left.
-    async fn resolve_disputes(&self, admin: &str) -> Result<(), ApiError> {
+    /// What the admin does once there is one: settles the disputes
+    /// [`Self::job`] left and suspends a customer for a week.
+    async fn moderate(&self, admin: &str) -> Result<(), ApiError> {
+        if let Some(customer) = &self.troublemaker {
+            quickfix_users::commands::suspend_account(
+                self.relay,
+                UserId::from_db(admin.to_owned()),
+                UserId::from_db(customer.clone()),
+                "Abusive messages to providers.".to_owned(),
+                Some(Utc::now() + Duration::days(7)),
+            )
+            .await?;
+        }
         let admin = actor(admin, Role::Admin);
         for (booking, outcome) in &self.disputes {
             let note = match outcome {

@@ -179,16 +179,14 @@ pub async fn suspend_user(
     if until.is_some_and(|until| until <= chrono::Utc::now()) {
         return Err(ApiError::invalid_field("until", "must be in the future"));
     }
-    let reason = reason.trim().to_owned();
-    let actor = admin.id.clone();
-    let suspended = events::activation(id.as_str(), false, admin.id.as_str());
-    let user = relay
-        .run(move |conn| {
-            let until = until.map(db::stored_time);
-            let user = service::suspend_user(conn, &actor, &id, &reason, until)?;
-            Ok::<_, UsersError>((user, vec![suspended]))
-        })
-        .await?;
+    let user = crate::commands::suspend_account(
+        &relay,
+        admin.id.clone(),
+        id,
+        reason.trim().to_owned(),
+        until,
+    )
+    .await?;
     state.logins_ended(&user.id, None);
     tracing::info!(user.id = %user.id, admin.id = %admin.id, "user suspended");
     Ok(web::Json(UserResponse::private(
