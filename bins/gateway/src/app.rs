@@ -262,6 +262,7 @@ fn serve(
                 refresh_ttl_secs: settings.auth.refresh_ttl_secs,
                 currency: settings.app.currency.clone(),
                 avatar_limit_bytes: AVATAR_LIMIT_BYTES,
+                upload_limit_bytes: settings.server.upload_limit_bytes,
                 rate_limit: settings.rate_limit.enabled,
                 login_failures_per_minute: settings.rate_limit.login_per_account_per_minute,
                 password_checks_per_minute: settings

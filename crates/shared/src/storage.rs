@@ -94,6 +94,37 @@ pub fn new_key(prefix: &str, extension: &str) -> String {
     format!("{prefix}/{}.{extension}", uuid::Uuid::now_v7().simple())
 }
 
+/// The `Content-Disposition` of a download: the display name as an ASCII
+/// fallback and in full (RFC 6266 / RFC 8187).
+pub fn content_disposition(content_type: &str, filename: &str) -> String {
+    let kind = if content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// A sniffed file type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sniffed {

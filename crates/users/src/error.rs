@@ -46,6 +46,9 @@ pub enum UsersError {
     /// seconds to wait).
     #[error("verification email sent lately")]
     ResendTooSoon(u64),
+    /// The object's state does not allow this (409 `conflict`).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -93,6 +96,7 @@ impl From<UsersError> for ApiError {
             ),
             UsersError::NotFound(what) => ApiError::not_found(what),
             UsersError::Forbidden(why) => ApiError::forbidden(why),
+            UsersError::Conflict(why) => ApiError::conflict(ErrorCode::Conflict, why),
             UsersError::Validation(fields) => ApiError::validation(fields),
             UsersError::TooLarge(limit) => ApiError::payload_too_large(limit),
             UsersError::Busy(retry_after) => ApiError::busy(retry_after),

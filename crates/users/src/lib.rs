@@ -53,6 +53,9 @@ pub struct UsersConfig {
     pub currency: String,
     /// Largest avatar in bytes.
     pub avatar_limit_bytes: usize,
+    /// Largest upload in bytes (`server.upload_limit_bytes`): a
+    /// verification's files together.
+    pub upload_limit_bytes: usize,
     /// Whether auth routes are rate limited.
     pub rate_limit: bool,
     /// Failed logins of one email from one IP per minute before a lockout.

@@ -68,6 +68,9 @@ pub struct User {
     pub suspended_until: Option<NaiveDateTime>,
     /// The admin's reason.
     pub suspension_reason: Option<String>,
+    /// What the profile shows of verification: `none`, `pending`,
+    /// `verified` or `rejected`.
+    pub verification: String,
 }
 
 impl User {
@@ -220,4 +223,44 @@ pub struct AccountToken {
     pub purpose: String,
     /// The address it was sent to (the new one for `change`).
     pub email: String,
+}
+
+/// A provider's verification submission.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::verifications)]
+pub struct Verification {
+    /// Id (UUID v7).
+    pub id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// Submitted.
+    pub submitted_at: NaiveDateTime,
+    /// Approved or rejected.
+    pub decided_at: Option<NaiveDateTime>,
+    /// The admin who decided.
+    pub decided_by: Option<String>,
+}
+
+/// A file of a verification submission.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::verification_files)]
+pub struct VerificationFile {
+    /// Id (UUID v7).
+    pub id: String,
+    /// The submission.
+    pub verification_id: String,
+    /// Its place among the submission's files, from 0.
+    pub position: i32,
+    /// Where the bytes are (never a public URL).
+    pub storage_key: String,
+    /// The name it was uploaded under, for display.
+    pub filename: String,
+    /// Its type, read from the bytes.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
 }

@@ -33,6 +33,7 @@ diesel::table! {
         suspended_at -> Nullable<Timestamp>,
         suspended_until -> Nullable<Timestamp>,
         suspension_reason -> Nullable<Text>,
+        verification -> Text,
     }
 }
 
@@ -117,7 +118,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     provider_services,
     favorites,
-    blocks
+    blocks,
+    verifications,
+    verification_files
 );
 
 diesel::table! {
@@ -126,5 +129,31 @@ diesel::table! {
         blocker_id -> Text,
         blocked_id -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Providers' verification submissions.
+    verifications (id) {
+        id -> Text,
+        provider_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        submitted_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The files of a verification submission, stored privately.
+    verification_files (id) {
+        id -> Text,
+        verification_id -> Text,
+        position -> Integer,
+        storage_key -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
     }
 }

@@ -28,3 +28,4 @@ mod split;
 mod suspensions;
 mod timed_rules;
 mod users;
+mod verifications;

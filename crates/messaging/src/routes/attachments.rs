@@ -290,37 +290,6 @@ pub async fn upload_attachment(
     .await
 }
 
-/// The `Content-Disposition` of a download: the display name as an ASCII
-/// fallback and in full (RFC 6266 / RFC 8187).
-fn content_disposition(content_type: &str, filename: &str) -> String {
-    let kind = if content_type.starts_with("image/") {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
 /// An attachment's bytes with their content type; participants of its
 /// conversation only (404 for anyone else).
 #[utoipa::path(
@@ -367,7 +336,7 @@ pub async fn get_attachment(
         .insert_header((header::CONTENT_TYPE, attachment.content_type.clone()))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            content_disposition(&attachment.content_type, &attachment.filename),
+            storage::content_disposition(&attachment.content_type, &attachment.filename),
         ))
         .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
         .no_chunking(bytes.len() as u64)
@@ -445,7 +414,7 @@ mod tests {
     #[test]
     fn downloads_name_the_file_safely() {
         assert_eq!(
-            content_disposition("application/pdf", "relatório \"final\".pdf"),
+            storage::content_disposition("application/pdf", "relatório \"final\".pdf"),
             "attachment; filename=\"relat_rio _final_.pdf\"; filename*=UTF-8''relat%C3%B3rio%20%22final%22.pdf"
         );
     }

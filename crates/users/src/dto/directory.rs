@@ -25,6 +25,8 @@ pub struct ProviderResponse {
     pub currency: String,
     /// Verified by an admin.
     pub verified: bool,
+    /// Where the provider's verification stands.
+    pub verification: ProfileVerification,
     /// Taking work now.
     pub is_available: bool,
     /// Base position.
@@ -57,6 +59,7 @@ impl ProviderResponse {
             hourly_rate_cents: user.hourly_rate_cents,
             currency: currency.to_owned(),
             verified: user.verified,
+            verification: ProfileVerification::of(user),
             is_available: user.is_available,
             location: location_of(user),
             avatar_url: user.avatar_url.clone(),

@@ -17,6 +17,7 @@ mod favorites;
 mod lifecycle;
 mod profile;
 mod sessions;
+mod verifications;
 
 pub use admin::*;
 pub use auth::*;
@@ -26,3 +27,4 @@ pub use favorites::*;
 pub use lifecycle::*;
 pub use profile::*;
 pub use sessions::*;
+pub use verifications::*;

@@ -78,6 +78,8 @@ pub struct ProviderProfile {
     pub currency: String,
     /// Verified by an admin.
     pub verified: bool,
+    /// Where the provider's verification stands.
+    pub verification: ProfileVerification,
     /// Taking work now.
     pub is_available: bool,
     /// Base position.
@@ -180,6 +182,7 @@ fn profile_of(user: &User, currency: &str) -> ProfileResponse {
             hourly_rate_cents: user.hourly_rate_cents,
             currency: currency.to_owned(),
             verified: user.verified,
+            verification: ProfileVerification::of(user),
             is_available: user.is_available,
             location: location_of(user),
             avatar_url: user.avatar_url.clone(),

@@ -146,7 +146,11 @@ pub fn set_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryRes
             .find(id)
             .filter(users::role.eq(Role::Provider.as_str())),
     )
-    .set((users::verified.eq(true), users::updated_at.eq(now)))
+    .set((
+        users::verified.eq(true),
+        users::verification.eq("verified"),
+        users::updated_at.eq(now),
+    ))
     .execute(conn)
 }
 

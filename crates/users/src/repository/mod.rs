@@ -25,6 +25,7 @@ mod directory;
 mod favourites;
 mod sessions;
 mod tokens;
+mod verifications;
 
 pub use accounts::*;
 pub use admin::*;
@@ -34,3 +35,4 @@ pub use directory::*;
 pub use favourites::*;
 pub use sessions::*;
 pub use tokens::*;
+pub use verifications::*;

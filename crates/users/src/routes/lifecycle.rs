@@ -329,15 +329,15 @@ pub async fn delete_me(
     let id = user.id.clone();
     let deleted = relay
         .run(move |conn| {
-            let (deleted, avatar) = service::delete_account(conn, &id)?;
+            let (deleted, files) = service::delete_account(conn, &id)?;
             let events = vec![
                 events::deleted(&deleted),
                 events::session_ended(&deleted.id, None, &deleted.id),
             ];
-            Ok::<_, UsersError>(((deleted, avatar), events))
+            Ok::<_, UsersError>(((deleted, files), events))
         })
         .await;
-    let (deleted, avatar) = match deleted {
+    let (deleted, files) = match deleted {
         Ok(done) => done,
         Err(err) => {
             if let Err(reopen) = closure.reopen(user.id.clone()).await {
@@ -347,10 +347,12 @@ pub async fn delete_me(
         }
     };
     state.logins_ended(&deleted.id, None);
-    if let Some(key) = avatar {
+    // The avatar and verification files, after the commit: a failure
+    // leaves a file no row names, never a row without its file.
+    for key in files {
         let store = state.storage.clone();
         if let Err(err) = db::blocking(move || store.delete(&key)).await {
-            tracing::warn!(error = %err, "a deleted account's avatar file stays");
+            tracing::warn!(error = %err, "a deleted account's file stays");
         }
     }
     tracing::info!(user.id = %deleted.id, "account deleted");

@@ -7,6 +7,7 @@ mod favorites;
 mod lifecycle;
 mod profile;
 mod providers;
+mod verifications;
 
 use actix_web::{HttpRequest, http::header};
 use quickfix_shared::ApiError;
@@ -48,6 +49,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(blocks::block_user)
         .service(blocks::unblock_user)
         .service(profile::get_user)
+        .service(verifications::submit_verification)
+        .service(verifications::get_my_verification)
+        .service(verifications::get_verification_file)
+        .service(verifications::list_verifications)
+        .service(verifications::approve_verification)
+        .service(verifications::reject_verification)
         .service(providers::list_providers)
         .service(providers::create_catalog_service)
         .service(providers::replace_catalog_service)

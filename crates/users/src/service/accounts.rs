@@ -104,10 +104,7 @@ pub fn upgrade_password_hash(
 /// everything else of theirs here is erased, in one transaction with
 /// `user.deleted` (each other crate erases its own on that event). Answers
 /// the avatar's storage key, deleted after the commit.
-pub fn delete_account(
-    conn: &mut DbConn,
-    user: &UserId,
-) -> Result<(User, Option<String>), UsersError> {
+pub fn delete_account(conn: &mut DbConn, user: &UserId) -> Result<(User, Vec<String>), UsersError> {
     db::write_transaction(conn, |conn| {
         let before = get_user(conn, user)?;
         if before.deleted_at.is_some() {
@@ -115,9 +112,11 @@ pub fn delete_account(
         }
         let at = now();
         let deleted = repo::anonymise_user(conn, user.as_str(), at)?;
+        let mut files = repo::files_of_provider(conn, user.as_str())?;
+        repo::delete_verifications_of(conn, user.as_str())?;
         repo::erase_user_data(conn, user.as_str())?;
         quickfix_shared::mail::forget_user(conn, user.as_str())?;
-        let avatar = before.avatar_url.as_deref().and_then(avatar_key);
-        Ok((deleted, avatar))
+        files.extend(before.avatar_url.as_deref().and_then(avatar_key));
+        Ok((deleted, files))
     })
 }

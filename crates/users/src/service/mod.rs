@@ -35,6 +35,7 @@ mod favorites;
 mod lifecycle;
 mod profile;
 mod sessions;
+mod verifications;
 
 pub use accounts::*;
 pub use admin::*;
@@ -45,6 +46,7 @@ pub use favorites::*;
 pub use lifecycle::*;
 pub use profile::*;
 pub use sessions::*;
+pub use verifications::*;
 
 /// Lower-cases and trims an email for lookups and uniqueness.
 pub fn normalize_email(email: &str) -> String {
@@ -96,6 +98,7 @@ mod tests {
             suspended_at: None,
             suspended_until: None,
             suspension_reason: None,
+            verification: "none".into(),
         }
     }
 
