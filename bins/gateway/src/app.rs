@@ -16,6 +16,7 @@ use quickfix_shared::events::EventSet;
 use quickfix_shared::export::PersonalDataSources;
 use quickfix_shared::extract::{JsonLimit, path_error_handler};
 use quickfix_shared::mail::{MailSetupError, Mailer};
+use quickfix_shared::moderation::ModerationSources;
 use quickfix_shared::outbox::streams::{self, StreamPublisher, StreamTarget};
 use quickfix_shared::outbox::{Relay, SharedRelay};
 use quickfix_shared::quota::{QuotaLimits, Quotas};
@@ -223,6 +224,23 @@ fn personal_data(pool: &DbPool, settings: &Settings) -> PersonalDataSources {
     sources
 }
 
+/// The crates that answer for reported objects (the ratings crate's when it
+/// runs in this process).
+fn moderation(pool: &DbPool, relay: &SharedRelay, settings: &Settings) -> ModerationSources {
+    let mut sources: ModerationSources = vec![
+        quickfix_users::moderation::AccountsModeration::new(pool.clone()),
+        quickfix_jobs::moderation::JobsModeration::new(pool.clone(), &settings.app.currency),
+        quickfix_messaging::moderation::MessagesModeration::new(pool.clone()),
+    ];
+    if settings.ratings.enabled {
+        sources.push(quickfix_ratings::moderation::RatingsModeration::new(
+            pool.clone(),
+            relay,
+        ));
+    }
+    sources
+}
+
 fn serve(
     listener: TcpListener,
     settings: Settings,
@@ -279,6 +297,7 @@ fn serve(
         .with_quotas(Arc::clone(&quotas))
         .with_account_closure(quickfix_jobs::Closures::new(pool.clone()))
         .with_personal_data(personal_data(&pool, &settings))
+        .with_moderation(moderation(&pool, &relay, &settings))
         .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone()))),
     );
     // Logins ended on another instance are forgotten here at once too.

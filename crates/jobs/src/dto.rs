@@ -168,6 +168,9 @@ pub struct JobResponse {
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Offers made and neither withdrawn nor expired.
     pub offer_count: i32,
+    /// Hidden by an admin (only its owner and admins see it, and only by
+    /// id).
+    pub hidden: bool,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -203,6 +206,7 @@ impl JobResponse {
             location,
             scheduled_for: job.scheduled_for.map(|t| t.and_utc()),
             offer_count: job.offer_count,
+            hidden: job.hidden,
             created_at: job.created_at.and_utc(),
             updated_at: job.updated_at.and_utc(),
         }

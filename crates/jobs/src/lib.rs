@@ -6,6 +6,7 @@ pub mod dto;
 pub mod error;
 pub mod export;
 pub(crate) mod models;
+pub mod moderation;
 pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;

@@ -65,6 +65,9 @@ pub struct Job {
     pub updated_at: NaiveDateTime,
     /// The booking the accepted offer became.
     pub booking_id: Option<String>,
+    /// Hidden by an admin: out of every list, 404 to all but its owner
+    /// and admins.
+    pub hidden: bool,
 }
 
 impl Job {

@@ -135,6 +135,13 @@ pub fn mirror_booking(
     .execute(conn)
 }
 
+/// Hides a job.
+pub fn hide_job(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id))
+        .set((jobs::hidden.eq(true), jobs::updated_at.eq(now)))
+        .execute(conn)
+}
+
 /// What booking a job records.
 #[derive(Debug, Clone, Copy)]
 pub struct Booked<'a> {
@@ -240,6 +247,7 @@ pub fn list_jobs(
 ) -> QueryResult<Vec<Job>> {
     let mut query = jobs::table
         .select(Job::as_select())
+        .filter(jobs::hidden.eq(false))
         .into_boxed::<MultiBackend>();
     if let Some(customer) = &filter.customer_id {
         query = query.filter(jobs::customer_id.eq(customer.clone()));

@@ -35,6 +35,7 @@ diesel::table! {
         updated_at -> Timestamp,
         booking_id -> Nullable<Text>,
         booking_updated_at -> Nullable<Timestamp>,
+        hidden -> Bool,
     }
 }
 

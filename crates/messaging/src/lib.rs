@@ -6,6 +6,7 @@ mod erasure;
 pub mod error;
 pub mod export;
 pub(crate) mod models;
+pub mod moderation;
 mod notifier;
 pub mod realtime;
 pub(crate) mod repository;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod export;
 pub mod following;
 pub(crate) mod models;
+pub mod moderation;
 pub(crate) mod repository;
 mod routes;
 pub(crate) mod schema;

@@ -27,4 +27,6 @@ pub struct Rating {
     pub created_at: NaiveDateTime,
     /// Revealed; null while hidden.
     pub revealed_at: Option<NaiveDateTime>,
+    /// Hidden by an admin: out of every list and aggregate.
+    pub hidden: bool,
 }

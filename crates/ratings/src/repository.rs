@@ -97,6 +97,7 @@ pub fn revealed_totals(conn: &mut DbConn, rated_id: &str) -> QueryResult<(i64, i
     let (sum, count): (Option<i64>, i64) = ratings::table
         .filter(ratings::rated_id.eq(rated_id))
         .filter(ratings::revealed_at.is_not_null())
+        .filter(ratings::hidden.eq(false))
         .select((diesel::dsl::sum(ratings::stars), diesel::dsl::count_star()))
         .first(conn)?;
     Ok((sum.unwrap_or(0), count))
@@ -107,6 +108,7 @@ pub fn revealed_histogram(conn: &mut DbConn, rated_id: &str) -> QueryResult<Vec<
     ratings::table
         .filter(ratings::rated_id.eq(rated_id))
         .filter(ratings::revealed_at.is_not_null())
+        .filter(ratings::hidden.eq(false))
         .group_by(ratings::stars)
         .select((ratings::stars, diesel::dsl::count_star()))
         .load(conn)
@@ -123,6 +125,7 @@ pub fn list_revealed(
         .select(Rating::as_select())
         .filter(ratings::rated_id.eq(rated_id.to_owned()))
         .filter(ratings::revealed_at.is_not_null())
+        .filter(ratings::hidden.eq(false))
         .into_boxed::<MultiBackend>();
     if let Some(cursor) = cursor {
         query = query.filter(
@@ -146,7 +149,15 @@ pub fn delete_rating(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 pub fn overall_totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
     let (sum, count): (Option<i64>, i64) = ratings::table
         .filter(ratings::revealed_at.is_not_null())
+        .filter(ratings::hidden.eq(false))
         .select((diesel::dsl::sum(ratings::stars), diesel::dsl::count_star()))
         .first(conn)?;
     Ok((sum.unwrap_or(0), count))
+}
+
+/// Hides a rating; 0 rows when it is hidden already or not there.
+pub fn hide_rating(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(ratings::table.find(id).filter(ratings::hidden.eq(false)))
+        .set(ratings::hidden.eq(true))
+        .execute(conn)
 }

@@ -12,6 +12,7 @@ diesel::table! {
         booking_completed_at -> Timestamp,
         created_at -> Timestamp,
         revealed_at -> Nullable<Timestamp>,
+        hidden -> Bool,
     }
 }
 

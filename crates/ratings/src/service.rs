@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDateTime};
 use quickfix_bookings_contract::{BookingFacts, BookingStatus};
-use quickfix_shared::auth::AuthUser;
+use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
 use quickfix_shared::error::is_unique_violation;
 use quickfix_shared::ids::{RatingId, UserId};
@@ -166,6 +166,7 @@ pub fn rate(
             booking_completed_at: completed_at,
             created_at: now,
             revealed_at: None,
+            hidden: false,
         };
         match repo::insert_rating(conn, &rating) {
             Ok(_) => {}
@@ -270,7 +271,7 @@ pub fn booking_ratings(
     other_party(booking, user)?;
     Ok(repo::ratings_of_booking(conn, booking.id.as_str())?
         .into_iter()
-        .filter(|r| r.rater_id == user.id.as_str() || r.revealed_at.is_some())
+        .filter(|r| !r.hidden && (r.rater_id == user.id.as_str() || r.revealed_at.is_some()))
         .collect())
 }
 
@@ -328,6 +329,48 @@ pub fn delete_rating(
         )?;
         refresh_aggregate(conn, &rating.rated_id)
     })
+}
+
+/// Hides a rating (an admin, on a report): it leaves every list and the
+/// rated user's aggregate, in the modlog. Answers the new aggregate, or
+/// `None` when it was hidden already; 404 when there is no such rating.
+pub fn hide_rating(
+    conn: &mut DbConn,
+    admin: &str,
+    id: &str,
+    reason: &str,
+) -> Result<Option<AggregateChange>, RatingsError> {
+    db::write_transaction(conn, |conn| {
+        let rating = repo::find_rating(conn, id)?.ok_or(RatingsError::NotFound("rating"))?;
+        if repo::hide_rating(conn, id)? == 0 {
+            return Ok(None);
+        }
+        modlog::record(
+            conn,
+            &ModEntry {
+                actor_id: admin,
+                action: ModAction::HideContent,
+                target_kind: "rating",
+                target_id: id,
+                reason: Some(reason),
+            },
+        )?;
+        Ok(Some(refresh_aggregate(conn, &rating.rated_id)?))
+    })
+}
+
+/// Whether `viewer` may see a rating: a revealed one anyone, a hidden
+/// (not yet revealed) one its rater; admins every one. Hidden by an admin:
+/// admins only.
+pub fn visible_rating(
+    conn: &mut DbConn,
+    viewer: &AuthUser,
+    id: &str,
+) -> Result<Option<Rating>, RatingsError> {
+    Ok(repo::find_rating(conn, id)?.filter(|r| {
+        viewer.role == Role::Admin
+            || (!r.hidden && (r.revealed_at.is_some() || r.rater_id == viewer.id.as_str()))
+    }))
 }
 
 /// Ratings a booking lost and the aggregates that moved with them.

@@ -137,6 +137,8 @@ error_codes! {
     AccountSuspended => "account_suspended",
     /// 403: the other user blocked the caller.
     Blocked => "blocked",
+    /// 409: the report was resolved or dismissed already.
+    ReportClosed => "report_closed",
 }
 
 impl fmt::Display for ErrorCode {

@@ -11,6 +11,7 @@ pub mod geo;
 pub mod idempotency;
 pub mod ids;
 pub mod mail;
+pub mod moderation;
 pub mod modlog;
 pub mod openapi;
 pub mod outbox;

@@ -46,6 +46,9 @@ pub enum UsersError {
     /// seconds to wait).
     #[error("verification email sent lately")]
     ResendTooSoon(u64),
+    /// The report is closed already (409 `report_closed`).
+    #[error("report closed")]
+    ReportClosed,
     /// The object's state does not allow this (409 `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
@@ -97,6 +100,10 @@ impl From<UsersError> for ApiError {
             UsersError::NotFound(what) => ApiError::not_found(what),
             UsersError::Forbidden(why) => ApiError::forbidden(why),
             UsersError::Conflict(why) => ApiError::conflict(ErrorCode::Conflict, why),
+            UsersError::ReportClosed => ApiError::conflict(
+                ErrorCode::ReportClosed,
+                "this report was resolved or dismissed already",
+            ),
             UsersError::Validation(fields) => ApiError::validation(fields),
             UsersError::TooLarge(limit) => ApiError::payload_too_large(limit),
             UsersError::Busy(retry_after) => ApiError::busy(retry_after),

@@ -7,6 +7,7 @@ pub mod error;
 mod events;
 pub mod mail;
 pub(crate) mod models;
+pub mod moderation;
 pub mod passwords;
 pub(crate) mod repository;
 mod routes;
@@ -104,6 +105,8 @@ pub struct UsersState {
     closure: Option<Arc<dyn AccountClosure>>,
     /// The other crates' parts of a data export, in order.
     pub personal_data: PersonalDataSources,
+    /// The crates that answer for reported objects (this one for users).
+    pub moderation: quickfix_shared::moderation::ModerationSources,
     endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
@@ -121,6 +124,7 @@ impl UsersState {
             mail: Arc::new(mail),
             closure: None,
             personal_data: Vec::new(),
+            moderation: Vec::new(),
             limiter: RateLimiter::new(config.rate_limit),
             login_failures: FailureBackoff::new(config.rate_limit),
             config,
@@ -142,6 +146,27 @@ impl UsersState {
     pub fn with_personal_data(mut self, sources: PersonalDataSources) -> Self {
         self.personal_data = sources;
         self
+    }
+
+    /// Reports ask `sources` about their targets.
+    pub fn with_moderation(
+        mut self,
+        sources: quickfix_shared::moderation::ModerationSources,
+    ) -> Self {
+        self.moderation = sources;
+        self
+    }
+
+    /// The crate answering for reported objects of `kind`; none: 404.
+    pub fn moderation_of(
+        &self,
+        kind: quickfix_shared::moderation::TargetKind,
+    ) -> Result<Arc<dyn quickfix_shared::moderation::Moderated>, ApiError> {
+        self.moderation
+            .iter()
+            .find(|source| source.kinds().contains(&kind))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind.as_str()))
     }
 
     /// The jobs crate's side of deleting an account.

@@ -264,3 +264,37 @@ pub struct VerificationFile {
     /// Bytes.
     pub size: i64,
 }
+
+/// A report of a user, job, offer, message or rating.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::reports)]
+pub struct Report {
+    /// Id (UUID v7).
+    pub id: String,
+    /// Who reported it; null once they deleted their account.
+    pub reporter_id: Option<String>,
+    /// `user`, `job`, `offer`, `message` or `rating`.
+    pub target_kind: String,
+    /// The target's id.
+    pub target_id: String,
+    /// Who wrote or owns the target.
+    pub target_author_id: String,
+    /// `spam`, `abuse`, `fraud`, `inappropriate` or `other`.
+    pub reason: String,
+    /// The reporter's words.
+    pub note: Option<String>,
+    /// `open`, `resolved` or `dismissed`.
+    pub status: String,
+    /// The target as it was when reported (JSON).
+    pub snapshot: String,
+    /// What the admin did: `none`, `hide` or `suspend_user`.
+    pub resolution_action: Option<String>,
+    /// The admin's note.
+    pub resolution_note: Option<String>,
+    /// The admin who closed it.
+    pub resolved_by: Option<String>,
+    /// When it was closed.
+    pub resolved_at: Option<NaiveDateTime>,
+    /// Reported.
+    pub created_at: NaiveDateTime,
+}

@@ -120,7 +120,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     blocks,
     verifications,
-    verification_files
+    verification_files,
+    reports
 );
 
 diesel::table! {
@@ -155,5 +156,25 @@ diesel::table! {
         filename -> Text,
         content_type -> Text,
         size -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Reports of users, jobs, offers, messages and ratings.
+    reports (id) {
+        id -> Text,
+        reporter_id -> Nullable<Text>,
+        target_kind -> Text,
+        target_id -> Text,
+        target_author_id -> Text,
+        reason -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        snapshot -> Text,
+        resolution_action -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }

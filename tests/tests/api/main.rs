@@ -21,6 +21,7 @@ mod notification_emails;
 mod openapi;
 mod ratings;
 mod realtime;
+mod reports;
 mod security;
 mod seed;
 mod service;

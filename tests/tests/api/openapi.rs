@@ -115,6 +115,7 @@ fn problem_code_is_the_closed_list_of_every_code_the_server_emits() {
         "dispute_window_closed",
         "account_suspended",
         "blocked",
+        "report_closed",
     ];
     for code in contract {
         assert!(listed.contains(&code), "the contract's {code} is missing");

@@ -147,7 +147,8 @@ pub async fn get_job(
     path: web::Path<String>,
 ) -> Result<web::Json<JobResponse>, ApiError> {
     let id = job_id(&path)?;
-    let job = db::run(&pool, move |conn| service::get_job(conn, &id)).await?;
+    let viewer = user.clone();
+    let job = db::run(&pool, move |conn| service::visible_job(conn, &id, &viewer)).await?;
     let precise = service::sees_precise_location(&job, &user);
     Ok(web::Json(JobResponse::of(&job, &state.currency, precise)))
 }

@@ -51,6 +51,7 @@ pub fn create_job(
         created_at: at,
         updated_at: at,
         booking_id: None,
+        hidden: false,
     };
     db::write_transaction(conn, |conn| {
         repo::insert_job(conn, &job)?;
@@ -77,6 +78,40 @@ pub fn sees_precise_location(job: &Job, viewer: &AuthUser) -> bool {
 /// as [`sees_precise_location`] says); 404 when there is none.
 pub fn get_job(conn: &mut DbConn, id: &JobId) -> Result<Job, JobsError> {
     repo::find_job(conn, id.as_str())?.ok_or(JobsError::NotFound("job"))
+}
+
+/// A job as `viewer` may see it: a hidden job is 404 to all but its owner
+/// and admins.
+pub fn visible_job(conn: &mut DbConn, id: &JobId, viewer: &AuthUser) -> Result<Job, JobsError> {
+    let job = get_job(conn, id)?;
+    if job.hidden && viewer.role != Role::Admin && job.customer_id != viewer.id.as_str() {
+        return Err(JobsError::NotFound("job"));
+    }
+    Ok(job)
+}
+
+/// Hides a job (an admin, on a report), in the modlog; answers whether it
+/// exists. Hiding twice is harmless (logged once).
+pub fn hide_job(conn: &mut DbConn, id: &str, admin: &str, reason: &str) -> Result<bool, JobsError> {
+    db::write_transaction(conn, |conn| {
+        let Some(job) = repo::find_job(conn, id)? else {
+            return Ok(false);
+        };
+        if !job.hidden {
+            repo::hide_job(conn, id, now())?;
+            quickfix_shared::modlog::record(
+                conn,
+                &quickfix_shared::modlog::ModEntry {
+                    actor_id: admin,
+                    action: quickfix_shared::modlog::ModAction::HideContent,
+                    target_kind: "job",
+                    target_id: id,
+                    reason: Some(reason),
+                },
+            )?;
+        }
+        Ok(true)
+    })
 }
 
 /// A validated job list query.

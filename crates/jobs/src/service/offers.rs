@@ -30,6 +30,9 @@ pub fn create_offer(
                 None => JobsError::NotFound("job"),
             });
         };
+        if job.hidden {
+            return Err(JobsError::NotFound("job"));
+        }
         if blockers.contains(&UserId::from_db(job.customer_id.clone())) {
             // The count went up with the job's lock; it goes back with the
             // transaction.

@@ -16,6 +16,7 @@ mod directory;
 mod favorites;
 mod lifecycle;
 mod profile;
+mod reports;
 mod sessions;
 mod verifications;
 
@@ -26,5 +27,6 @@ pub use directory::*;
 pub use favorites::*;
 pub use lifecycle::*;
 pub use profile::*;
+pub use reports::*;
 pub use sessions::*;
 pub use verifications::*;

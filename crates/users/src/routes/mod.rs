@@ -7,6 +7,7 @@ mod favorites;
 mod lifecycle;
 mod profile;
 mod providers;
+mod reports;
 mod verifications;
 
 use actix_web::{HttpRequest, http::header};
@@ -61,6 +62,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(providers::delete_catalog_service)
         .service(providers::get_provider)
         .service(providers::list_catalog_services)
+        .service(reports::create_report)
+        .service(reports::list_reports)
+        .service(reports::resolve_report)
+        .service(reports::dismiss_report)
         .service(admin::list_users)
         .service(admin::update_user)
         .service(admin::verify_provider)

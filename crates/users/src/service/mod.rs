@@ -34,6 +34,7 @@ mod directory;
 mod favorites;
 mod lifecycle;
 mod profile;
+mod reports;
 mod sessions;
 mod verifications;
 
@@ -45,6 +46,7 @@ pub use directory::*;
 pub use favorites::*;
 pub use lifecycle::*;
 pub use profile::*;
+pub use reports::*;
 pub use sessions::*;
 pub use verifications::*;
 
