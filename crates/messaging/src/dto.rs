@@ -89,14 +89,16 @@ pub fn attachment_view(row: &Attachment) -> AttachmentResponse {
     }
 }
 
-/// The view of a message row with its attachment row.
+/// The view of a message row with its attachment row: a hidden message
+/// keeps its place without its text or attachment.
 pub fn message_view(row: &Message, attachment: Option<&Attachment>) -> MessageResponse {
     MessageResponse {
         id: row.id.clone(),
         conversation_id: row.conversation_id.clone(),
         sender_id: row.sender_id.clone(),
-        body: row.body.clone(),
-        attachment: attachment.map(attachment_view),
+        body: (!row.hidden).then(|| row.body.clone()),
+        hidden: row.hidden,
+        attachment: attachment.filter(|_| !row.hidden).map(attachment_view),
         created_at: row.created_at.and_utc(),
     }
 }

@@ -478,6 +478,7 @@ fn unread_since(
         .filter(messages::conversation_id.eq(conversation))
         .filter(messages::sender_id.ne(reader))
         .filter(messages::created_at.ge(from))
+        .filter(messages::hidden.eq(false))
         .order((messages::created_at, messages::id))
         .limit(DIGEST_MESSAGES * 5)
         .select((messages::sender_id, messages::body, messages::created_at))

@@ -81,6 +81,8 @@ pub struct Message {
     pub client_msg_id: Option<String>,
     /// Sent.
     pub created_at: NaiveDateTime,
+    /// Hidden by an admin: its body is no longer shown.
+    pub hidden: bool,
 }
 
 /// An `attachments` row.

@@ -1,6 +1,7 @@
 //! The messaging crate's answer for reported messages: visible to the
 //! conversation's participants and admins; the snapshot is the message as
-//! the API shows it (without its attachment's bytes).
+//! the API shows it (without its attachment's bytes); hiding keeps the
+//! message's place without its text or file.
 
 use std::sync::Arc;
 
@@ -64,13 +65,17 @@ impl Moderated for MessagesModeration {
     fn hide(
         &self,
         _kind: TargetKind,
-        _id: String,
-        _admin: UserId,
-        _reason: String,
+        id: String,
+        admin: UserId,
+        reason: String,
     ) -> BoxFuture<'static, Result<bool, ApiError>> {
-        Box::pin(std::future::ready(Err(ApiError::invalid_field(
-            "action",
-            "hiding messages is not available yet: suspend the sender (`suspend_user`)",
-        ))))
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            let hidden = db::run(&pool, move |conn| {
+                crate::service::hide_message(conn, &id, admin.as_str(), &reason)
+            })
+            .await?;
+            Ok(hidden)
+        })
     }
 }

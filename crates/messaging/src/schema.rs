@@ -36,6 +36,7 @@ diesel::table! {
         body -> Text,
         client_msg_id -> Nullable<Text>,
         created_at -> Timestamp,
+        hidden -> Bool,
     }
 }
 

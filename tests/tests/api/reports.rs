@@ -340,3 +340,64 @@ async fn a_hidden_rating_leaves_the_lists_and_the_aggregate() {
         .collect();
     assert_eq!(left, [ratings[1].as_str()], "the other rating stays");
 }
+
+#[tokio::test]
+async fn a_hidden_message_keeps_its_place_without_its_text_everywhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let customer = TestUser::customer().register(&app).await;
+    let provider = TestUser::provider().register(&app).await;
+    let conversation = start(&app, &provider, &customer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad = send(&app, &provider, &conversation, "Send me your card number").await;
+    send(&app, &provider, &conversation, "Or not.").await;
+    let bad_id = bad["id"].as_str().unwrap();
+    let filed = json(report(&app, &customer, "message", bad_id).await).await;
+    let resolved = close(
+        &app,
+        &admin,
+        filed["id"].as_str().unwrap(),
+        "resolve",
+        json!({"action": "hide", "note": "Phishing."}),
+    )
+    .await;
+    assert_eq!(resolved.status(), 200);
+
+    for reader in [&customer, &provider] {
+        let page = json(
+            app.get_as(
+                &reader.token,
+                &format!("/api/v1/conversations/{conversation}/messages"),
+            )
+            .await,
+        )
+        .await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "it keeps its place");
+        let hidden = items.iter().find(|m| m["id"] == bad_id).unwrap();
+        assert_eq!(
+            (hidden["body"].clone(), hidden["hidden"].clone()),
+            (Value::Null, json!(true))
+        );
+        let kept = items.iter().find(|m| m["id"] != bad_id).unwrap();
+        assert_eq!(
+            (kept["body"].clone(), kept["hidden"].clone()),
+            (json!("Or not."), json!(false))
+        );
+    }
+    let inbox = app
+        .wait_until(&customer, "/api/v1/notifications", |page| {
+            page["items"].as_array().unwrap().len() >= 2
+        })
+        .await;
+    let note = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["payload"]["message"]["id"] == bad_id)
+        .unwrap();
+    assert!(note["payload"]["message"]["body"].is_null());
+    assert_eq!(note["payload"]["message"]["hidden"], true);
+}

@@ -154,6 +154,7 @@ mod tests {
             created_at: now(),
             updated_at: now(),
             booking_id: None,
+            hidden: false,
         };
         assert!(sees_precise_location(&job, &owner));
         assert!(sees_precise_location(&job, &winner));

@@ -39,8 +39,13 @@ pub struct MessageResponse {
     /// The author.
     #[schema(format = Uuid)]
     pub sender_id: String,
-    /// The text; empty for an attachment sent without text.
-    pub body: String,
+    /// The text; empty for an attachment sent without text; null once an
+    /// admin hid the message.
+    #[schema(required = true)]
+    pub body: Option<String>,
+    /// Hidden by an admin (the message keeps its place, without its text
+    /// or attachment).
+    pub hidden: bool,
     /// The attached file, if any.
     #[schema(required = true)]
     pub attachment: Option<AttachmentResponse>,
@@ -87,7 +92,8 @@ mod tests {
                 id: MessageId::generate().into_string(),
                 conversation_id: ConversationId::generate().into_string(),
                 sender_id: UserId::generate().into_string(),
-                body: "On my way".to_owned(),
+                body: Some("On my way".to_owned()),
+                hidden: false,
                 attachment: None,
                 created_at: Utc::now(),
             },

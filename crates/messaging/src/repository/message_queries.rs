@@ -178,3 +178,24 @@ pub fn attachments_of(conn: &mut DbConn, message_ids: &[String]) -> QueryResult<
 pub fn count_messages(conn: &mut DbConn) -> QueryResult<i64> {
     messages::table.count().get_result(conn)
 }
+
+/// Which of these messages an admin hid.
+pub fn hidden_messages(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    Ok(messages::table
+        .filter(messages::id.eq_any(ids))
+        .filter(messages::hidden.eq(true))
+        .select(messages::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Hides a message; 0 rows when it is hidden already or not there.
+pub fn hide_message(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(messages::table.find(id).filter(messages::hidden.eq(false)))
+        .set(messages::hidden.eq(true))
+        .execute(conn)
+}

@@ -186,6 +186,7 @@ pub fn send_message(
             body: new.body.clone(),
             client_msg_id: new.client_msg_id.clone(),
             created_at: at,
+            hidden: false,
         };
         // A client id may race in from another socket: the savepoint lets
         // the transaction go on after that unique violation. Without a
@@ -312,7 +313,39 @@ pub fn attachment_for(
         repo::find_attachment(conn, attachment)?.ok_or(MessagingError::NotFound("attachment"))?;
     repo::find_member(conn, &found.conversation_id, user.as_str())?
         .ok_or(MessagingError::NotFound("attachment"))?;
+    // A hidden message's file goes with its text.
+    if repo::find_message(conn, &found.message_id)?.is_none_or(|m| m.hidden) {
+        return Err(MessagingError::NotFound("attachment"));
+    }
     Ok(found)
+}
+
+/// Hides a message (an admin, on a report), in the modlog; answers whether
+/// it exists. Hiding twice is harmless (logged once).
+pub fn hide_message(
+    conn: &mut DbConn,
+    id: &str,
+    admin: &str,
+    reason: &str,
+) -> Result<bool, MessagingError> {
+    db::write_transaction(conn, |conn| {
+        if repo::find_message(conn, id)?.is_none() {
+            return Ok(false);
+        }
+        if repo::hide_message(conn, id)? > 0 {
+            quickfix_shared::modlog::record(
+                conn,
+                &quickfix_shared::modlog::ModEntry {
+                    actor_id: admin,
+                    action: quickfix_shared::modlog::ModAction::HideContent,
+                    target_kind: "message",
+                    target_id: id,
+                    reason: Some(reason),
+                },
+            )?;
+        }
+        Ok(true)
+    })
 }
 
 /// Messages stored, for admin statistics.

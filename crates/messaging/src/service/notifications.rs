@@ -68,11 +68,35 @@ pub fn list_notifications(
         cursor,
         i64::from(limit) + 1,
     )?;
+    // A message hidden since its notification was made is shown hidden
+    // there too (one query for the page).
+    let message_of = |n: &crate::models::Notification| -> Option<String> {
+        (n.kind == "message.created")
+            .then(|| serde_json::from_str::<serde_json::Value>(&n.payload).ok())
+            .flatten()
+            .and_then(|p| p.pointer("/message/id")?.as_str().map(str::to_owned))
+    };
+    let messages: Vec<String> = rows.iter().filter_map(message_of).collect();
+    let hidden = if messages.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        repo::hidden_messages(conn, &messages)?
+    };
     Ok(Page::from_rows(
         rows,
         limit,
         |n| Cursor::new(n.created_at, n.id.clone()),
-        |n| NotificationResponse::from(&n),
+        |n| {
+            let mut view = NotificationResponse::from(&n);
+            if message_of(&n).is_some_and(|id| hidden.contains(&id))
+                && let Some(message) = view.payload.get_mut("message")
+            {
+                message["body"] = serde_json::Value::Null;
+                message["attachment"] = serde_json::Value::Null;
+                message["hidden"] = serde_json::Value::Bool(true);
+            }
+            view
+        },
     ))
 }
 
