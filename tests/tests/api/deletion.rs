@@ -317,6 +317,24 @@ async fn an_export_holds_everything_of_the_user_from_every_crate_and_nothing_of_
     let stranger = TestUser::customer().register(&app).await;
     app.post_job(&stranger, &job_body("Not mine", "plumbing", 38.7, -9.1))
         .await;
+    let blocked = app
+        .send_json_as(
+            &customer.token,
+            Method::POST,
+            "/api/v1/users/me/blocks",
+            &json!({"user_id": stranger.id}),
+        )
+        .await;
+    assert_eq!(blocked.status(), 204);
+    let reported = app
+        .send_json_as(
+            &customer.token,
+            Method::POST,
+            "/api/v1/reports",
+            &json!({"target": {"kind": "user", "id": stranger.id}, "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(reported.status(), 201);
 
     let response = app.get_as(&customer.token, "/api/v1/users/me/export").await;
     assert_eq!(response.status(), 200);
@@ -350,6 +368,12 @@ async fn an_export_holds_everything_of_the_user_from_every_crate_and_nothing_of_
     }
     assert_eq!(export["user_id"], customer.id.as_str());
     assert_eq!(export["account"]["email"], customer.email.as_str());
+    assert_eq!(export["blocks"][0]["user_id"], stranger.id.as_str());
+    assert_eq!(
+        export["reports_filed"][0]["target"]["id"],
+        stranger.id.as_str()
+    );
+    assert_eq!(export["verification"], "none");
     assert_eq!(
         export["jobs"].as_array().unwrap().len(),
         1,

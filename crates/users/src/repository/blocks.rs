@@ -71,3 +71,12 @@ pub fn list_blocks(
         .limit(limit)
         .load(conn)
 }
+
+/// Every user `blocker` blocked, with when (a data export).
+pub fn blocks_by(conn: &mut DbConn, blocker: &str) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    blocks::table
+        .filter(blocks::blocker_id.eq(blocker))
+        .order(blocks::created_at.asc())
+        .select((blocks::blocked_id, blocks::created_at))
+        .load(conn)
+}

@@ -95,3 +95,12 @@ pub fn forget_reporter(conn: &mut DbConn, reporter: &str) -> QueryResult<usize> 
         .set(reports::reporter_id.eq(None::<String>))
         .execute(conn)
 }
+
+/// Every report `reporter` filed, oldest first (a data export).
+pub fn reports_by(conn: &mut DbConn, reporter: &str) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::reporter_id.eq(reporter))
+        .order((reports::created_at.asc(), reports::id.asc()))
+        .select(Report::as_select())
+        .load(conn)
+}

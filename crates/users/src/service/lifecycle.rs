@@ -212,7 +212,15 @@ pub fn export_sections(
         .iter()
         .map(|s| crate::dto::SessionResponse::of(s, ""))
         .collect();
-    let verification = if account.verified { "verified" } else { "none" };
+    let verification = crate::dto::ProfileVerification::of(&account);
+    let blocks: Vec<_> = repo::blocks_by(conn, user.as_str())?
+        .into_iter()
+        .map(|(blocked, at)| serde_json::json!({"user_id": blocked, "created_at": at.and_utc()}))
+        .collect();
+    let reports: Vec<_> = repo::reports_by(conn, user.as_str())?
+        .iter()
+        .map(crate::dto::ReportResponse::from)
+        .collect();
     Ok(vec![
         ("account", json(serde_json::to_value(&view))?),
         ("profile", json(serde_json::to_value(&view.profile))?),
@@ -224,9 +232,9 @@ pub fn export_sections(
         ),
         ("identities", serde_json::json!([])),
         ("sessions", json(serde_json::to_value(sessions))?),
-        ("blocks", serde_json::json!([])),
-        ("reports_filed", serde_json::json!([])),
-        ("verification", serde_json::json!(verification)),
+        ("blocks", serde_json::Value::Array(blocks)),
+        ("reports_filed", json(serde_json::to_value(reports))?),
+        ("verification", json(serde_json::to_value(verification))?),
     ])
 }
 
