@@ -93,3 +93,16 @@ pub trait Moderated: Send + Sync + 'static {
 
 /// The crates that answer for reported objects.
 pub type ModerationSources = Vec<std::sync::Arc<dyn Moderated>>;
+
+/// The source answering for `kind`; none: 404 (nothing of that kind can
+/// be seen here).
+pub fn source_of(
+    sources: &[std::sync::Arc<dyn Moderated>],
+    kind: TargetKind,
+) -> Result<std::sync::Arc<dyn Moderated>, ApiError> {
+    sources
+        .iter()
+        .find(|source| source.kinds().contains(&kind))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(kind.as_str()))
+}

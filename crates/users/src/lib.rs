@@ -162,11 +162,7 @@ impl UsersState {
         &self,
         kind: quickfix_shared::moderation::TargetKind,
     ) -> Result<Arc<dyn quickfix_shared::moderation::Moderated>, ApiError> {
-        self.moderation
-            .iter()
-            .find(|source| source.kinds().contains(&kind))
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(kind.as_str()))
+        quickfix_shared::moderation::source_of(&self.moderation, kind)
     }
 
     /// The jobs crate's side of deleting an account.

@@ -39,6 +39,27 @@ async fn seeding_twice_makes_one_living_marketplace() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert!(actions.contains(&"suspend_user") && actions.contains(&"resolve_dispute"));
+    for state in ["open", "resolved", "dismissed"] {
+        let reports = json(
+            app.get_as(
+                &admin.token,
+                &format!("/api/v1/admin/reports?status={state}"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            reports["items"].as_array().unwrap().len(),
+            1,
+            "{state} reports"
+        );
+    }
+    let queue = json(
+        app.get_as(&admin.token, "/api/v1/admin/verifications?status=pending")
+            .await,
+    )
+    .await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
     for state in ["open", "booked", "completed", "cancelled"] {
         assert!(
             stats["jobs"][state].as_i64().unwrap() > 0,

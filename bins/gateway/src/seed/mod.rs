@@ -16,10 +16,14 @@ use quickfix_shared::ApiError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::DbPool;
 use quickfix_shared::ids::{BookingId, JobId, OfferId, UserId};
+use quickfix_shared::moderation::TargetKind;
 use quickfix_shared::outbox::{Relay, SharedRelay};
+use quickfix_shared::storage::{LocalStorage, SharedStorage};
 use quickfix_shared::tasks::TaskHandler;
 use quickfix_users::commands::NewAccount;
-use quickfix_users::dto::{Location, UpdateProfileRequest};
+use quickfix_users::dto::{
+    CreateReportRequest, Location, ReportReason, ReportTarget, UpdateProfileRequest,
+};
 
 use crate::glue::Crates;
 
@@ -116,6 +120,8 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
         },
         disputes: Vec::new(),
         troublemaker: None,
+        reporters: Vec::new(),
+        applicant: None,
     };
     seeder.build().await?;
     let admin = seeder
@@ -128,10 +134,15 @@ pub async fn seed(pool: &DbPool, settings: &Settings) -> Result<SeedReport, ApiE
             false,
         )
         .await?;
-    seeder.moderate(&admin).await?;
+    let storage: SharedStorage = Arc::new(LocalStorage::new(&settings.storage.path));
+    seeder.moderate(&admin, &storage).await?;
     relay.flush_marks().await?;
     Ok(seeder.report)
 }
+
+/// The smallest PDF the content sniffer takes, for the demo documents.
+const DEMO_PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
 struct Seeder<'a> {
     pool: &'a DbPool,
@@ -143,6 +154,10 @@ struct Seeder<'a> {
     disputes: Vec<(BookingId, Outcome)>,
     /// The customer an admin suspends once there is one.
     troublemaker: Option<String>,
+    /// Customers and the providers they report.
+    reporters: Vec<(String, String)>,
+    /// A provider who sends verification documents.
+    applicant: Option<String>,
 }
 
 impl Seeder<'_> {
@@ -240,6 +255,14 @@ impl Seeder<'_> {
             providers.push((id, category, city));
         }
         self.report.providers = providers.len();
+        self.reporters = customers
+            .iter()
+            .zip(providers.iter().skip(1))
+            .take(3)
+            .map(|((customer, _), (provider, _, _))| (customer.clone(), provider.clone()))
+            .collect();
+        // Provider 2 (not verified: every third is) applies.
+        self.applicant = providers.get(1).map(|(id, _, _)| id.clone());
         for j in 0..48 {
             self.job(j, &customers, &providers).await?;
         }
@@ -441,8 +464,52 @@ impl Seeder<'_> {
     }
 
     /// What the admin does once there is one: settles the disputes
-    /// [`Self::job`] left and suspends a customer for a week.
-    async fn moderate(&self, admin: &str) -> Result<(), ApiError> {
+    /// [`Self::job`] left, suspends a customer for a week, and works the
+    /// reports (one stays open, one resolved, one dismissed); a provider's
+    /// verification documents wait in the queue.
+    async fn moderate(&self, admin: &str, storage: &SharedStorage) -> Result<(), ApiError> {
+        if let Some(provider) = &self.applicant {
+            quickfix_users::commands::submit_verification(
+                self.pool,
+                storage,
+                UserId::from_db(provider.clone()),
+                vec![quickfix_users::commands::Uploaded {
+                    filename: "trade-licence.pdf".to_owned(),
+                    bytes: DEMO_PDF.to_vec(),
+                }],
+            )
+            .await?;
+        }
+        let sources: quickfix_shared::moderation::ModerationSources =
+            vec![quickfix_users::moderation::AccountsModeration::new(
+                self.pool.clone(),
+            )];
+        for (n, (customer, provider)) in self.reporters.iter().enumerate() {
+            let (filed, _) = quickfix_users::commands::file_report(
+                self.pool,
+                &sources,
+                actor(customer, Role::Customer),
+                CreateReportRequest {
+                    target: ReportTarget {
+                        kind: TargetKind::User,
+                        id: provider.clone(),
+                    },
+                    reason: [ReportReason::Spam, ReportReason::Fraud, ReportReason::Abuse][n % 3],
+                    note: Some("Kept messaging me about other jobs.".to_owned()),
+                },
+            )
+            .await?;
+            if n > 0 {
+                quickfix_users::commands::close_report(
+                    self.pool,
+                    UserId::from_db(admin.to_owned()),
+                    filed.id,
+                    n == 1,
+                    "Talked to the provider; nothing more to do.".to_owned(),
+                )
+                .await?;
+            }
+        }
         if let Some(customer) = &self.troublemaker {
             quickfix_users::commands::suspend_account(
                 self.relay,

@@ -18,7 +18,7 @@ use crate::dto::{
     ReportResponse, ResolutionAction, ResolveReportRequest,
 };
 use crate::error::UsersError;
-use crate::service::{self, NewReport};
+use crate::service;
 use crate::{UsersState, events};
 
 /// Reports a user, job, offer, message or rating the caller can see (else
@@ -47,24 +47,8 @@ pub async fn create_report(
     state: web::Data<UsersState>,
     body: ValidJson<CreateReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = body.into_inner();
-    let kind = request.target.kind;
-    let source = state.moderation_of(kind)?;
-    let snapshot = source
-        .snapshot(kind, request.target.id.clone(), user.clone())
-        .await?
-        .ok_or_else(|| ApiError::not_found(kind.as_str()))?;
-    let new = NewReport {
-        kind,
-        target_id: request.target.id,
-        snapshot,
-        reason: request.reason.as_str(),
-        note: request.note.map(|n| n.trim().to_owned()),
-    };
-    let (report, created) = db::run(&pool, move |conn| {
-        service::file_report(conn, &user.id, &new)
-    })
-    .await?;
+    let (report, created) =
+        crate::commands::file_report(&pool, &state.moderation, user, body.into_inner()).await?;
     let mut answer = if created {
         let mut created = HttpResponse::build(StatusCode::CREATED);
         created.insert_header((LOCATION, "/api/v1/reports"));
@@ -206,9 +190,6 @@ pub async fn dismiss_report(
 ) -> Result<web::Json<AdminReportResponse>, ApiError> {
     let id = path.into_inner();
     let note = body.into_inner().note.trim().to_owned();
-    let closed = db::run(&pool, move |conn| {
-        service::close_report(conn, &admin.id, &id, None, &note)
-    })
-    .await?;
+    let closed = crate::commands::close_report(&pool, admin.id.clone(), id, false, note).await?;
     Ok(web::Json(AdminReportResponse::from(&closed)))
 }

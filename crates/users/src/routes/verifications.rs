@@ -19,24 +19,17 @@ use quickfix_shared::storage;
 use quickfix_shared::text;
 
 use crate::UsersState;
+use crate::commands::Uploaded;
 use crate::dto::{
     ListVerificationsQuery, RejectVerificationRequest, VerificationResponse, VerificationUpload,
 };
 use crate::error::UsersError;
-use crate::service::{self, SubmittedFile};
+use crate::service;
 
-/// The types a verification file may have, read from its bytes.
-const DOCUMENT_TYPES: &[&str] = &["image/png", "image/jpeg", "application/pdf"];
 /// Files one submission may have.
 const MAX_FILES: usize = 5;
 /// The longest file name kept.
 const MAX_FILENAME_CHARS: usize = 255;
-
-/// A file read from the multipart body.
-struct Uploaded {
-    filename: String,
-    bytes: Vec<u8>,
-}
 
 /// Reads the `files` fields: 1..=5 of them, together within `limit` bytes
 /// (413 beyond), names without control characters; other fields are
@@ -81,14 +74,6 @@ async fn read_files(mut multipart: Multipart, limit: usize) -> Result<Vec<Upload
     Ok(files)
 }
 
-/// Removes stored files whose submission was not recorded.
-async fn discard(state: &UsersState, keys: Vec<String>) {
-    for key in keys {
-        let store = state.storage.clone();
-        let _ = db::blocking(move || store.delete(&key)).await;
-    }
-}
-
 /// Submits verification documents (providers): 1..5 PNG, JPEG or PDF files
 /// in the multipart field `files`, together within the upload limit and
 /// counted in the daily upload quota; the type is read from the bytes.
@@ -118,59 +103,12 @@ pub async fn submit_verification(
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let uploaded = read_files(multipart, state.config.upload_limit_bytes).await?;
-    let mut sniffed = Vec::with_capacity(uploaded.len());
-    for (n, file) in uploaded.iter().enumerate() {
-        let Some(kind) = storage::sniff(&file.bytes).filter(|s| DOCUMENT_TYPES.contains(&s.mime))
-        else {
-            return Err(UsersError::invalid(
-                "files",
-                &format!("file {} must be a PNG, JPEG or PDF", n + 1),
-            )
-            .into());
-        };
-        sniffed.push(kind);
-    }
     let total: usize = uploaded.iter().map(|f| f.bytes.len()).sum();
+    crate::commands::check_documents(&uploaded)?;
     state.quotas.upload(&provider.id, total as u64)?;
-    let mut files = Vec::with_capacity(uploaded.len());
-    for (file, kind) in uploaded.into_iter().zip(sniffed) {
-        let key = storage::new_key("verifications", kind.extension);
-        let store = state.storage.clone();
-        let (put_key, size) = (key.clone(), file.bytes.len());
-        let stored = db::blocking(move || store.put(&put_key, &file.bytes)).await;
-        if !matches!(stored, Ok(Ok(()))) {
-            discard(
-                &state,
-                files
-                    .iter()
-                    .map(|f: &SubmittedFile| f.storage_key.clone())
-                    .collect(),
-            )
-            .await;
-            return Err(ApiError::internal(
-                "a verification file could not be stored",
-            ));
-        }
-        files.push(SubmittedFile {
-            storage_key: key,
-            filename: file.filename,
-            content_type: kind.mime.to_owned(),
-            size: i64::try_from(size).unwrap_or(i64::MAX),
-        });
-    }
-    let keys: Vec<String> = files.iter().map(|f| f.storage_key.clone()).collect();
-    let id = provider.id.clone();
-    let submitted = db::run(&pool, move |conn| {
-        service::submit_verification(conn, &id, &files)
-    })
-    .await;
-    let (verification, rows) = match submitted {
-        Ok(done) => done,
-        Err(err) => {
-            discard(&state, keys).await;
-            return Err(err.into());
-        }
-    };
+    let (verification, rows) =
+        crate::commands::submit_verification(&pool, &state.storage, provider.id.clone(), uploaded)
+            .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((LOCATION, "/api/v1/providers/me/verification"))
         .json(VerificationResponse::of(&verification, &rows)))
