@@ -122,8 +122,9 @@ impl From<QueuedEmail> for EmailResponse {
 pub async fn list_emails(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListEmailsQuery>,
+    query: Result<ValidQuery<ListEmailsQuery>, ApiError>,
 ) -> Result<web::Json<Page<EmailResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let status = query.status.map(EmailStatus::from);

@@ -122,8 +122,9 @@ impl From<LoggedEvent> for EventResponse {
 pub async fn list_events(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListEventsQuery>,
+    query: Result<ValidQuery<ListEventsQuery>, ApiError>,
 ) -> Result<web::Json<Page<EventResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let filter = LogFilter {

@@ -51,8 +51,9 @@ pub struct ListModlogQuery {
 pub async fn list_modlog(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListModlogQuery>,
+    query: Result<ValidQuery<ListModlogQuery>, ApiError>,
 ) -> Result<web::Json<Page<ModlogEntryResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let filter = ModlogFilter {

@@ -84,8 +84,9 @@ impl From<Task> for TaskResponse {
 pub async fn list_tasks(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListTasksQuery>,
+    query: Result<ValidQuery<ListTasksQuery>, ApiError>,
 ) -> Result<web::Json<Page<TaskResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let pending = query.pending.unwrap_or(false);

@@ -241,8 +241,9 @@ pub async fn resolve_dispute(
     state: web::Data<BookingsState>,
     relay: web::Data<SharedRelay>,
     path: web::Path<String>,
-    body: ValidJson<ResolveDisputeRequest>,
+    body: Result<ValidJson<ResolveDisputeRequest>, ApiError>,
 ) -> Result<web::Json<BookingResponse>, ApiError> {
+    let body = body?;
     let ResolveDisputeRequest { outcome, note } = body.into_inner();
     let action = Action::Resolve(outcome);
     act(

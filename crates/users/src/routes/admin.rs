@@ -38,8 +38,9 @@ pub async fn list_users(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
     state: web::Data<UsersState>,
-    query: ValidQuery<AdminListUsersQuery>,
+    query: Result<ValidQuery<AdminListUsersQuery>, ApiError>,
 ) -> Result<web::Json<Page<UserResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let filter = UserFilter {
@@ -80,8 +81,9 @@ pub async fn update_user(
     relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
-    body: ValidJson<AdminUpdateUserRequest>,
+    body: Result<ValidJson<AdminUpdateUserRequest>, ApiError>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
+    let body = body?;
     let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
     if id == admin.id && !body.is_active {
         return Err(ApiError::invalid_field(
@@ -166,8 +168,9 @@ pub async fn suspend_user(
     relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
-    body: ValidJson<SuspendUserRequest>,
+    body: Result<ValidJson<SuspendUserRequest>, ApiError>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
+    let body = body?;
     let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
     if id == admin.id {
         return Err(ApiError::invalid_field(

@@ -79,8 +79,9 @@ pub async fn create_report(
 pub async fn list_reports(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListReportsQuery>,
+    query: Result<ValidQuery<ListReportsQuery>, ApiError>,
 ) -> Result<web::Json<Page<AdminReportResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let status = query.status.map(|s| s.as_str());
@@ -121,8 +122,9 @@ pub async fn resolve_report(
     relay: web::Data<SharedRelay>,
     state: web::Data<UsersState>,
     path: web::Path<String>,
-    body: ValidJson<ResolveReportRequest>,
+    body: Result<ValidJson<ResolveReportRequest>, ApiError>,
 ) -> Result<web::Json<AdminReportResponse>, ApiError> {
+    let body = body?;
     let id = path.into_inner();
     let ResolveReportRequest { action, note } = body.into_inner();
     let note = note.trim().to_owned();
@@ -186,8 +188,9 @@ pub async fn dismiss_report(
     admin: AdminUser,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
-    body: ValidJson<DismissReportRequest>,
+    body: Result<ValidJson<DismissReportRequest>, ApiError>,
 ) -> Result<web::Json<AdminReportResponse>, ApiError> {
+    let body = body?;
     let id = path.into_inner();
     let note = body.into_inner().note.trim().to_owned();
     let closed = crate::commands::close_report(&pool, admin.id.clone(), id, false, note).await?;

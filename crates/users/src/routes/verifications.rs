@@ -208,8 +208,9 @@ pub async fn get_verification_file(
 pub async fn list_verifications(
     _admin: AdminUser,
     pool: web::Data<DbPool>,
-    query: ValidQuery<ListVerificationsQuery>,
+    query: Result<ValidQuery<ListVerificationsQuery>, ApiError>,
 ) -> Result<web::Json<Page<VerificationResponse>>, ApiError> {
+    let query = query?;
     let query = query.into_inner();
     let (cursor, limit) = page_of(query.limit, query.cursor.as_deref())?;
     let status = query.status.map(|s| s.as_str());
@@ -276,8 +277,9 @@ pub async fn reject_verification(
     admin: AdminUser,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
-    body: ValidJson<RejectVerificationRequest>,
+    body: Result<ValidJson<RejectVerificationRequest>, ApiError>,
 ) -> Result<web::Json<VerificationResponse>, ApiError> {
+    let body = body?;
     let id = path.into_inner();
     let reason = body.into_inner().reason.trim().to_owned();
     let (verification, files) = db::run(&pool, move |conn| {
