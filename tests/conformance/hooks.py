@@ -15,10 +15,11 @@ fuzzer's draws do not, applied to every case in every phase.
   slug drawn for a body's `category` that names no seeded category becomes
   `plumbing` (the dictionary in schemathesis.toml covers the generated
   phases, this the coverage phase's boundary values).
-- A job's `scheduled_for` must not be in the past (422) and a schema has no
-  "now": a valid past time drawn for it (the dictionary in
-  schemathesis.toml covers the generated phases, this the coverage
-  phase's boundary values) moves a hundred years ahead.
+- A job's `scheduled_for` must not be in the past and a suspension's
+  `until` must be in the future (422), and a schema has no "now": a valid
+  past time drawn for either (the dictionary in schemathesis.toml covers
+  the generated phases, this the coverage phase's boundary values) moves
+  a hundred years ahead.
 """
 
 import os
@@ -58,10 +59,11 @@ def map_case(context, case):
         if 0 < radius < 1:
             case.query = {**case.query, "radius_km": 1}
     body = case.body
-    if isinstance(body, dict) and isinstance(body.get("scheduled_for"), str):
-        later = hundred_years_later(body["scheduled_for"])
-        if later is not None:
-            case.body = body = {**body, "scheduled_for": later}
+    for field in ("scheduled_for", "until"):
+        if isinstance(body, dict) and isinstance(body.get(field), str):
+            later = hundred_years_later(body[field])
+            if later is not None:
+                case.body = body = {**body, field: later}
     if isinstance(body, dict) and isinstance(body.get("category"), str):
         category = body["category"]
         if SLUG.match(category) and category not in SEEDED_CATEGORIES:

@@ -176,12 +176,7 @@ async fn blocking_refuses_oneself_and_unknown_users_and_a_deletion_erases_blocks
     let app = TestApp::spawn().await;
     let customer = TestUser::customer().register(&app).await;
     let provider = TestUser::provider().register(&app).await;
-    assert_problem(
-        block(&app, &customer, &customer.id).await,
-        422,
-        "validation_failed",
-    )
-    .await;
+    assert_problem(block(&app, &customer, &customer.id).await, 409, "conflict").await;
     let unknown = "0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10";
     assert_problem(block(&app, &customer, unknown).await, 404, "not_found").await;
     assert_problem(block(&app, &customer, "nobody").await, 404, "not_found").await;

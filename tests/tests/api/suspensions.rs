@@ -198,8 +198,8 @@ async fn suspensions_refuse_non_admins_bad_input_and_unknown_users() {
     .await;
     assert_problem(
         suspend(&app, &admin, &admin.id, &fine).await,
-        422,
-        "validation_failed",
+        409,
+        "conflict",
     )
     .await;
     let unknown = "0193f0d4-6f1e-7c3a-9a55-3f3b4c1d2e10";

@@ -7,7 +7,7 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
-    BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
+    BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, page_of};
@@ -158,6 +158,7 @@ pub async fn verify_provider(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 422, response = ValidationFailed),
         (status = 503, response = ServiceUnavailable),
     )
@@ -173,10 +174,7 @@ pub async fn suspend_user(
     let body = body?;
     let id = UserId::parse(&path).ok_or(UsersError::NotFound("user"))?;
     if id == admin.id {
-        return Err(ApiError::invalid_field(
-            "id",
-            "admins cannot suspend themselves",
-        ));
+        return Err(UsersError::Conflict("admins cannot suspend themselves").into());
     }
     let SuspendUserRequest { reason, until } = body.into_inner();
     if until.is_some_and(|until| until <= chrono::Utc::now()) {

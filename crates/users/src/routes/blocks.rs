@@ -10,7 +10,7 @@ use quickfix_shared::db::{self, DbPool};
 use quickfix_shared::extract::{ValidJson, ValidQuery};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::openapi::{
-    BadRequest, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
+    BadRequest, Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed,
 };
 use quickfix_shared::pagination::{Page, PageParams};
 
@@ -50,7 +50,7 @@ pub async fn list_blocks(
     })))
 }
 
-/// Blocks a user; blocking twice is harmless (yourself: 422).
+/// Blocks a user; blocking twice is harmless (yourself: 409).
 #[utoipa::path(
     tag = "users",
     operation_id = "block_user",
@@ -61,6 +61,7 @@ pub async fn list_blocks(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 422, response = ValidationFailed),
         (status = 503, response = ServiceUnavailable),
     )

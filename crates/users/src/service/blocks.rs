@@ -4,13 +4,11 @@
 use super::*;
 
 /// `blocker` blocks `blocked`; blocking twice is harmless. Blocking
-/// oneself is 422, an unknown or deleted account 404.
+/// oneself is 409 (a well-formed request the accounts' relation refuses),
+/// an unknown or deleted account 404.
 pub fn block_user(conn: &mut DbConn, blocker: &UserId, blocked: &UserId) -> Result<(), UsersError> {
     if blocker == blocked {
-        return Err(UsersError::Validation(vec![FieldError::new(
-            "user_id",
-            "you cannot block yourself",
-        )]));
+        return Err(UsersError::Conflict("you cannot block yourself"));
     }
     db::write_transaction(conn, |conn| {
         match repo::find_user(conn, blocked.as_str())? {
