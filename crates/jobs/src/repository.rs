@@ -100,10 +100,11 @@ pub fn transition_job(
         .execute(conn)
 }
 
-/// Mirrors a booking's state on its job (`to`), unless the job has no
-/// booking yet (it is not `booked`, `completed` or `cancelled` with a
-/// booking) or already mirrors a state as new as `version` (the booking's
-/// `updated_at`); answers the rows changed.
+/// Mirrors a booking's state on its job (`to`), unless the job is not
+/// `booked`, `completed` or `cancelled` (only a booked job has booking
+/// events; jobs booked before `booking_id` existed have none recorded, so
+/// it is not required) or already mirrors a state as new as `version` (the
+/// booking's `updated_at`); answers the rows changed.
 pub fn mirror_booking(
     conn: &mut DbConn,
     id: &str,
@@ -119,7 +120,6 @@ pub fn mirror_booking(
     diesel::update(
         jobs::table
             .find(id)
-            .filter(jobs::booking_id.is_not_null())
             .filter(jobs::status.eq_any(with_booking.map(JobStatus::as_str)))
             .filter(
                 jobs::booking_updated_at

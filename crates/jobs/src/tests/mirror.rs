@@ -106,3 +106,26 @@ async fn an_open_job_is_never_moved_by_a_booking_event() {
         .await;
     assert_eq!(job_state(&db, &job).await, Some(JobStatus::Open));
 }
+
+#[tokio::test]
+async fn a_job_booked_before_booking_ids_were_recorded_still_follows_its_booking() {
+    use diesel::prelude::*;
+
+    let db = database();
+    let relay = relay(&db);
+    relay.register(BookingMirror::new(db.pool()));
+    let job = booked_job(&relay, &db).await;
+    let id = job.to_string();
+    db::run(&db.pool(), move |conn| {
+        diesel::update(crate::schema::jobs::table.find(&id))
+            .set(crate::schema::jobs::booking_id.eq(None::<String>))
+            .execute(conn)
+            .map_err(DbError::Query)
+    })
+    .await
+    .expect("an older row");
+    relay
+        .deliver(vec![updated(&job, BookingStatus::Completed, 10)])
+        .await;
+    assert_eq!(job_state(&db, &job).await, Some(JobStatus::Completed));
+}
