@@ -298,7 +298,10 @@ fn serve(
         .with_account_closure(quickfix_jobs::Closures::new(pool.clone()))
         .with_personal_data(personal_data(&pool, &settings))
         .with_moderation(moderation(&pool, &relay, &settings))
-        .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone()))),
+        .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone())))
+        .with_identity_providers(Arc::new(quickfix_users::oidc::IdentityProviders::new(
+            settings.oidc.clone(),
+        ))),
     );
     // Logins ended on another instance are forgotten here at once too.
     let forget = Arc::clone(&sessions);

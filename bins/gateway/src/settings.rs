@@ -11,6 +11,7 @@ use quickfix_jobs::settings::JobsSettings;
 use quickfix_ratings::settings::RatingsSettings;
 use quickfix_shared::ratelimit::TrustedProxies;
 use quickfix_shared::settings::{AuthSettings, DEVELOPMENT_JWT_SECRET, DatabaseSettings};
+use quickfix_users::oidc::IdentityProvider;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
@@ -51,6 +52,11 @@ pub struct Settings {
     pub email: EmailSettings,
     /// `scheduler.*`
     pub scheduler: SchedulerSettings,
+    /// `auth.oidc`: the trusted identity providers (the users crate's),
+    /// read from the file's `[[auth.oidc]]` tables or from the JSON array
+    /// in `QUICKFIX_AUTH__OIDC`.
+    #[serde(skip)]
+    pub oidc: Vec<IdentityProvider>,
 }
 
 /// `scheduler.*`: the durable scheduler's worker (`quickfix_shared::tasks`).
@@ -241,10 +247,17 @@ pub enum SettingsError {
         "server.host is {0}, reachable from other machines, but auth.jwt_secret is the public development secret: set QUICKFIX_AUTH__JWT_SECRET to 32+ random bytes"
     )]
     PublicDevelopmentSecret(String),
+    /// `auth.oidc` does not parse or names an unusable provider.
+    #[error("auth.oidc: {0}")]
+    Oidc(String),
     /// `server.trusted_proxies` does not parse.
     #[error("server.trusted_proxies: {0}")]
     TrustedProxies(String),
 }
+
+/// The variable holding `auth.oidc` as a JSON array (the `config` crate
+/// reads no lists of tables from the environment).
+pub const OIDC_VARIABLE: &str = "QUICKFIX_AUTH__OIDC";
 
 /// Whether a listen address is reachable from this machine only.
 pub fn is_loopback_host(host: &str) -> bool {
@@ -323,7 +336,11 @@ impl Settings {
         }
         let quickfix_env: HashMap<String, String> = env
             .iter()
-            .filter(|(key, _)| key.starts_with("QUICKFIX_") && key.as_str() != "QUICKFIX_CONFIG")
+            .filter(|(key, _)| {
+                key.starts_with("QUICKFIX_")
+                    && key.as_str() != "QUICKFIX_CONFIG"
+                    && key.as_str() != OIDC_VARIABLE
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         builder = builder.add_source(
@@ -338,7 +355,20 @@ impl Settings {
         {
             builder = builder.set_override("database.url", url.as_str())?;
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let config = builder.build()?;
+        let mut settings: Settings = config.clone().try_deserialize()?;
+        settings.oidc = match env.get(OIDC_VARIABLE).filter(|v| !v.trim().is_empty()) {
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                SettingsError::Oidc(format!(
+                    "{OIDC_VARIABLE} is not a JSON array of providers: {e}"
+                ))
+            })?,
+            None => match config.get::<Vec<IdentityProvider>>("auth.oidc") {
+                Ok(providers) => providers,
+                Err(ConfigError::NotFound(_)) => Vec::new(),
+                Err(err) => return Err(SettingsError::Oidc(err.to_string())),
+            },
+        };
         settings.check()?;
         Ok(settings)
     }
@@ -358,6 +388,7 @@ impl Settings {
                 self.server.host.clone(),
             ));
         }
+        quickfix_users::oidc::check_providers(&self.oidc).map_err(SettingsError::Oidc)?;
         TrustedProxies::parse(&self.server.trusted_proxies)
             .map_err(SettingsError::TrustedProxies)?;
         Ok(())
@@ -499,6 +530,48 @@ mod tests {
         assert_eq!(s.server.host, "0.0.0.0");
         assert_eq!(s.server.port, 7001);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn identity_providers_come_from_the_file_or_one_json_variable() {
+        assert!(
+            Settings::load_from(&env(&[]))
+                .expect("defaults")
+                .oidc
+                .is_empty()
+        );
+        let dir = std::env::temp_dir().join(format!("qf-oidc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("quickfix.toml");
+        std::fs::write(
+            &file,
+            "[[auth.oidc]]\nname = \"firebase\"\nissuer = \"https://securetoken.google.com/demo\"\naudience = \"demo\"\njwks_url = \"https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com\"\n\n[[auth.oidc]]\nname = \"keycloak\"\nissuer = \"https://id.example.com/realms/qf\"\naudience = \"quickfix\"\njwks_url = \"https://id.example.com/realms/qf/protocol/openid-connect/certs\"\n",
+        )
+        .expect("write");
+        let path = file.display().to_string();
+        let from_file = Settings::load_from(&env(&[("QUICKFIX_CONFIG", &path)])).expect("loads");
+        let names: Vec<_> = from_file.oidc.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["firebase", "keycloak"]);
+        let json = r#"[{"name": "auth0", "issuer": "https://qf.eu.auth0.com/", "audience": "abc", "jwks_url": "https://qf.eu.auth0.com/.well-known/jwks.json"}]"#;
+        let from_env =
+            Settings::load_from(&env(&[("QUICKFIX_CONFIG", &path), (OIDC_VARIABLE, json)]))
+                .expect("loads");
+        assert_eq!(
+            from_env.oidc.len(),
+            1,
+            "the variable replaces the file's list"
+        );
+        assert_eq!(from_env.oidc[0].audience, "abc");
+        let _ = std::fs::remove_dir_all(dir);
+        let clear = r#"[{"name": "x", "issuer": "i", "audience": "a", "jwks_url": "http://keys.example.com/jwks"}]"#;
+        assert!(matches!(
+            Settings::load_from(&env(&[(OIDC_VARIABLE, clear)])),
+            Err(SettingsError::Oidc(_))
+        ));
+        assert!(matches!(
+            Settings::load_from(&env(&[(OIDC_VARIABLE, "{not json")])),
+            Err(SettingsError::Oidc(_))
+        ));
     }
 
     #[test]

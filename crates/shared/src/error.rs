@@ -139,6 +139,11 @@ error_codes! {
     Blocked => "blocked",
     /// 409: the report was resolved or dismissed already.
     ReportClosed => "report_closed",
+    /// 409: an account has this email but cannot be linked to the identity
+    /// (the token's or the account's email is not verified).
+    AccountExists => "account_exists",
+    /// 409: the identity is the account's last way to sign in.
+    LastSignInMethod => "last_sign_in_method",
 }
 
 impl fmt::Display for ErrorCode {

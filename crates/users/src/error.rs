@@ -20,7 +20,9 @@ pub enum UsersError {
     /// A spent refresh token presented again (401 `refresh_token_reused`).
     #[error("refresh token reused")]
     RefreshTokenReused,
-    /// The current password given is wrong (403 `wrong_password`).
+    /// The current password given is wrong or missing, or the ID token
+    /// standing in for it is not a fresh one of a linked identity (403
+    /// `wrong_password`).
     #[error("wrong password")]
     WrongPassword,
     /// No such object, or not visible to the caller (404).
@@ -52,6 +54,20 @@ pub enum UsersError {
     /// The object's state does not allow this (409 `conflict`).
     #[error("{0}")]
     Conflict(&'static str),
+    /// An account has the identity's email, but one of the two emails is
+    /// not verified (409 `account_exists`).
+    #[error("account exists")]
+    AccountExists,
+    /// The identity is the account's last way to sign in (409
+    /// `last_sign_in_method`).
+    #[error("last sign-in method")]
+    LastSignInMethod,
+    /// The account is suspended (403 `account_suspended`, with its end).
+    #[error("account suspended")]
+    Suspended(Option<chrono::NaiveDateTime>),
+    /// The identity provider's keys cannot be fetched now (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -95,7 +111,7 @@ impl From<UsersError> for ApiError {
             UsersError::WrongPassword => ApiError::new(
                 StatusCode::FORBIDDEN,
                 ErrorCode::WrongPassword,
-                "the current password is wrong",
+                "the current password is wrong or missing (an account without a password proves itself with a fresh ID token of a linked identity)",
             ),
             UsersError::NotFound(what) => ApiError::not_found(what),
             UsersError::Forbidden(why) => ApiError::forbidden(why),
@@ -113,6 +129,16 @@ impl From<UsersError> for ApiError {
                 "this link is unknown, used, expired or replaced by a newer one",
             ),
             UsersError::ResendTooSoon(wait) => ApiError::rate_limited(wait),
+            UsersError::AccountExists => ApiError::conflict(
+                ErrorCode::AccountExists,
+                "an account has this email; it links to the identity once both its email and the identity's are verified: sign in with its password and verify it first",
+            ),
+            UsersError::LastSignInMethod => ApiError::conflict(
+                ErrorCode::LastSignInMethod,
+                "this is the account's last way to sign in; set a password or link another identity first",
+            ),
+            UsersError::Suspended(until) => ApiError::account_suspended(until.map(|t| t.and_utc())),
+            UsersError::Unavailable(cause) => ApiError::unavailable(cause),
             UsersError::Db(err) => ApiError::from(err),
             UsersError::Internal(msg) => ApiError::internal(msg),
         }

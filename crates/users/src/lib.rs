@@ -8,6 +8,7 @@ mod events;
 pub mod mail;
 pub(crate) mod models;
 pub mod moderation;
+pub mod oidc;
 pub mod passwords;
 pub(crate) mod repository;
 mod routes;
@@ -107,6 +108,8 @@ pub struct UsersState {
     pub personal_data: PersonalDataSources,
     /// The crates that answer for reported objects (this one for users).
     pub moderation: quickfix_shared::moderation::ModerationSources,
+    /// The trusted identity providers (`auth.oidc`).
+    pub identity_providers: Arc<oidc::IdentityProviders>,
     endings: Option<SharedLoginEndings>,
     dummy_hash: OnceCell<String>,
 }
@@ -131,9 +134,16 @@ impl UsersState {
             storage,
             sessions,
             quotas: Arc::new(Quotas::new(QuotaLimits::default(), false)),
+            identity_providers: Arc::new(oidc::IdentityProviders::none()),
             endings: None,
             dummy_hash: OnceCell::new(),
         }
+    }
+
+    /// Signs in with ID tokens of these providers.
+    pub fn with_identity_providers(mut self, providers: Arc<oidc::IdentityProviders>) -> Self {
+        self.identity_providers = providers;
+        self
     }
 
     /// Asks `closure` (the jobs crate) before an account is deleted.

@@ -18,7 +18,8 @@ pub struct User {
     pub email: String,
     /// Lower-cased email, unique.
     pub email_normalized: String,
-    /// bcrypt hash.
+    /// bcrypt hash; empty for an account made by an identity provider
+    /// that never set a password (no password matches it).
     pub password_hash: String,
     /// `customer`, `provider` or `admin`.
     pub role: String,
@@ -74,6 +75,11 @@ pub struct User {
 }
 
 impl User {
+    /// Whether the account has a password to sign in with.
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+
     /// Whether a suspension stands at `now`.
     pub fn is_suspended(&self, now: NaiveDateTime) -> bool {
         self.suspended_at.is_some() && self.suspended_until.is_none_or(|until| until > now)
@@ -296,5 +302,23 @@ pub struct Report {
     /// When it was closed.
     pub resolved_at: Option<NaiveDateTime>,
     /// Reported.
+    pub created_at: NaiveDateTime,
+}
+
+/// A `user_identities` row: an account's identity at a provider.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::user_identities)]
+pub struct Identity {
+    /// Id (UUID v7).
+    pub id: String,
+    /// The account.
+    pub user_id: String,
+    /// The configured provider's name.
+    pub provider: String,
+    /// The provider's id of the user (`sub`).
+    pub subject: String,
+    /// The email the provider gave when the identity was linked.
+    pub email: Option<String>,
+    /// Linked.
     pub created_at: NaiveDateTime,
 }

@@ -121,7 +121,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     verifications,
     verification_files,
-    reports
+    reports,
+    user_identities
 );
 
 diesel::table! {
@@ -175,6 +176,18 @@ diesel::table! {
         resolution_note -> Nullable<Text>,
         resolved_by -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Identities at configured identity providers, one account each.
+    user_identities (id) {
+        id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

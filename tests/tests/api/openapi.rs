@@ -116,6 +116,8 @@ fn problem_code_is_the_closed_list_of_every_code_the_server_emits() {
         "account_suspended",
         "blocked",
         "report_closed",
+        "account_exists",
+        "last_sign_in_method",
     ];
     for code in contract {
         assert!(listed.contains(&code), "the contract's {code} is missing");

@@ -46,9 +46,15 @@ pub struct ChangeEmailRequest {
     #[validate(email)]
     #[schema(max_length = 254, format = Email, example = "ana.new@example.com")]
     pub new_email: String,
-    /// The password now.
+    /// The password now (an account with a password).
+    #[serde(default)]
     #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
-    pub current_password: String,
+    pub current_password: Option<String>,
+    /// An account without a password: a fresh ID token (issued within
+    /// 5 minutes) of one of its linked identities.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 16384)]
+    pub id_token: Option<String>,
 }
 
 /// Each emailed notification kind, on (`true`) or off.
@@ -137,9 +143,15 @@ impl UpdateNotificationPreferences {
 /// `DELETE /users/me`
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct DeleteAccountRequest {
-    /// The password now.
+    /// The password now (an account with a password).
+    #[serde(default)]
     #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
-    pub current_password: String,
+    pub current_password: Option<String>,
+    /// An account without a password: a fresh ID token (issued within
+    /// 5 minutes) of one of its linked identities.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 16384)]
+    pub id_token: Option<String>,
 }
 
 /// `GET /users/me/export`: everything the server holds of the caller, one
@@ -159,8 +171,7 @@ pub struct DataExport {
     /// Which notifications also come by email.
     pub notification_preferences: NotificationPreferences,
     /// Identity-provider sign-ins linked to the account.
-    #[schema(value_type = Vec<Object>)]
-    pub identities: Vec<serde_json::Value>,
+    pub identities: Vec<IdentityResponse>,
     /// Every login still on record (live and ended), newest first.
     pub sessions: Vec<SessionResponse>,
     /// Users the caller blocked.

@@ -311,9 +311,15 @@ impl Validate for UpdateProfileRequest {
 /// `PUT /users/me/password`
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct ChangePasswordRequest {
-    /// The password now.
+    /// The password now (an account with a password).
+    #[serde(default)]
     #[schema(min_length = 1, max_length = 128)]
-    pub current_password: String,
+    pub current_password: Option<String>,
+    /// An account without a password, setting its first: a fresh ID token
+    /// (issued within 5 minutes) of one of its linked identities.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 16384)]
+    pub id_token: Option<String>,
     /// The new password, at least 8 characters.
     #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,

@@ -237,6 +237,7 @@ pub fn erase_user_data(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
     )
     .execute(conn)?;
     delete_blocks_of(conn, user_id)?;
+    delete_identities_of(conn, user_id)?;
     forget_reporter(conn, user_id)?;
     diesel::delete(provider_services::table.filter(provider_services::provider_id.eq(user_id)))
         .execute(conn)?;

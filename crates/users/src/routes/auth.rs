@@ -175,9 +175,11 @@ pub async fn login(
         service::find_login_candidate(conn, &lookup)
     })
     .await?;
+    // An account without a password (made by an identity provider) is
+    // checked against the dummy hash too, and never matches.
     let stored = match &candidate {
-        Some(user) => user.password_hash.clone(),
-        None => state.dummy_hash().await?,
+        Some(user) if user.has_password() => user.password_hash.clone(),
+        _ => state.dummy_hash().await?,
     };
     let password = request.password;
     let checked = passwords::verify_password(
@@ -186,10 +188,11 @@ pub async fn login(
         stored.clone(),
     )
     .await?;
+    let matches = checked.matches && candidate.as_ref().is_some_and(|u| u.has_password());
     let user = match candidate {
-        Some(user) if checked.matches && user.is_active => user,
+        Some(user) if matches && user.is_active => user,
         // Only the right password learns of the suspension.
-        Some(user) if checked.matches && user.is_suspended(db::now()) => {
+        Some(user) if matches && user.is_suspended(db::now()) => {
             return Err(ApiError::account_suspended(
                 user.suspended_until.map(|t| t.and_utc()),
             ));

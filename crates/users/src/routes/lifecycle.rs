@@ -15,7 +15,7 @@ use quickfix_shared::openapi::{
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::ratelimit::{Limit, client_ip};
 
-use super::profile::check_current_password;
+use super::profile::{Proof, check_proof};
 use crate::dto::{
     ChangeEmailRequest, DataExport, DeleteAccountRequest, NotificationPreferences,
     PasswordResetConfirmRequest, PasswordResetRequest, UpdateNotificationPreferences, UserResponse,
@@ -224,7 +224,11 @@ pub async fn change_email(
     body: ValidJson<ChangeEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    check_current_password(&pool, &state, &user, request.current_password).await?;
+    let proof = Proof {
+        current_password: request.current_password,
+        id_token: request.id_token,
+    };
+    check_proof(&pool, &state, &user, proof).await?;
     let mail = state.mail.clone();
     let new_email = request.new_email;
     db::run(&pool, move |conn| {
@@ -323,7 +327,12 @@ pub async fn delete_me(
     state: web::Data<UsersState>,
     body: ValidJson<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    check_current_password(&pool, &state, &user, body.into_inner().current_password).await?;
+    let request = body.into_inner();
+    let proof = Proof {
+        current_password: request.current_password,
+        id_token: request.id_token,
+    };
+    check_proof(&pool, &state, &user, proof).await?;
     let closure = state.closure()?;
     closure.close(user.id.clone()).await?;
     let id = user.id.clone();

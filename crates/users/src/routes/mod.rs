@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod blocks;
 mod favorites;
+mod identities;
 mod lifecycle;
 mod profile;
 mod providers;
@@ -30,6 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::list_sessions)
         .service(auth::delete_session)
         .service(auth::get_me)
+        .service(identities::oidc_sign_in)
+        .service(identities::list_identities)
+        .service(identities::unlink_identity)
         .service(lifecycle::request_password_reset)
         .service(lifecycle::confirm_password_reset)
         .service(lifecycle::verify_email)

@@ -88,7 +88,11 @@ pub async fn change_password(
     body: ValidJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let key = check_current_password(&pool, &state, &user, request.current_password).await?;
+    let proof = Proof {
+        current_password: request.current_password,
+        id_token: request.id_token,
+    };
+    let key = check_proof(&pool, &state, &user, proof).await?;
     let hash =
         passwords::hash_password(&key, request.new_password, state.config.bcrypt_cost).await?;
     let id = user.id.to_string();
@@ -103,15 +107,25 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Checks a signed-in user's current password, within the account's
-/// budget of checks (`rate_limit.password_checks_per_account_per_minute`);
-/// 403 `wrong_password` when it is wrong. Answers the account's key in the
-/// hashing queue, for the hashing that follows.
-pub(super) async fn check_current_password(
+/// What proves a signed-in user is at the keyboard before a sensitive
+/// change: the current password, or for an account without one a fresh ID
+/// token of a linked identity.
+pub(super) struct Proof {
+    /// The password now.
+    pub current_password: Option<String>,
+    /// A fresh ID token of a linked identity.
+    pub id_token: Option<String>,
+}
+
+/// Checks a signed-in user's proof, within the account's budget of checks
+/// (`rate_limit.password_checks_per_account_per_minute`); 403
+/// `wrong_password` when it is wrong or missing. Answers the account's key
+/// in the hashing queue, for the hashing that follows.
+pub(super) async fn check_proof(
     pool: &DbPool,
     state: &UsersState,
     user: &AuthUser,
-    password: String,
+    proof: Proof,
 ) -> Result<String, ApiError> {
     state.limiter.check(
         &format!("password-check:{}", user.id),
@@ -121,8 +135,40 @@ pub(super) async fn check_current_password(
     passwords::ensure_room(&key)?;
     let id = user.id.clone();
     let current = db::run(pool, move |conn| service::get_user(conn, &id)).await?;
-    let checked = passwords::verify_password(&key, password, current.password_hash).await?;
-    if !checked.matches {
+    let proven = match proof {
+        Proof {
+            current_password: Some(password),
+            ..
+        } if current.has_password() => {
+            passwords::verify_password(&key, password, current.password_hash)
+                .await?
+                .matches
+        }
+        Proof {
+            id_token: Some(token),
+            ..
+        } => {
+            let identity = match state.identity_providers.verify_any(&token).await {
+                Ok(identity) => identity,
+                Err(crate::oidc::TokenError::Unavailable(cause)) => {
+                    return Err(ApiError::unavailable(cause));
+                }
+                Err(crate::oidc::TokenError::Invalid(_)) => {
+                    return Err(UsersError::WrongPassword.into());
+                }
+            };
+            let fresh = chrono::Utc::now().timestamp() - identity.issued_at
+                <= crate::oidc::FRESH_TOKEN_SECS;
+            let id = user.id.clone();
+            fresh
+                && db::run(pool, move |conn| {
+                    service::identity_belongs_to(conn, &id, &identity)
+                })
+                .await?
+        }
+        _ => false,
+    };
+    if !proven {
         return Err(UsersError::WrongPassword.into());
     }
     Ok(key)

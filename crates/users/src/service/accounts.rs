@@ -4,7 +4,7 @@ use super::*;
 
 /// Inserts an account; a taken email (case-insensitive) is `EmailTaken`,
 /// also when two registrations race: the unique index decides.
-fn insert_account(
+pub(super) fn insert_account(
     conn: &mut DbConn,
     email: &str,
     password_hash: String,

@@ -217,6 +217,10 @@ pub fn export_sections(
         .into_iter()
         .map(|(blocked, at)| serde_json::json!({"user_id": blocked, "created_at": at.and_utc()}))
         .collect();
+    let identities: Vec<_> = identities_for_export(conn, user.as_str())?
+        .iter()
+        .map(crate::dto::IdentityResponse::from)
+        .collect();
     let reports: Vec<_> = repo::reports_by(conn, user.as_str())?
         .iter()
         .map(crate::dto::ReportResponse::from)
@@ -230,7 +234,7 @@ pub fn export_sections(
                 crate::dto::NotificationPreferences::from_choices(&choices),
             ))?,
         ),
-        ("identities", serde_json::json!([])),
+        ("identities", json(serde_json::to_value(identities))?),
         ("sessions", json(serde_json::to_value(sessions))?),
         ("blocks", serde_json::Value::Array(blocks)),
         ("reports_filed", json(serde_json::to_value(reports))?),
