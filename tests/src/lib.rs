@@ -2,6 +2,7 @@
 //! database per test (SQLite by default, PostgreSQL when
 //! `QUICKFIX_TEST_POSTGRES_URL` is set), dropped when the test ends.
 
+pub mod oidc;
 pub mod smtp;
 
 use std::collections::HashMap;

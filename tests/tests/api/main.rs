@@ -12,6 +12,7 @@ mod database;
 mod deletion;
 mod disputes;
 mod events;
+mod identity_providers;
 mod jobs;
 mod lifecycle;
 mod messaging;
