@@ -96,7 +96,7 @@ async fn a_new_identity_registers_then_signs_in_with_the_same_refresh_rotation()
 
     let listed = json(
         app.get_as(
-            &again["access_token"].as_str().unwrap(),
+            again["access_token"].as_str().unwrap(),
             "/api/v1/auth/identities",
         )
         .await,
@@ -494,7 +494,7 @@ async fn a_fresh_id_token_stands_in_for_the_password_an_account_lacks() {
         )
         .await,
     );
-    let other = session_of(
+    let _them = session_of(
         &json(
             sign_in(
                 &app,
@@ -585,5 +585,4 @@ async fn a_fresh_id_token_stands_in_for_the_password_an_account_lacks() {
     )
     .await;
     assert_problem(again, 422, "validation_failed").await;
-    let _ = other;
 }

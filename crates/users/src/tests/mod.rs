@@ -18,6 +18,8 @@ use crate::commands::{self, NewAccount};
 use crate::consumers::RatingAggregates;
 use crate::{Accounts, service};
 
+mod identities;
+
 fn database() -> TestDatabase {
     TestDatabase::new(&[quickfix_shared::db::MIGRATIONS, crate::MIGRATIONS])
 }
