@@ -239,28 +239,62 @@ impl SessionGate {
 
 impl AccountGate for SessionGate {
     fn check(&self, user: &AuthUser) -> GateFuture {
-        if let Some(standing) = self.cache.live_standing(user.id.as_str(), &user.session) {
-            return Box::pin(std::future::ready(Ok(standing)));
+        match self.cache.lookup(user.id.as_str(), &user.session) {
+            sessions::Lookup::Live(standing) => Box::pin(std::future::ready(Ok(standing))),
+            sessions::Lookup::Aging(standing) => {
+                self.confirm_in_background(user);
+                Box::pin(std::future::ready(Ok(standing)))
+            }
+            sessions::Lookup::Unknown => {
+                let confirmed = self.confirm(user);
+                Box::pin(async move {
+                    confirmed.await?.ok_or_else(|| {
+                        ApiError::unauthorized("this login has ended or the account is inactive")
+                    })
+                })
+            }
         }
+    }
+}
+
+impl SessionGate {
+    /// Asks the database whether the login is live, remembering a live one
+    /// and forgetting an ended one.
+    fn confirm(
+        &self,
+        user: &AuthUser,
+    ) -> impl std::future::Future<Output = Result<Option<quickfix_shared::auth::Standing>, ApiError>>
+    + 'static {
         let pool = self.pool.clone();
         let cache = Arc::clone(&self.cache);
         let user = user.clone();
-        Box::pin(async move {
+        async move {
             let (id, session) = (user.id.clone(), user.session.clone());
             let live = db::run(&pool, move |conn| {
                 service::live_session_standing(conn, &id, &session)
             })
             .await
             .map_err(ApiError::from)?;
-            if let Some(standing) = live {
-                cache.remember(user.id.as_str(), &user.session, standing);
-                Ok(standing)
-            } else {
-                Err(ApiError::unauthorized(
-                    "this login has ended or the account is inactive",
-                ))
+            match live {
+                Some(standing) => cache.remember(user.id.as_str(), &user.session, standing),
+                None => cache.forget_session(&user.session),
             }
-        })
+            Ok(live)
+        }
+    }
+
+    /// Confirms an aging login after the request was answered from the
+    /// cache; a failure leaves the entry to expire or to the next request.
+    fn confirm_in_background(&self, user: &AuthUser) {
+        let confirmed = self.confirm(user);
+        let cache = Arc::clone(&self.cache);
+        let session = user.session.clone();
+        tokio::spawn(async move {
+            if let Err(err) = confirmed.await {
+                cache.refresh_failed(&session);
+                tracing::debug!(error = %err, "a login could not be confirmed again");
+            }
+        });
     }
 }
 

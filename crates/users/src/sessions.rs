@@ -6,9 +6,16 @@
 //! very next request is refused. Other gateway instances learn of it when
 //! their entry expires (`auth.session_cache_ms`, 2 s by default; 0 turns
 //! the cache off).
+//!
+//! A login in use does not expire all at once: once its entry is past half
+//! its life, the first request to see it is told to confirm it again in the
+//! background while every request keeps being answered from the entry, so
+//! a busy login never waits on the database (no stampede of misses when a
+//! hot entry expires) and an entry is never trusted longer than `ttl`.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use quickfix_shared::auth::Standing;
@@ -23,12 +30,26 @@ pub struct SessionCache {
     entries: RwLock<HashMap<String, Entry>>,
 }
 
-/// A login confirmed live: its user, the account's role then, and when.
-#[derive(Debug, Clone)]
+/// A login confirmed live: its user, the account's role then, and when;
+/// `refreshing` once a request took on confirming it again.
+#[derive(Debug)]
 struct Entry {
     user: String,
     standing: Standing,
     at: Instant,
+    refreshing: AtomicBool,
+}
+
+/// What the cache knows of a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Confirmed live recently, with the account's standing.
+    Live(Standing),
+    /// Confirmed live, but past half its time: the caller (the only one
+    /// told so) should confirm it again, without waiting for the answer.
+    Aging(Standing),
+    /// Not known live: ask the database.
+    Unknown,
 }
 
 impl SessionCache {
@@ -43,14 +64,43 @@ impl SessionCache {
     /// The account's standing when `session` of `user` was confirmed live
     /// less than `ttl` ago.
     pub fn live_standing(&self, user: &str, session: &str) -> Option<Standing> {
+        match self.lookup(user, session) {
+            Lookup::Live(standing) | Lookup::Aging(standing) => Some(standing),
+            Lookup::Unknown => None,
+        }
+    }
+
+    /// What is known of `session` of `user`; [`Lookup::Aging`] is answered
+    /// to one caller per confirmation.
+    pub fn lookup(&self, user: &str, session: &str) -> Lookup {
         let entries = self
             .entries
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries
+        let Some(entry) = entries.get(session).filter(|entry| entry.user == user) else {
+            return Lookup::Unknown;
+        };
+        let age = entry.at.elapsed();
+        if age >= self.ttl {
+            Lookup::Unknown
+        } else if age >= self.ttl / 2 && !entry.refreshing.swap(true, Ordering::AcqRel) {
+            Lookup::Aging(entry.standing)
+        } else {
+            Lookup::Live(entry.standing)
+        }
+    }
+
+    /// A confirmation taken on with [`Lookup::Aging`] failed: the next
+    /// request may try again.
+    pub fn refresh_failed(&self, session: &str) {
+        if let Some(entry) = self
+            .entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(session)
-            .filter(|entry| entry.user == user && entry.at.elapsed() < self.ttl)
-            .map(|entry| entry.standing)
+        {
+            entry.refreshing.store(false, Ordering::Release);
+        }
     }
 
     /// Whether `session` of `user` was confirmed live less than `ttl` ago.
@@ -78,6 +128,7 @@ impl SessionCache {
                 user: user.to_owned(),
                 standing,
                 at: Instant::now(),
+                refreshing: AtomicBool::new(false),
             },
         );
     }
@@ -126,6 +177,34 @@ mod tests {
         assert!(cache.is_live("u2", "s3"));
         std::thread::sleep(Duration::from_millis(35));
         assert!(!cache.is_live("u2", "s3"));
+    }
+
+    #[test]
+    fn an_aging_entry_is_handed_to_one_caller_to_confirm_while_all_read_it() {
+        let cache = SessionCache::new(Duration::from_millis(200));
+        let customer = standing(Role::Customer);
+        cache.remember("u", "s", customer);
+        assert_eq!(cache.lookup("u", "s"), Lookup::Live(customer));
+        std::thread::sleep(Duration::from_millis(110));
+        assert_eq!(cache.lookup("u", "s"), Lookup::Aging(customer));
+        assert_eq!(
+            cache.lookup("u", "s"),
+            Lookup::Live(customer),
+            "one confirmer"
+        );
+        cache.refresh_failed("s");
+        assert_eq!(
+            cache.lookup("u", "s"),
+            Lookup::Aging(customer),
+            "a failure hands it on"
+        );
+        cache.remember("u", "s", customer);
+        assert_eq!(
+            cache.lookup("u", "s"),
+            Lookup::Live(customer),
+            "confirmed anew"
+        );
+        assert_eq!(cache.lookup("v", "s"), Lookup::Unknown);
     }
 
     #[test]
