@@ -120,9 +120,9 @@ pub fn open_booking(
         if let Some(planned) = booking.scheduled_for {
             let remind_at = planned - timers.reminder_before;
             if remind_at > at {
-                tasks::schedule(conn, REMIND_TASK, &booking.id, remind_at)?;
+                tasks::schedule_new(conn, REMIND_TASK, &booking.id, remind_at)?;
             }
-            tasks::schedule(
+            tasks::schedule_new(
                 conn,
                 NO_SHOW_TASK,
                 &booking.id,

@@ -480,6 +480,14 @@ pub fn is_unique_violation(err: &DieselError) -> bool {
     )
 }
 
+/// Whether a Diesel error is a foreign-key violation.
+pub fn is_foreign_key_violation(err: &DieselError) -> bool {
+    matches!(
+        err,
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,10 +70,12 @@ pub(super) fn check_category(
     errors: &mut Vec<FieldError>,
 ) -> Result<(), JobsError> {
     if !is_slug(slug) || repo::find_category(conn, slug)?.is_none() {
-        errors.push(FieldError::new(
-            "category",
-            "is not a known category (see GET /categories)",
-        ));
+        errors.push(unknown_category());
     }
     Ok(())
+}
+
+/// The field error of a category that does not exist.
+pub(super) fn unknown_category() -> FieldError {
+    FieldError::new("category", "is not a known category (see GET /categories)")
 }

@@ -9,7 +9,7 @@ use quickfix_jobs_contract::{AcceptOffer, AcceptedOffer, Acceptor};
 use quickfix_shared::FieldError;
 use quickfix_shared::auth::{AuthUser, Role};
 use quickfix_shared::db::{self, DbConn, DbError};
-use quickfix_shared::error::is_unique_violation;
+use quickfix_shared::error::{is_foreign_key_violation, is_unique_violation};
 use quickfix_shared::extract::is_slug;
 use quickfix_shared::geo::{BoundingBox, Point, coarse};
 use quickfix_shared::ids::{JobId, OfferId, UserId};

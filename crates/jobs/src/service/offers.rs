@@ -65,7 +65,7 @@ pub fn create_offer(
             Some(&offer.message),
             at,
         )?;
-        tasks::schedule(conn, OFFER_EXPIRE_TASK, &offer.id, at + rules.offer_ttl)?;
+        tasks::schedule_new(conn, OFFER_EXPIRE_TASK, &offer.id, at + rules.offer_ttl)?;
         ensure_open_accounts(conn, &[provider.id.as_str()])?;
         Ok((offer, job))
     })

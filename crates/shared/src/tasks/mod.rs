@@ -91,18 +91,7 @@ pub fn schedule(
     }
     // A savepoint: of two racing first schedules, the loser moves the
     // winner's task instead, and the caller's transaction lives on.
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(scheduled_tasks::table)
-            .values((
-                scheduled_tasks::id.eq(uuid::Uuid::now_v7().to_string()),
-                scheduled_tasks::kind.eq(kind),
-                scheduled_tasks::subject_id.eq(subject_id),
-                scheduled_tasks::due_at.eq(due_at),
-                scheduled_tasks::attempts.eq(0),
-                scheduled_tasks::created_at.eq(db::now()),
-            ))
-            .execute(conn)
-    });
+    let inserted = conn.transaction(|conn| insert_task(conn, kind, subject_id, due_at));
     match inserted {
         Ok(_) => Ok(()),
         Err(err) if crate::error::is_unique_violation(&err) => {
@@ -113,6 +102,36 @@ pub fn schedule(
         }
         Err(err) => Err(err),
     }
+}
+
+/// Schedules the first task of `kind` about a subject made in the
+/// caller's transaction (a new row's id, so no task about it can exist):
+/// one INSERT, where [`schedule`] first looks for a waiting task to move.
+pub fn schedule_new(
+    conn: &mut DbConn,
+    kind: &str,
+    subject_id: &str,
+    due_at: NaiveDateTime,
+) -> QueryResult<()> {
+    insert_task(conn, kind, subject_id, due_at).map(|_| ())
+}
+
+fn insert_task(
+    conn: &mut DbConn,
+    kind: &str,
+    subject_id: &str,
+    due_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(scheduled_tasks::table)
+        .values((
+            scheduled_tasks::id.eq(uuid::Uuid::now_v7().to_string()),
+            scheduled_tasks::kind.eq(kind),
+            scheduled_tasks::subject_id.eq(subject_id),
+            scheduled_tasks::due_at.eq(due_at),
+            scheduled_tasks::attempts.eq(0),
+            scheduled_tasks::created_at.eq(db::now()),
+        ))
+        .execute(conn)
 }
 
 /// Drops the waiting task of `kind` about `subject_id`, if any.
