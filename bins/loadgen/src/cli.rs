@@ -107,6 +107,9 @@ pub enum WorkloadArg {
     Me,
     /// `POST /api/v1/jobs/{id}/offers`, each connection its own provider.
     Offers,
+    /// `POST /api/v1/jobs`: customers post jobs (one row and its expiry
+    /// task each).
+    JobsCreate,
     /// `POST /api/v1/conversations/{id}/messages` with the recipient's
     /// socket open; push latency measured at the recipient.
     Messages,
@@ -135,6 +138,7 @@ impl WorkloadArg {
                 WorkloadArg::JobsList,
                 WorkloadArg::Me,
                 WorkloadArg::Offers,
+                WorkloadArg::JobsCreate,
                 WorkloadArg::Messages,
                 WorkloadArg::LoginFlood,
                 WorkloadArg::PasswordFlood,
@@ -178,6 +182,7 @@ impl fmt::Display for WorkloadArg {
             WorkloadArg::JobsList => "jobs-list",
             WorkloadArg::Me => "me",
             WorkloadArg::Offers => "offers",
+            WorkloadArg::JobsCreate => "jobs-create",
             WorkloadArg::Messages => "messages",
             WorkloadArg::LoginFlood => "login-flood",
             WorkloadArg::PasswordFlood => "password-flood",
@@ -255,7 +260,7 @@ mod tests {
     #[test]
     fn all_expands_to_every_workload_once() {
         let all = WorkloadArg::All.expand();
-        assert_eq!(all.len(), 10);
+        assert_eq!(all.len(), 11);
         assert!(!all.contains(&WorkloadArg::All));
         assert_eq!(WorkloadArg::Me.expand(), vec![WorkloadArg::Me]);
     }
@@ -264,7 +269,7 @@ mod tests {
     fn a_plan_keeps_the_given_order_without_repeats() {
         use WorkloadArg::*;
         assert_eq!(plan(&[Me, Offers, Me]), vec![Me, Offers]);
-        assert_eq!(plan(&[Me, All]).len(), 10);
+        assert_eq!(plan(&[Me, All]).len(), 11);
         assert_eq!(plan(&[Me, All])[0], Me);
     }
 

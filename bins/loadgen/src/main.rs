@@ -115,6 +115,7 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
             WorkloadArg::JobsList => workloads::jobs_list(&ctx, current).await,
             WorkloadArg::Me => workloads::me(&ctx, current).await,
             WorkloadArg::Offers => workloads::offers(&ctx, current).await,
+            WorkloadArg::JobsCreate => workloads::jobs_create(&ctx, current).await,
             WorkloadArg::Messages => workloads::messages(&ctx, current).await,
             WorkloadArg::LoginFlood => workloads::login_flood(&ctx, current).await,
             WorkloadArg::PasswordFlood => workloads::password_flood(&ctx, current).await,

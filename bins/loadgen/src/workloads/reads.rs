@@ -1,4 +1,5 @@
-//! Read and write loops over HTTP: the job list, `/auth/me`, offers.
+//! Read and write loops over HTTP: the job list, `/auth/me`, offers, new
+//! jobs.
 
 use super::*;
 
@@ -85,5 +86,32 @@ pub async fn offers(ctx: &Context, seed: &Seed) -> Vec<Row> {
         &mut row,
         &format!("{tasks} providers, each on its own jobs"),
     );
+    vec![row]
+}
+
+/// `POST /api/v1/jobs`: connection `i` posts as customer `i mod customers`.
+pub async fn jobs_create(ctx: &Context, seed: &Seed) -> Vec<Row> {
+    if seed.customers.is_empty() {
+        return vec![Row::skipped("jobs-create", "no seeded customers")];
+    }
+    let before = ctx.rss();
+    let api = ctx.api.clone();
+    let tokens = tokens(&seed.customers);
+    let url: Arc<str> = api.url("/api/v1/jobs").into();
+    let meter = ctx.meter();
+    let phase = closed_loop(ctx.connections(), ctx.clock(), move |task, seq| {
+        let n = usize::try_from(seq).unwrap_or(0);
+        let request = api
+            .http()
+            .post(&*url)
+            .bearer_auth(&tokens[task % tokens.len()])
+            .json(&crate::api::job_body(n));
+        async move { check(request.send().await, StatusCode::CREATED).await }
+    })
+    .await;
+    let mut row = row_of("jobs-create", &phase, &meter);
+    row.rss_before_kib = before;
+    row.rss_after_kib = ctx.rss();
+    append_note(&mut row, &format!("{} customers", seed.customers.len()));
     vec![row]
 }
