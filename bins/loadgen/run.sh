@@ -11,7 +11,10 @@
 # (all; or a comma list such as messages,idle-ws), QUICKFIX_BENCH_SERVER_BIN
 # (target/release/quickfix; another build of the server to measure),
 # QUICKFIX_BENCH_PG_SSLMODE (disable: the database is on this host, where TLS
-# only costs CPU; `prefer` measures libpq's default).
+# only costs CPU; `prefer` measures libpq's default), QUICKFIX_BENCH_CEILING
+# (1: beside the server, `loadgen --serve-reference` on the same database
+# and port+1, so `me`, `jobs-list` and `jobs-create` also report QuickFix's
+# share of a bare actix-web handler doing only their SQL; 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -38,13 +41,31 @@ cargo build --release -p quickfix-gateway -p quickfix-loadgen
 # 5,000 idle sockets need as many descriptors on both sides.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
+CEILING=${QUICKFIX_BENCH_CEILING:-1}
+CEILING_PORT=$((PORT + 1))
+
 SERVER_PID=
+CEILING_PID=
 stop_server() {
-    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID"
-        wait "$SERVER_PID" || true
-    fi
+    for pid in "$SERVER_PID" "$CEILING_PID"; do
+        if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid"
+            wait "$pid" || true
+        fi
+    done
     SERVER_PID=
+    CEILING_PID=
+}
+
+start_ceiling() { # DATABASE_URL LOGFILE
+    target/release/loadgen --serve-reference "127.0.0.1:$CEILING_PORT" --database-url "$1" >"$2" 2>&1 &
+    CEILING_PID=$!
+    for _ in $(seq 1 100); do
+        if curl -fsS "http://127.0.0.1:$CEILING_PORT/ready" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "the ceiling did not become ready; see $2" >&2
+    exit 1
 }
 drop_pg() { psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; }
 cleanup() {
@@ -90,6 +111,10 @@ for backend in "${BACKENDS[@]}"; do
     esac
     echo "== $backend: serving on 127.0.0.1:$PORT"
     start_server "$url" "$OUT/server-$backend.log"
+    if [[ $CEILING == 1 ]]; then
+        start_ceiling "$url" "$OUT/ceiling-$backend.log"
+        extra+=(--reference "http://127.0.0.1:$CEILING_PORT" --reference-pid "$CEILING_PID")
+    fi
     target/release/loadgen --target "http://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
         --database-url "$url" --workload "$WORKLOAD" "${extra[@]}" "$@" | tee "$OUT/results-$backend.txt"
     stop_server

@@ -94,6 +94,24 @@ pub struct Cli {
     /// Print the result table as Markdown (for docs/benchmarks.md).
     #[arg(long)]
     pub markdown: bool,
+
+    /// Do not load anything: serve the ceiling (a bare actix-web server
+    /// doing only each workload's SQL, see `reference.rs`) on this address
+    /// over `--database-url` until stopped.
+    #[arg(long, value_name = "ADDR", requires = "database_url")]
+    pub serve_reference: Option<String>,
+
+    /// A ceiling served by `--serve-reference` on the same database:
+    /// `me`, `jobs-list` and `jobs-create` run against it too, right after
+    /// the target, with the same users, and the target's rows say what
+    /// share of the ceiling they reached.
+    #[arg(long, value_name = "URL")]
+    pub reference: Option<String>,
+
+    /// PID of the ceiling's process, for its CPU (found through its port
+    /// when omitted).
+    #[arg(long)]
+    pub reference_pid: Option<u32>,
 }
 
 /// A workload named on the command line.
@@ -153,6 +171,14 @@ impl WorkloadArg {
     /// Whether this workload needs seeded users and a running target.
     pub fn needs_seed(self) -> bool {
         !matches!(self, WorkloadArg::Idle)
+    }
+
+    /// Whether the ceiling (`--reference`) serves this workload.
+    pub fn has_ceiling(self) -> bool {
+        matches!(
+            self,
+            WorkloadArg::Me | WorkloadArg::JobsList | WorkloadArg::JobsCreate
+        )
     }
 
     /// Whether this workload needs the seeded open jobs.

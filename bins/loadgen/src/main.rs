@@ -3,6 +3,7 @@
 mod api;
 mod cli;
 mod driver;
+mod reference;
 mod report;
 mod rss;
 mod seed;
@@ -23,6 +24,15 @@ use crate::workloads::Context;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let (Some(listen), Some(url)) = (&cli.serve_reference, &cli.database_url) {
+        return match reference::serve(listen, url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("loadgen: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let target = match Target::parse(&cli.target, cli.allow_remote.as_deref()) {
         Ok(target) => target,
         Err(err) => {
@@ -80,6 +90,10 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
         cli: cli.clone(),
         server_pid,
     };
+    let ceiling = match &cli.reference {
+        Some(url) => Some(ceiling_context(&cli, url).await?),
+        None => None,
+    };
 
     let mut seed = None;
     for workload in workloads {
@@ -126,6 +140,15 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
         };
         rows.extend(new_rows);
         print_progress(&rows);
+        if let Some(ceiling) = ceiling.as_ref().filter(|_| workload.has_ceiling()) {
+            let measured = match workload {
+                WorkloadArg::Me => workloads::me(ceiling, current).await,
+                WorkloadArg::JobsList => workloads::jobs_list(ceiling, current).await,
+                _ => workloads::jobs_create(ceiling, current).await,
+            };
+            compare_with_ceiling(&mut rows, measured);
+            print_progress(&rows);
+        }
     }
 
     println!(
@@ -142,6 +165,40 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
         print!("{}", render_text(&rows));
     }
     Ok(())
+}
+
+/// The context of the ceiling server at `url`: its own client and pid.
+async fn ceiling_context(cli: &Cli, url: &str) -> Result<Context, String> {
+    let target = Target::parse(url, cli.allow_remote.as_deref())?;
+    let api = Api::new(target.clone(), cli.connections as usize)?;
+    check_ready(&api).await?;
+    let server_pid = cli
+        .reference_pid
+        .or_else(|| rss::find_server_pid(target.port()));
+    Ok(Context {
+        api,
+        cli: cli.clone(),
+        server_pid,
+    })
+}
+
+/// Appends the ceiling's rows (renamed `<workload> ceiling`) after the
+/// target's last, whose note gains its share of the ceiling's throughput.
+fn compare_with_ceiling(rows: &mut Vec<Row>, measured: Vec<Row>) {
+    for mut row in measured {
+        if let Some(ours) = rows.iter_mut().rev().find(|r| r.workload == row.workload) {
+            if let (Some(a), Some(b)) = (ours.rps, row.rps.filter(|b| *b > 0.0)) {
+                let share = format!("{:.0}% of the ceiling", 100.0 * a / b);
+                ours.note = if ours.note.is_empty() {
+                    share
+                } else {
+                    format!("{}; {share}", ours.note)
+                };
+            }
+        }
+        row.workload = format!("{} ceiling", row.workload);
+        rows.push(row);
+    }
 }
 
 fn print_progress(rows: &[Row]) {
