@@ -186,15 +186,15 @@ async fn ceiling_context(cli: &Cli, url: &str) -> Result<Context, String> {
 /// target's last, whose note gains its share of the ceiling's throughput.
 fn compare_with_ceiling(rows: &mut Vec<Row>, measured: Vec<Row>) {
     for mut row in measured {
-        if let Some(ours) = rows.iter_mut().rev().find(|r| r.workload == row.workload) {
-            if let (Some(a), Some(b)) = (ours.rps, row.rps.filter(|b| *b > 0.0)) {
-                let share = format!("{:.0}% of the ceiling", 100.0 * a / b);
-                ours.note = if ours.note.is_empty() {
-                    share
-                } else {
-                    format!("{}; {share}", ours.note)
-                };
-            }
+        if let Some(ours) = rows.iter_mut().rev().find(|r| r.workload == row.workload)
+            && let (Some(a), Some(b)) = (ours.rps, row.rps.filter(|b| *b > 0.0))
+        {
+            let share = format!("{:.0}% of the ceiling", 100.0 * a / b);
+            ours.note = if ours.note.is_empty() {
+                share
+            } else {
+                format!("{}; {share}", ours.note)
+            };
         }
         row.workload = format!("{} ceiling", row.workload);
         rows.push(row);
