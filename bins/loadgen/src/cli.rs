@@ -112,6 +112,25 @@ pub struct Cli {
     /// when omitted).
     #[arg(long)]
     pub reference_pid: Option<u32>,
+
+    /// The FastAPI full-stack template serving on the same box
+    /// (`bins/loadgen/peer/run.sh` starts it): `me`, `jobs-list` and
+    /// `jobs-create` run against its counterparts too, right after the
+    /// target, and the target's rows note the ratios.
+    #[arg(long, value_name = "URL", requires_all = ["peer_user", "peer_password"])]
+    pub peer: Option<String>,
+
+    /// The peer's superuser email (its `FIRST_SUPERUSER`).
+    #[arg(long)]
+    pub peer_user: Option<String>,
+
+    /// The peer's superuser password.
+    #[arg(long)]
+    pub peer_password: Option<String>,
+
+    /// PID of the peer's server (its uvicorn master; its workers count too).
+    #[arg(long)]
+    pub peer_pid: Option<u32>,
 }
 
 /// A workload named on the command line.

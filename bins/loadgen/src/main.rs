@@ -94,6 +94,12 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
         Some(url) => Some(ceiling_context(&cli, url).await?),
         None => None,
     };
+    let peer = match (&cli.peer, &cli.peer_user, &cli.peer_password) {
+        (Some(url), Some(user), Some(password)) => {
+            Some(workloads::Peer::connect(&cli, url, user, password).await?)
+        }
+        _ => None,
+    };
 
     let mut seed = None;
     for workload in workloads {
@@ -148,6 +154,13 @@ async fn run(cli: Cli, target: Target) -> Result<(), String> {
             };
             compare_with_ceiling(&mut rows, measured);
             print_progress(&rows);
+        }
+        if let Some(peer) = &peer {
+            for row in peer.run(workload).await {
+                workloads::compare_with_peer(&mut rows, &row);
+                rows.push(row);
+                print_progress(&rows);
+            }
         }
     }
 

@@ -33,6 +33,9 @@ pub struct Row {
     pub server_cores: Option<f64>,
     /// Average cores the load generator used during the phase.
     pub loadgen_cores: Option<f64>,
+    /// Average cores the whole machine used but the load generator (the
+    /// server with its database): the CPU per request of the ratios.
+    pub others_cores: Option<f64>,
     /// Anything else worth a word (ratios, push latency, unsupported).
     pub note: String,
 }
@@ -216,6 +219,7 @@ mod tests {
             rss_after_kib: Some(30_720),
             server_cores: Some(1.5),
             loadgen_cores: Some(0.5),
+            others_cores: Some(1.6),
             note: String::new(),
         }
     }

@@ -39,12 +39,58 @@ pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// Busy clock ticks of the whole machine (`/proc/stat`: all but idle and
+/// iowait).
+pub fn machine_busy_ticks() -> Option<u64> {
+    let stat = fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    Some(total - fields.get(3)? - fields.get(4)?)
+}
+
+/// The summed RSS of `pid` and its descendants, KiB (a server of several
+/// worker processes, such as uvicorn's).
+pub fn tree_rss_kib(pid: u32) -> Option<u64> {
+    let mut total = rss_kib(pid)?;
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for child in children_of(parent) {
+            total += rss_kib(child).unwrap_or(0);
+            parents.push(child);
+        }
+    }
+    Some(total)
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat[stat.rfind(')')? + 1..].to_owned();
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
 /// Average cores used by the server and by this process over a phase.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuMeter {
     server_pid: Option<u32>,
     server: Option<u64>,
     own: Option<u64>,
+    machine: Option<u64>,
     at: Instant,
 }
 
@@ -55,8 +101,17 @@ impl CpuMeter {
             server_pid,
             server: server_pid.and_then(cpu_ticks),
             own: cpu_ticks(std::process::id()),
+            machine: machine_busy_ticks(),
             at: Instant::now(),
         }
+    }
+
+    /// Cores the whole machine but this process used since the start.
+    pub fn others(&self) -> Option<f64> {
+        let secs = self.at.elapsed().as_secs_f64().max(0.001);
+        let machine = machine_busy_ticks()?.checked_sub(self.machine?)?;
+        let own = cpu_ticks(std::process::id())?.checked_sub(self.own?)?;
+        Some(machine.saturating_sub(own) as f64 / TICKS_PER_SEC / secs)
     }
 
     /// Cores used since the start: (server, load generator).

@@ -54,6 +54,7 @@ impl Context {
 
 fn row_of(name: &str, phase: &PhaseResult, meter: &CpuMeter) -> Row {
     let mut row = Row::from_record(name, &phase.record, Some(phase.elapsed));
+    row.others_cores = meter.others();
     (row.server_cores, row.loadgen_cores) = meter.stop();
     if let Some(rate) = phase.rate {
         row.note = format!("open loop at {rate:.0} rps");
@@ -76,12 +77,14 @@ fn tokens(users: &[User]) -> Arc<Vec<String>> {
 }
 
 mod logins;
+mod peer;
 mod reads;
 mod sockets;
 mod startup;
 mod tasks;
 
 pub use logins::*;
+pub use peer::*;
 pub use reads::*;
 pub use sockets::*;
 pub use startup::*;
