@@ -195,7 +195,8 @@ impl IdentityProviders {
         issuer.verify(token).await
     }
 
-    /// Verifies a token of whichever configured provider its `iss` names.
+    /// Verifies a token of whichever configured provider its `iss` names
+    /// (of several with that issuer, the first whose audience it carries).
     pub async fn verify_any(&self, token: &str) -> Result<VerifiedIdentity, TokenError> {
         #[derive(Deserialize)]
         struct Iss {
@@ -205,12 +206,14 @@ impl IdentityProviders {
             .map_err(|e| TokenError::Invalid(e.to_string()))?
             .claims
             .iss;
-        let issuer = self
-            .issuers
-            .iter()
-            .find(|i| i.config.issuer == claimed)
-            .ok_or_else(|| TokenError::Invalid("no configured provider issued it".into()))?;
-        issuer.verify(token).await
+        let mut refused = TokenError::Invalid("no configured provider issued it".into());
+        for issuer in self.issuers.iter().filter(|i| i.config.issuer == claimed) {
+            match issuer.verify(token).await {
+                Ok(identity) => return Ok(identity),
+                Err(err) => refused = err,
+            }
+        }
+        Err(refused)
     }
 }
 
