@@ -31,7 +31,7 @@ TEMPLATE=${1:?usage: $0 PATH/TO/full-stack-fastapi-template}
 TEMPLATE=$(cd "$TEMPLATE" && pwd)
 cd "$(dirname "$0")/../../.."
 
-OUT=target/bench/peer
+OUT=$(pwd)/target/bench/peer
 PEER_PORT=${QUICKFIX_PEER_PORT:-18090}
 PEER_DB=${QUICKFIX_PEER_DB:-fastapi_peer}
 ROUNDS=${QUICKFIX_PEER_ROUNDS:-2}
