@@ -6,7 +6,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /api/v1/auth/me` | one `SELECT` of the user named by the token's `sub` (read, not verified) |
-//! | `GET /api/v1/jobs?limit=20` | one `SELECT` of the 20 newest open jobs |
+//! | `GET /api/v1/jobs?limit=20` | one `SELECT` of the 20 newest open jobs (21 read, as the gateway reads one more to know if a page follows) |
 //! | `POST /api/v1/jobs` | one `INSERT` of the job in a transaction |
 //!
 //! Nothing else: no signature check, no session lookup, no validation
@@ -142,11 +142,16 @@ struct Page {
 
 async fn jobs(pool: web::Data<DbPool>) -> HttpResponse {
     let rows = db::run(&pool, |conn| {
+        // The gateway's own filter and order, with bound values as it
+        // binds them (a literal would get another plan).
         diesel::sql_query(
             "SELECT id, customer_id, title, description, category, status, budget_cents, lat, \
-             lng, offer_count, created_at FROM jobs WHERE status = 'open' \
-             ORDER BY created_at DESC, id DESC LIMIT 20",
+             lng, offer_count, created_at FROM jobs WHERE hidden = $1 AND status = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3",
         )
+        .bind::<Bool, _>(false)
+        .bind::<Text, _>("open")
+        .bind::<BigInt, _>(21_i64)
         .load::<JobRow>(conn)
         .map_err(db::DbError::Query)
     })
