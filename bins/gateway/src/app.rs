@@ -70,6 +70,9 @@ pub enum StartupError {
     /// The email settings do not make a mailer.
     #[error(transparent)]
     Mail(#[from] MailSetupError),
+    /// The identity providers' HTTP client could not be made.
+    #[error("identity providers: {0}")]
+    IdentityProviders(String),
     /// The settings must not run (see [`Settings::check`]).
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
@@ -299,9 +302,10 @@ fn serve(
         .with_personal_data(personal_data(&pool, &settings))
         .with_moderation(moderation(&pool, &relay, &settings))
         .with_login_endings(Arc::new(SocketsOfEndedLogins(hub.clone())))
-        .with_identity_providers(Arc::new(quickfix_users::oidc::IdentityProviders::new(
-            settings.oidc.clone(),
-        ))),
+        .with_identity_providers(Arc::new(
+            quickfix_users::oidc::IdentityProviders::new(settings.oidc.clone())
+                .map_err(StartupError::IdentityProviders)?,
+        )),
     );
     // Logins ended on another instance are forgotten here at once too.
     let forget = Arc::clone(&sessions);

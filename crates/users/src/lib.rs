@@ -36,7 +36,10 @@ pub use quickfix_users_contract as contract;
 pub use routes::configure;
 pub use sessions::SessionCache;
 
-/// This crate's tables (`users`, `login_sessions`, `refresh_tokens`, `provider_services`, `favorites`), from `migrations/users/`.
+/// This crate's tables (`users`, `login_sessions`, `refresh_tokens`,
+/// `provider_services`, `favorites`, `account_tokens`,
+/// `notification_preferences`, `blocks`, `reports`, `verifications`,
+/// `verification_files`, `user_identities`), from `migrations/users/`.
 pub const MIGRATIONS: quickfix_shared::db::CrateMigrations = quickfix_shared::db::CrateMigrations {
     owner: "users",
     common: diesel_migrations::embed_migrations!("../../migrations/users/common"),

@@ -305,6 +305,11 @@ pub struct Report {
     pub created_at: NaiveDateTime,
 }
 
+quickfix_shared::id_type!(
+    /// The id of an identity linked at an identity provider.
+    IdentityId
+);
+
 /// A `user_identities` row: an account's identity at a provider.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::user_identities)]

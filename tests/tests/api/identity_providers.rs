@@ -30,6 +30,22 @@ fn email() -> String {
     format!("idp-{}@example.com", uuid::Uuid::now_v7().simple())
 }
 
+/// A new account made by signing in with `token` as a customer (201).
+async fn signed_up(app: &TestApp, path: &str, token: &str) -> Session {
+    let response = sign_in(app, path, token, Some("customer")).await;
+    assert_eq!(response.status(), 201, "a new account");
+    session_of(&json(response).await)
+}
+
+/// Unlinks identity `id` as the holder of `token`.
+async fn unlink(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    app.request(Method::DELETE, &format!("/api/v1/auth/identities/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn session_of(body: &Value) -> Session {
     Session {
         id: body["user"]["id"].as_str().unwrap().to_owned(),
@@ -210,6 +226,17 @@ async fn forged_expired_misaddressed_and_confused_tokens_are_refused() {
     )
     .await;
     assert_problem(unknown, 404, "not_found").await;
+    let empty = sign_in(&app, PATH, "", Some("customer")).await;
+    let empty = assert_problem(empty, 422, "validation_failed").await;
+    assert_eq!(empty["errors"][0]["field"], "id_token");
+    let bad_role = app
+        .post_json(PATH, &json!({"id_token": rsa.sign(&good), "role": "admin"}))
+        .await;
+    let bad_role = assert_problem(bad_role, 422, "validation_failed").await;
+    assert_eq!(
+        bad_role["errors"][0]["field"], "role",
+        "admin is no role to sign up as"
+    );
     let stored_users = stored::count(
         app.pool(),
         "SELECT COUNT(*) AS n FROM user_identities WHERE provider = $1",
@@ -360,6 +387,16 @@ async fn an_account_links_only_when_both_emails_are_verified() {
     app.login(&account.email, &account.password, &account.id)
         .await;
 
+    // With a password left, its only identity may go; it links again later.
+    let identity = listed["items"][0]["id"].as_str().unwrap();
+    assert_eq!(unlink(&app, &account.token, identity).await.status(), 204);
+    let none = json(app.get_as(&account.token, "/api/v1/auth/identities").await).await;
+    assert_eq!(none["items"], json!([]));
+    assert_eq!(
+        sign_in(&app, PATH, &verified_token, None).await.status(),
+        200
+    );
+
     // A suspended account learns of its suspension from a valid token.
     let admin = app.admin().await;
     let suspended = app
@@ -405,33 +442,20 @@ async fn the_last_way_to_sign_in_stays_and_unlinks_race_to_keep_one() {
     );
     let app = app_trusting(&[("test", &first), ("other", &second)]).await;
     let address = email();
-    let user = session_of(
-        &json(
-            sign_in(
-                &app,
-                PATH,
-                &first_key.sign(&first.claims("a", &address, true)),
-                Some("customer"),
-            )
-            .await,
-        )
-        .await,
-    );
+    let user = signed_up(
+        &app,
+        PATH,
+        &first_key.sign(&first.claims("a", &address, true)),
+    )
+    .await;
     let listed = json(app.get_as(&user.token, "/api/v1/auth/identities").await).await;
     let only = listed["items"][0]["id"].as_str().unwrap().to_owned();
-    let unlink = |id: &str| {
-        let path = format!("/api/v1/auth/identities/{id}");
-        let token = user.token.clone();
-        let app = &app;
-        async move {
-            app.request(Method::DELETE, &path)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    assert_problem(unlink(&only).await, 409, "last_sign_in_method").await;
+    assert_problem(
+        unlink(&app, &user.token, &only).await,
+        409,
+        "last_sign_in_method",
+    )
+    .await;
 
     let linked = sign_in(
         &app,
@@ -453,7 +477,7 @@ async fn the_last_way_to_sign_in_stays_and_unlinks_race_to_keep_one() {
             .map(|i| i["id"].as_str().unwrap().to_owned())
             .collect();
     assert_eq!(ids.len(), 2);
-    one_wins(ids.iter().map(|id| unlink(id)), 204, 409).await;
+    one_wins(ids.iter().map(|id| unlink(&app, &user.token, id)), 204, 409).await;
     let left = stored::count(
         app.pool(),
         "SELECT COUNT(*) AS n FROM user_identities WHERE user_id = $1",
@@ -463,17 +487,14 @@ async fn the_last_way_to_sign_in_stays_and_unlinks_race_to_keep_one() {
     assert_eq!(left, 1, "one way in remains");
 
     let stranger = TestUser::customer().register(&app).await;
-    let foreign = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/auth/identities/{}", ids[0]),
-        )
-        .bearer_auth(&stranger.token)
-        .send()
-        .await
-        .unwrap();
+    let foreign = unlink(&app, &stranger.token, &ids[0]).await;
     assert_problem(foreign, 404, "not_found").await;
-    assert_problem(unlink("no-such-identity").await, 404, "not_found").await;
+    assert_problem(
+        unlink(&app, &user.token, "no-such-identity").await,
+        404,
+        "not_found",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -482,30 +503,8 @@ async fn a_fresh_id_token_stands_in_for_the_password_an_account_lacks() {
     let idp = FakeIdp::start(&[&key]).await;
     let app = app_trusting(&[("test", &idp)]).await;
     let address = email();
-    let user = session_of(
-        &json(
-            sign_in(
-                &app,
-                PATH,
-                &key.sign(&idp.claims("me", &address, true)),
-                Some("customer"),
-            )
-            .await,
-        )
-        .await,
-    );
-    let _them = session_of(
-        &json(
-            sign_in(
-                &app,
-                PATH,
-                &key.sign(&idp.claims("them", &email(), true)),
-                Some("customer"),
-            )
-            .await,
-        )
-        .await,
-    );
+    let user = signed_up(&app, PATH, &key.sign(&idp.claims("me", &address, true))).await;
+    let _them = signed_up(&app, PATH, &key.sign(&idp.claims("them", &email(), true))).await;
     let delete = |body: Value| {
         let token = user.token.clone();
         let app = &app;

@@ -153,14 +153,15 @@ pub struct IdentityProviders {
 
 impl IdentityProviders {
     /// The issuers of `providers` (checked by [`check_providers`]); their
-    /// keys are fetched when a token first needs them.
-    pub fn new(providers: Vec<IdentityProvider>) -> Self {
+    /// keys are fetched when a token first needs them. Fails when the HTTP
+    /// client cannot be made (no TLS backend).
+    pub fn new(providers: Vec<IdentityProvider>) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
-            .unwrap_or_default();
-        Self {
+            .map_err(|err| format!("no HTTP client for the key sets: {err}"))?;
+        Ok(Self {
             issuers: providers
                 .into_iter()
                 .map(|config| {
@@ -170,7 +171,7 @@ impl IdentityProviders {
                     })
                 })
                 .collect(),
-        }
+        })
     }
 
     /// No issuer at all.

@@ -27,7 +27,8 @@ use crate::service::{self, RefreshOutcome};
 use crate::{UsersState, events};
 
 const REGISTER_PER_IP: Limit = Limit::per_minute(10);
-const LOGIN_PER_IP: Limit = Limit::per_minute(20);
+/// Logins (by password or by identity provider) of one client IP.
+pub(super) const LOGIN_PER_IP: Limit = Limit::per_minute(20);
 const REFRESH_PER_IP: Limit = Limit::per_minute(60);
 
 /// What the idempotency store keeps of a registration: never its tokens.

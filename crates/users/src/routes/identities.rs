@@ -14,16 +14,16 @@ use quickfix_shared::openapi::{
 };
 use quickfix_shared::outbox::SharedRelay;
 use quickfix_shared::pagination::{Page, PageParams};
-use quickfix_shared::ratelimit::{Limit, client_ip};
+use quickfix_shared::ratelimit::client_ip;
 
+use super::auth::LOGIN_PER_IP;
 use super::{auth_response, session_meta};
 use crate::dto::{AuthResponse, IdentityResponse, OidcSignInRequest};
 use crate::error::UsersError;
+use crate::models::IdentityId;
 use crate::oidc::TokenError;
 use crate::service::{self, IdentitySignIn, NewAccount};
 use crate::{UsersState, events};
-
-const SIGN_IN_PER_IP: Limit = Limit::per_minute(20);
 
 /// Signs in with an ID token of the configured provider `name`.
 ///
@@ -69,7 +69,7 @@ pub async fn oidc_sign_in(
     }
     state
         .limiter
-        .check(&format!("login:ip:{}", client_ip(&req)), SIGN_IN_PER_IP)?;
+        .check(&format!("login:ip:{}", client_ip(&req)), LOGIN_PER_IP)?;
     let request = body.into_inner();
     let identity = state
         .identity_providers
@@ -185,7 +185,7 @@ pub async fn unlink_identity(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    let id = IdentityId::parse(&path).ok_or(UsersError::NotFound("identity"))?;
     db::run(&pool, move |conn| {
         service::unlink_identity(conn, &user.id, &id)
     })

@@ -3,7 +3,7 @@
 //! caller's identities are listed and unlinked, never the last way in.
 
 use super::*;
-use crate::models::Identity;
+use crate::models::{Identity, IdentityId};
 use crate::oidc::VerifiedIdentity;
 
 /// What the account needs when an identity registers one.
@@ -119,7 +119,7 @@ fn link(conn: &mut DbConn, user: &str, identity: &VerifiedIdentity) -> Result<()
     repo::insert_identity(
         conn,
         &Identity {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: IdentityId::generate().into_string(),
             user_id: user.to_owned(),
             provider: identity.provider.clone(),
             subject: identity.subject.clone(),
@@ -156,19 +156,23 @@ pub fn list_identities(
 /// Unlinks one of the caller's identities: `NotFound` when it is not
 /// theirs, `LastSignInMethod` when the account has no password and no
 /// other identity. Concurrent unlinks of one account queue on its row.
-pub fn unlink_identity(conn: &mut DbConn, user: &UserId, id: &str) -> Result<(), UsersError> {
+pub fn unlink_identity(
+    conn: &mut DbConn,
+    user: &UserId,
+    id: &IdentityId,
+) -> Result<(), UsersError> {
     db::write_transaction(conn, |conn| {
         repo::lock_user(conn, user.as_str())?;
         let account = get_user(conn, user)?;
         if !account.has_password() && repo::count_identities(conn, user.as_str())? <= 1 {
             let theirs = repo::list_identities(conn, user.as_str(), None, 1)?;
-            return Err(if theirs.iter().any(|i| i.id == id) {
+            return Err(if theirs.iter().any(|i| i.id == id.as_str()) {
                 UsersError::LastSignInMethod
             } else {
                 UsersError::NotFound("identity")
             });
         }
-        match repo::delete_identity(conn, user.as_str(), id)? {
+        match repo::delete_identity(conn, user.as_str(), id.as_str())? {
             0 => Err(UsersError::NotFound("identity")),
             _ => Ok(()),
         }
