@@ -8,6 +8,7 @@ use crate::schema::{booking_events, booking_locations, bookings};
 /// A `bookings` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = bookings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Booking {
     /// Id.
     pub id: String,
@@ -42,6 +43,7 @@ pub struct Booking {
 /// A `booking_events` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = booking_events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct BookingEvent {
     /// Id.
     pub id: String,
@@ -64,6 +66,7 @@ pub struct BookingEvent {
 /// A `booking_locations` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = booking_locations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LocationPoint {
     /// Id.
     pub id: String,

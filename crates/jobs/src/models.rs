@@ -8,6 +8,7 @@ use crate::schema::{categories, jobs, offer_rounds, offers};
 /// A `categories` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Category {
     /// Slug, the key.
     pub slug: String,
@@ -28,6 +29,7 @@ pub struct Category {
 /// A `jobs` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = jobs)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Job {
     /// Id.
     pub id: String,
@@ -80,6 +82,7 @@ impl Job {
 /// An `offers` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offers)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Offer {
     /// Id.
     pub id: String,
@@ -118,6 +121,7 @@ impl Offer {
 /// An `offer_rounds` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offer_rounds)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct OfferRound {
     /// The offer.
     pub offer_id: String,

@@ -15,6 +15,7 @@
 //!   since the first. Socket presence is this instance's: with several
 //!   instances behind a balancer, the read marker is what the others know.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,6 +90,16 @@ impl std::fmt::Debug for EmailNotifications {
 #[derive(Debug)]
 pub struct EmailNotifier(Arc<EmailNotifications>);
 
+/// An email an event asks for: its kind, the users it may go to, its
+/// context, and the provider whose name it shows.
+struct Wanted {
+    event_id: String,
+    kind: &'static str,
+    users: Vec<UserId>,
+    context: serde_json::Value,
+    provider: Option<UserId>,
+}
+
 /// One email to queue: its once-key, kind, recipient and context.
 struct Planned {
     key: String,
@@ -126,8 +137,11 @@ impl EmailNotifications {
         Arc::new(EmailNotifier(Arc::clone(self)))
     }
 
+    /// Queues the emails of a round of events: one query for the names and
+    /// one per kind for the recipients of the whole round, then one
+    /// transaction for the queue.
     async fn handle(&self, events: Vec<DomainEvent>) -> Result<(), String> {
-        let mut planned = Vec::new();
+        let mut wanted = Vec::new();
         let mut digests = Vec::new();
         for event in &events {
             if let Some(MessageEvent::Created(created)) = MessageEvent::read(event)? {
@@ -143,8 +157,9 @@ impl EmailNotifications {
                 }
                 continue;
             }
-            planned.extend(self.plan(event).await?);
+            wanted.extend(self.wanted(event)?);
         }
+        let planned = self.address(wanted).await?;
         let emails = planned
             .into_iter()
             .map(|p| {
@@ -162,9 +177,7 @@ impl EmailNotifications {
         let delay = self.message_delay;
         db::run(&self.pool, move |conn| {
             db::write_transaction(conn, |conn| {
-                for (key, email) in &emails {
-                    mail::queue_once(conn, key, email)?;
-                }
+                mail::queue_each_once(conn, &emails)?;
                 for (recipient, conversation, since) in &digests {
                     start_digest(conn, recipient, conversation, *since, *since + delay)?;
                 }
@@ -175,82 +188,128 @@ impl EmailNotifications {
         .map_err(|err| err.to_string())
     }
 
-    /// The emails an event asks for (messages aside).
-    async fn plan(&self, event: &DomainEvent) -> Result<Vec<Planned>, String> {
-        let (kind, users, context): (&'static str, Vec<UserId>, serde_json::Value) =
-            if let Some(job) = JobEvent::read(event)? {
-                match job {
-                    JobEvent::OfferCreated(offer) => {
-                        let names = self
-                            .accounts
-                            .summaries(vec![offer.provider_id.clone()])
-                            .await
-                            .map_err(|err| err.to_string())?;
-                        let provider = names
-                            .get(&offer.provider_id)
-                            .map_or("A provider", |p| p.name.as_str());
-                        (
-                            "offer.created",
-                            vec![offer.customer_id.clone()],
-                            serde_json::json!({
-                                "job_title": offer.job_title,
-                                "provider_name": provider,
-                                "price": price(offer.price_cents),
-                                "link": format!("{}/jobs/{}", self.public_url, offer.job_id),
-                            }),
-                        )
-                    }
-                    JobEvent::OfferAccepted(accepted) => (
-                        "offer.accepted",
-                        vec![accepted.customer_id.clone(), accepted.provider_id.clone()],
-                        serde_json::json!({
-                            "link": format!("{}/bookings/{}", self.public_url, accepted.booking_id),
-                        }),
-                    ),
-                    // The contract emails these kinds only; the rest are
-                    // in-app notifications.
-                    JobEvent::Cancelled(_)
-                    | JobEvent::Expired(_)
-                    | JobEvent::OfferWithdrawn(_)
-                    | JobEvent::OfferCountered(_)
-                    | JobEvent::OfferRevised(_)
-                    | JobEvent::OfferExpired(_) => return Ok(Vec::new()),
-                }
-            } else if let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? {
-                // A booking starts `confirmed` with the acceptance, whose
-                // own email tells both parties.
-                if updated.booking.status == BookingStatus::Confirmed {
-                    return Ok(Vec::new());
-                }
-                (
-                    "booking.updated",
-                    vec![updated.customer_id.clone(), updated.provider_id.clone()],
+    /// The email an event asks for (messages aside), before its recipients'
+    /// addresses and choices are known.
+    fn wanted(&self, event: &DomainEvent) -> Result<Option<Wanted>, String> {
+        let wanted = |kind, users, context, provider| Wanted {
+            event_id: event.id.clone(),
+            kind,
+            users,
+            context,
+            provider,
+        };
+        if let Some(job) = JobEvent::read(event)? {
+            return Ok(match job {
+                JobEvent::OfferCreated(offer) => Some(wanted(
+                    "offer.created",
+                    vec![offer.customer_id.clone()],
                     serde_json::json!({
-                        "status": updated.booking.status.as_str().replace('_', " "),
-                        "link": format!("{}/bookings/{}", self.public_url, updated.booking.id),
+                        "job_title": offer.job_title,
+                        "price": price(offer.price_cents),
+                        "link": format!("{}/jobs/{}", self.public_url, offer.job_id),
                     }),
-                )
-            } else {
-                return Ok(Vec::new());
-            };
-        let contacts = self
-            .emails
-            .email_contacts(users, kind)
-            .await
-            .map_err(|err| err.to_string())?;
-        Ok(contacts
-            .into_iter()
-            .map(|to| {
+                    Some(offer.provider_id.clone()),
+                )),
+                JobEvent::OfferAccepted(accepted) => Some(wanted(
+                    "offer.accepted",
+                    vec![accepted.customer_id.clone(), accepted.provider_id.clone()],
+                    serde_json::json!({
+                        "link": format!("{}/bookings/{}", self.public_url, accepted.booking_id),
+                    }),
+                    None,
+                )),
+                // The contract emails these kinds only; the rest are
+                // in-app notifications.
+                JobEvent::Cancelled(_)
+                | JobEvent::Expired(_)
+                | JobEvent::OfferWithdrawn(_)
+                | JobEvent::OfferCountered(_)
+                | JobEvent::OfferRevised(_)
+                | JobEvent::OfferExpired(_) => None,
+            });
+        }
+        let Some(BookingEvent::Updated(updated)) = BookingEvent::read(event)? else {
+            return Ok(None);
+        };
+        // A booking starts `confirmed` with the acceptance, whose own email
+        // tells both parties.
+        if updated.booking.status == BookingStatus::Confirmed {
+            return Ok(None);
+        }
+        Ok(Some(wanted(
+            "booking.updated",
+            vec![updated.customer_id.clone(), updated.provider_id.clone()],
+            serde_json::json!({
+                "status": updated.booking.status.as_str().replace('_', " "),
+                "link": format!("{}/bookings/{}", self.public_url, updated.booking.id),
+            }),
+            None,
+        )))
+    }
+
+    /// Addresses the wanted emails: the providers' names in one query, the
+    /// recipients who want each kind in one query per kind; those who do
+    /// not (or are gone) get none.
+    async fn address(&self, wanted: Vec<Wanted>) -> Result<Vec<Planned>, String> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let providers: Vec<UserId> = wanted.iter().filter_map(|w| w.provider.clone()).collect();
+        let names = if providers.is_empty() {
+            HashMap::new()
+        } else {
+            self.accounts
+                .summaries(providers)
+                .await
+                .map_err(|err| err.to_string())?
+        };
+        let mut kinds: Vec<&'static str> = wanted.iter().map(|w| w.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut contacts = HashMap::new();
+        for kind in kinds {
+            let mut users: Vec<UserId> = wanted
+                .iter()
+                .filter(|w| w.kind == kind)
+                .flat_map(|w| w.users.iter().cloned())
+                .collect();
+            users.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+            users.dedup();
+            for contact in self
+                .emails
+                .email_contacts(users, kind)
+                .await
+                .map_err(|err| err.to_string())?
+            {
+                contacts.insert((kind, contact.id.clone()), contact);
+            }
+        }
+        let mut planned = Vec::new();
+        for w in wanted {
+            let mut context = w.context;
+            if let Some(provider) = &w.provider {
+                context["provider_name"] = serde_json::Value::String(
+                    names
+                        .get(provider)
+                        .map_or("A provider", |p| p.name.as_str())
+                        .to_owned(),
+                );
+            }
+            for user in &w.users {
+                let Some(to) = contacts.get(&(w.kind, user.clone())) else {
+                    continue;
+                };
                 let mut context = context.clone();
                 context["name"] = serde_json::Value::String(to.name.clone());
-                Planned {
-                    key: format!("{}|{}", event.id, to.id),
-                    kind,
-                    to,
+                planned.push(Planned {
+                    key: format!("{}|{}", w.event_id, to.id),
+                    kind: w.kind,
+                    to: to.clone(),
                     context,
-                }
-            })
-            .collect())
+                });
+            }
+        }
+        Ok(planned)
     }
 
     /// One pass over the due message digests; answers how many it took.

@@ -9,6 +9,7 @@ use crate::schema::{attachments, conversation_members, conversations, messages, 
 /// A `conversations` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = conversations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Conversation {
     /// Id (UUID v7).
     pub id: String,
@@ -49,6 +50,7 @@ impl Conversation {
 /// A `conversation_members` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = conversation_members)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Member {
     /// The conversation.
     pub conversation_id: String,
@@ -68,6 +70,7 @@ pub struct Member {
 /// A `messages` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = messages)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Message {
     /// Id (UUID v7).
     pub id: String,
@@ -88,6 +91,7 @@ pub struct Message {
 /// An `attachments` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = attachments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Attachment {
     /// Id (UUID v7).
     pub id: String,
@@ -110,6 +114,7 @@ pub struct Attachment {
 /// A `notifications` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = notifications)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Notification {
     /// Id (UUID v7).
     pub id: String,

@@ -1,8 +1,8 @@
 //! Notifications from domain events, and the pushes those events cause.
 //!
 //! An outbox consumer: the relay hands it each stored event at least once
-//! (in process, before the request that caused the event answers; the
-//! sweeper brings what a crash or a failure left). Notifications are stored
+//! (in process, beside the response of the request that caused the event;
+//! the sweeper brings what a crash or a failure left). Notifications are stored
 //! once per (user, event) and pushed through the hub's fan-out to the
 //! user's sockets on every instance.
 
@@ -17,7 +17,6 @@ use quickfix_ratings_contract::RatingEvent;
 use quickfix_shared::events::{DomainEvent, EventSet};
 use quickfix_shared::ids::UserId;
 use quickfix_shared::outbox::Consumer;
-use tokio::sync::{mpsc, oneshot};
 
 use crate::dto::{MessageCreatedPayload, NotificationBody, OfferAcceptedPayload};
 use crate::realtime::Hub;
@@ -29,42 +28,18 @@ use crate::service::{self, NewNotification};
 /// hands it each event at least once; a notification's unique
 /// (user, event) key makes a repeat harmless.
 ///
-/// Concurrent requests' events are taken together by one worker: their
-/// notifications are stored in one transaction and each request is
-/// answered when its batch is stored (a group commit: one database round
-/// of work for a burst, not one per request).
+/// It runs beside the response: the relay's worker hands it what
+/// concurrent requests stored meanwhile in one call, whose notifications
+/// are stored in one transaction (a group commit).
 pub struct Notifier {
-    queue: mpsc::Sender<Batch>,
+    pool: DbPool,
+    hub: Hub,
 }
 
-/// One request's events and where to say they are stored.
-type Batch = (Vec<DomainEvent>, oneshot::Sender<Result<(), String>>);
-
-/// Requests' batches the worker takes together at most.
-const BATCHES_PER_ROUND: usize = 256;
-
 impl Notifier {
-    /// A notifier storing through `pool` and pushing through `hub`; starts
-    /// its worker.
+    /// A notifier storing through `pool` and pushing through `hub`.
     pub fn new(pool: DbPool, hub: Hub) -> Arc<Self> {
-        let (queue, mut pending) = mpsc::channel::<Batch>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = pending.recv().await {
-                let mut round = vec![first];
-                while round.len() < BATCHES_PER_ROUND {
-                    match pending.try_recv() {
-                        Ok(next) => round.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (events, waiters): (Vec<_>, Vec<_>) = round.into_iter().unzip();
-                let outcome = handle(&pool, &hub, events.into_iter().flatten().collect()).await;
-                for waiter in waiters {
-                    let _ = waiter.send(outcome.clone());
-                }
-            }
-        });
-        Arc::new(Self { queue })
+        Arc::new(Self { pool, hub })
     }
 }
 
@@ -80,17 +55,8 @@ impl Consumer for Notifier {
     }
 
     fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
-        let queue = self.queue.clone();
-        Box::pin(async move {
-            let (done, stored) = oneshot::channel();
-            queue
-                .send((events, done))
-                .await
-                .map_err(|_| "the notifier has stopped".to_owned())?;
-            stored
-                .await
-                .map_err(|_| "the notifier dropped a batch".to_owned())?
-        })
+        let (pool, hub) = (self.pool.clone(), self.hub.clone());
+        Box::pin(async move { handle(&pool, &hub, events).await })
     }
 }
 

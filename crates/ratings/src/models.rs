@@ -8,6 +8,7 @@ use crate::schema::ratings;
 /// A `ratings` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ratings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Rating {
     /// Id.
     pub id: String,

@@ -89,6 +89,7 @@ impl User {
 /// A new `users` row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewUser {
     /// Id.
     pub id: String,
@@ -146,6 +147,7 @@ pub struct ProfileChangeset {
 /// A `login_sessions` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = login_sessions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LoginSession {
     /// Id.
     pub id: String,
@@ -166,6 +168,7 @@ pub struct LoginSession {
 /// A `refresh_tokens` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = refresh_tokens)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RefreshToken {
     /// SHA-256 of the token, hex.
     pub token_hash: String,
@@ -186,6 +189,7 @@ pub struct RefreshToken {
 /// A `provider_services` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = provider_services)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProviderService {
     /// Id.
     pub id: String,
@@ -210,6 +214,7 @@ pub struct ProviderService {
 /// A `favorites` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = favorites)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Favorite {
     /// The customer.
     pub customer_id: String,
@@ -234,6 +239,7 @@ pub struct AccountToken {
 /// A provider's verification submission.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::verifications)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Verification {
     /// Id (UUID v7).
     pub id: String,
@@ -254,6 +260,7 @@ pub struct Verification {
 /// A file of a verification submission.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::verification_files)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct VerificationFile {
     /// Id (UUID v7).
     pub id: String,
@@ -274,6 +281,7 @@ pub struct VerificationFile {
 /// A report of a user, job, offer, message or rating.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::reports)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Report {
     /// Id (UUID v7).
     pub id: String,
@@ -313,6 +321,7 @@ quickfix_shared::id_type!(
 /// A `user_identities` row: an account's identity at a provider.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::user_identities)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Identity {
     /// Id (UUID v7).
     pub id: String,

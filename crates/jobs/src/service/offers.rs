@@ -57,9 +57,11 @@ pub fn create_offer(
             Err(err) if is_unique_violation(&err) => return Err(JobsError::OfferExists),
             Err(err) => return Err(err.into()),
         }
-        record_round(
+        // A new offer's first round: its number is known, nothing to count.
+        store_round(
             conn,
             &offer.id,
+            0,
             RoundParty::Provider,
             offer.price_cents,
             Some(&offer.message),
@@ -80,12 +82,25 @@ fn record_round(
     message: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<(), JobsError> {
-    let seq = repo::count_rounds(conn, offer_id)?;
+    let seq = i32::try_from(repo::count_rounds(conn, offer_id)?).unwrap_or(i32::MAX);
+    store_round(conn, offer_id, seq, by, price_cents, message, at)
+}
+
+/// Stores round `seq` of an offer.
+fn store_round(
+    conn: &mut DbConn,
+    offer_id: &str,
+    seq: i32,
+    by: RoundParty,
+    price_cents: i64,
+    message: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), JobsError> {
     repo::append_round(
         conn,
         &OfferRound {
             offer_id: offer_id.to_owned(),
-            seq: i32::try_from(seq).unwrap_or(i32::MAX),
+            seq,
             by_party: by.as_str().to_owned(),
             price_cents,
             message: message.map(str::to_owned),

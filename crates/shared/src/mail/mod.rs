@@ -80,51 +80,80 @@ pub struct Email {
 
 /// Stores `email` for sending, in the caller's transaction.
 pub fn queue(conn: &mut DbConn, email: &Email) -> QueryResult<()> {
-    insert(conn, &uuid::Uuid::now_v7().to_string(), email)
+    insert_new(conn, &[(uuid::Uuid::now_v7().to_string(), email)]).map(|_| ())
 }
 
 /// Stores `email` for sending unless an email with the same `key` (an
 /// event id and a recipient, say) was stored before: a consumer handling
 /// an event again queues nothing new. Answers whether it was stored.
 pub fn queue_once(conn: &mut DbConn, key: &str, email: &Email) -> QueryResult<bool> {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(key.as_bytes());
-    let id: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let known = email_outbox::table
-        .find(&id)
-        .count()
-        .get_result::<i64>(conn)?;
-    if known > 0 {
-        return Ok(false);
-    }
-    // A savepoint: a racing twice-delivery loses on the primary key without
-    // spoiling the caller's transaction.
-    match conn.transaction(|conn| insert(conn, &id, email)) {
-        Ok(()) => Ok(true),
-        Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
-        Err(err) => Err(err),
-    }
+    Ok(insert_new(conn, &[(once_id(key), email)])? == 1)
 }
 
-fn insert(conn: &mut DbConn, id: &str, email: &Email) -> QueryResult<()> {
+/// [`queue_once`] for many emails, each under its own key, in one
+/// statement on PostgreSQL. Answers how many were stored.
+pub fn queue_each_once(conn: &mut DbConn, emails: &[(String, Email)]) -> QueryResult<usize> {
+    let rows: Vec<(String, &Email)> = emails
+        .iter()
+        .map(|(key, email)| (once_id(key), email))
+        .collect();
+    insert_new(conn, &rows)
+}
+
+/// The id of the email queued once under `key`.
+fn once_id(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Inserts each `(id, email)` unless its id is stored, so a
+/// twice-delivered event's email is skipped by its key, racing or not,
+/// without spoiling the caller's transaction: one statement on
+/// PostgreSQL, one per email on SQLite (in process, no round trip).
+/// Answers the rows inserted.
+fn insert_new(conn: &mut DbConn, emails: &[(String, &Email)]) -> QueryResult<usize> {
     let now = db::now();
-    diesel::insert_into(email_outbox::table)
-        .values((
-            email_outbox::id.eq(id),
-            email_outbox::kind.eq(&email.kind),
-            email_outbox::user_id.eq(&email.user_id),
-            email_outbox::to_name.eq(one_line(&email.to_name)),
-            email_outbox::to_address.eq(email.to_address.trim()),
-            email_outbox::subject.eq(one_line(&email.subject)),
-            email_outbox::text_body.eq(&email.text),
-            email_outbox::html_body.eq(&email.html),
-            email_outbox::status.eq(EmailStatus::Pending.as_str()),
-            email_outbox::attempts.eq(0),
-            email_outbox::next_attempt_at.eq(now),
-            email_outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let rows: Vec<_> = emails
+        .iter()
+        .map(|(id, email)| {
+            (
+                email_outbox::id.eq(id.as_str()),
+                email_outbox::kind.eq(email.kind.as_str()),
+                email_outbox::user_id.eq(email.user_id.as_deref()),
+                email_outbox::to_name.eq(one_line(&email.to_name)),
+                email_outbox::to_address.eq(email.to_address.trim()),
+                email_outbox::subject.eq(one_line(&email.subject)),
+                email_outbox::text_body.eq(email.text.as_str()),
+                email_outbox::html_body.eq(email.html.as_str()),
+                email_outbox::status.eq(EmailStatus::Pending.as_str()),
+                email_outbox::attempts.eq(0),
+                email_outbox::next_attempt_at.eq(now),
+                email_outbox::created_at.eq(now),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    match conn {
+        DbConn::Pg(pg) => diesel::insert_into(email_outbox::table)
+            .values(&rows)
+            .on_conflict(email_outbox::id)
+            .do_nothing()
+            .execute(pg),
+        DbConn::Sqlite(sqlite) => {
+            let mut inserted = 0;
+            for row in rows {
+                inserted += diesel::insert_into(email_outbox::table)
+                    .values(row)
+                    .on_conflict(email_outbox::id)
+                    .do_nothing()
+                    .execute(sqlite)?;
+            }
+            Ok(inserted)
+        }
+    }
 }
 
 /// Holds the emails to `address` still until the caller's transaction

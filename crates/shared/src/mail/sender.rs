@@ -11,7 +11,7 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::EmailStatus;
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbError, DbPool, MultiBackend};
 use crate::schema::email_outbox;
 
 /// `email.*`: where emails go and from whom.
@@ -153,15 +153,25 @@ impl Mailer {
         });
     }
 
-    /// One pass: claims the due emails, tries each, records how it went;
-    /// answers how many it tried.
+    /// One pass: claims the due emails, tries each, records how it went
+    /// (the sent ones together, after the pass); answers how many it tried.
     pub async fn send_due(&self) -> Result<usize, DbError> {
         let claim = self.timing.claim;
         let claimed = db::run(&self.pool, move |conn| claim_due(conn, claim)).await?;
         let tried = claimed.len();
+        let mut sent = Vec::with_capacity(tried);
         for email in claimed {
             let outcome = self.deliver(&email).await;
-            self.record(email, outcome).await?;
+            log_outcome(&email, &outcome);
+            match outcome {
+                Outcome::Sent(_) => sent.push(email.id),
+                Outcome::Failed { error, permanent } => {
+                    self.record_failure(email, error, permanent).await?;
+                }
+            }
+        }
+        if !sent.is_empty() {
+            db::run(&self.pool, move |conn| mark_sent(conn, &sent)).await?;
         }
         Ok(tried)
     }
@@ -220,61 +230,72 @@ impl Mailer {
             .map_err(|err| err.to_string())
     }
 
-    async fn record(&self, email: Claimed, outcome: Outcome) -> Result<(), DbError> {
+    /// Records a failed try: the email waits its backoff, or is parked
+    /// when the failure is permanent or its tries are spent.
+    async fn record_failure(
+        &self,
+        email: Claimed,
+        error: String,
+        permanent: bool,
+    ) -> Result<(), DbError> {
         let timing = self.timing;
-        let id = email.id.clone();
-        match &outcome {
-            Outcome::Sent(Some(path)) => {
-                tracing::info!(email.id = %id, kind = %email.kind, path = %path.display(), "email written");
-            }
-            Outcome::Sent(None) => {
-                tracing::info!(email.id = %id, kind = %email.kind, "email sent");
-            }
-            Outcome::Failed { error, .. } => {
-                tracing::warn!(email.id = %id, kind = %email.kind, attempts = email.attempts + 1, %error, "email not sent");
-            }
-        }
         db::run(&self.pool, move |conn| {
-            let now = db::now();
-            let row = email_outbox::table.find(&id);
-            match outcome {
-                Outcome::Sent(_) => diesel::update(row)
-                    .set((
-                        email_outbox::status.eq(EmailStatus::Sent.as_str()),
-                        email_outbox::attempts.eq(email.attempts + 1),
-                        email_outbox::sent_at.eq(Some(now)),
-                        email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
-                        email_outbox::last_error.eq(None::<String>),
-                    ))
-                    .execute(conn)?,
-                Outcome::Failed { error, permanent } => {
-                    let attempts = email.attempts + 1;
-                    let parked = permanent || attempts >= timing.max_attempts;
-                    let status = if parked {
-                        EmailStatus::Parked
-                    } else {
-                        EmailStatus::Pending
-                    };
-                    let delay = timing.backoff * (1 << (attempts - 1).clamp(0, 12));
-                    diesel::update(row)
-                        .set((
-                            email_outbox::status.eq(status.as_str()),
-                            email_outbox::attempts.eq(attempts),
-                            email_outbox::next_attempt_at.eq(now + delay),
-                            email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
-                            email_outbox::last_error.eq(Some(error)),
-                        ))
-                        .execute(conn)?
-                }
+            let attempts = email.attempts + 1;
+            let parked = permanent || attempts >= timing.max_attempts;
+            let status = if parked {
+                EmailStatus::Parked
+            } else {
+                EmailStatus::Pending
             };
+            let delay = timing.backoff * (1 << (attempts - 1).clamp(0, 12));
+            diesel::update(email_outbox::table.find(&email.id))
+                .set((
+                    email_outbox::status.eq(status.as_str()),
+                    email_outbox::attempts.eq(attempts),
+                    email_outbox::next_attempt_at.eq(db::now() + delay),
+                    email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                    email_outbox::last_error.eq(Some(error)),
+                ))
+                .execute(conn)?;
             Ok::<_, DbError>(())
         })
         .await
     }
 }
 
-/// Claims up to [`BATCH`] due emails for `claim`: each by a conditional
-/// update, so of several senders (instances) exactly one takes an email.
+/// Logs how a try went.
+fn log_outcome(email: &Claimed, outcome: &Outcome) {
+    match outcome {
+        Outcome::Sent(Some(path)) => {
+            tracing::info!(email.id = %email.id, kind = %email.kind, path = %path.display(), "email written");
+        }
+        Outcome::Sent(None) => {
+            tracing::info!(email.id = %email.id, kind = %email.kind, "email sent");
+        }
+        Outcome::Failed { error, .. } => {
+            tracing::warn!(email.id = %email.id, kind = %email.kind, attempts = email.attempts + 1, %error, "email not sent");
+        }
+    }
+}
+
+/// Marks the emails of `ids` sent, in one statement.
+fn mark_sent(conn: &mut db::DbConn, ids: &[String]) -> Result<(), DbError> {
+    diesel::update(email_outbox::table.filter(email_outbox::id.eq_any(ids)))
+        .set((
+            email_outbox::status.eq(EmailStatus::Sent.as_str()),
+            email_outbox::attempts.eq(email_outbox::attempts + 1),
+            email_outbox::sent_at.eq(Some(db::now())),
+            email_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
+            email_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Claims up to [`BATCH`] due emails for `claim`, oldest first, by one
+/// conditional update: of several senders (instances) exactly one takes
+/// an email (on PostgreSQL a racing sender's update re-checks the row
+/// after the winner's commit and skips it).
 fn claim_due(conn: &mut db::DbConn, claim: TimeDelta) -> Result<Vec<Claimed>, DbError> {
     let now = db::now();
     let free = || {
@@ -290,28 +311,20 @@ fn claim_due(conn: &mut db::DbConn, claim: TimeDelta) -> Result<Vec<Claimed>, Db
         .limit(BATCH)
         .select(email_outbox::id)
         .load(conn)?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for id in due {
-        let taken = diesel::update(
-            email_outbox::table
-                .find(&id)
-                .filter(email_outbox::status.eq(EmailStatus::Pending.as_str()))
-                .filter(free()),
-        )
-        .set(email_outbox::claimed_until.eq(Some(now + claim)))
-        .execute(conn)?;
-        if taken == 1 {
-            claimed.push(id);
-        }
-    }
-    if claimed.is_empty() {
+    if due.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(email_outbox::table
-        .filter(email_outbox::id.eq_any(&claimed))
-        .order(email_outbox::created_at)
-        .select(Claimed::as_select())
-        .load(conn)?)
+    let mut claimed: Vec<Claimed> = diesel::update(
+        email_outbox::table
+            .filter(email_outbox::id.eq_any(&due))
+            .filter(email_outbox::status.eq(EmailStatus::Pending.as_str()))
+            .filter(free()),
+    )
+    .set(email_outbox::claimed_until.eq(Some(now + claim)))
+    .returning(<Claimed as Selectable<MultiBackend>>::construct_selection())
+    .get_results(conn)?;
+    claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(claimed)
 }
 
 /// Writes `bytes` as `dir/name`, whole or not at all (a temporary file
@@ -323,4 +336,119 @@ async fn write_file(dir: &std::path::Path, name: &str, bytes: Vec<u8>) -> std::i
     tokio::fs::write(&partial, bytes).await?;
     tokio::fs::rename(&partial, &path).await?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{Email, queue_each_once};
+    use crate::testing::TestDatabase;
+
+    fn email(n: usize) -> (String, Email) {
+        (
+            format!("event-{n}|user"),
+            Email {
+                kind: "offer.created".to_owned(),
+                user_id: None,
+                to_name: format!("User {n}"),
+                to_address: format!("user{n}@example.com"),
+                subject: format!("Offer {n}"),
+                text: "An offer".to_owned(),
+                html: "<p>An offer</p>".to_owned(),
+            },
+        )
+    }
+
+    fn mailer(pool: &DbPool, dir: &std::path::Path) -> Arc<Mailer> {
+        Mailer::new(
+            pool.clone(),
+            &MailSettings {
+                smtp_url: None,
+                from: "QuickFix <no-reply@example.com>".to_owned(),
+                dir: dir.to_owned(),
+                timing: MailTiming::default(),
+            },
+        )
+        .expect("a mailer")
+    }
+
+    fn written(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .map(|e| {
+                        e.expect("an entry")
+                            .file_name()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .filter(|name| name.ends_with(".eml"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Emails queued again under the same keys (an event handled twice)
+    /// are not stored again, in one batch or in the next.
+    #[tokio::test]
+    async fn a_key_queued_again_stores_nothing() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let batch: Vec<_> = (0..3).map(email).collect();
+        let again = batch.clone();
+        let (first, second) = db::run(&db.pool(), move |conn| {
+            let first = queue_each_once(conn, &batch)?;
+            let second = queue_each_once(conn, &again)?;
+            Ok::<_, DbError>((first, second))
+        })
+        .await
+        .expect("queued");
+        assert_eq!((first, second), (3, 0));
+    }
+
+    /// Two senders (instances) racing over one queue: every email is
+    /// written once, by one of them, and recorded as sent.
+    #[tokio::test]
+    async fn racing_senders_send_each_email_once() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let pool = db.pool();
+        let emails: Vec<_> = (0..40).map(email).collect();
+        db::run(&pool, move |conn| {
+            queue_each_once(conn, &emails).map_err(DbError::from)
+        })
+        .await
+        .expect("queued");
+        let dirs = [
+            tempfile::tempdir().expect("a directory"),
+            tempfile::tempdir().expect("a directory"),
+        ];
+        let senders: Vec<_> = dirs.iter().map(|d| mailer(&pool, d.path())).collect();
+        for _ in 0..10 {
+            let passes = senders.iter().map(|s| s.send_due());
+            let tried: usize = futures_util::future::join_all(passes)
+                .await
+                .into_iter()
+                .map(|n| n.expect("a pass"))
+                .sum();
+            if tried == 0 {
+                break;
+            }
+        }
+        let mut names: Vec<String> = dirs.iter().flat_map(|d| written(d.path())).collect();
+        assert_eq!(names.len(), 40, "every email written once");
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 40, "no email written twice");
+        let sent = db::run(&pool, |conn| {
+            email_outbox::table
+                .filter(email_outbox::status.eq(EmailStatus::Sent.as_str()))
+                .filter(email_outbox::attempts.eq(1))
+                .filter(email_outbox::claimed_until.is_null())
+                .count()
+                .get_result::<i64>(conn)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("counted");
+        assert_eq!(sent, 40);
+    }
 }

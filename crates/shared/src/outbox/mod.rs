@@ -4,8 +4,11 @@
 //!
 //! - [`Relay::run`] runs a change in a write transaction, stores the events
 //!   it returns in `outbox_events` before the commit, then hands them to
-//!   the in-process consumers before the handler answers (so the caller's
-//!   next request sees their effects).
+//!   the in-process consumers: the handler answers once those the caller's
+//!   next request depends on are done ([`Consumer::awaited`]); the others
+//!   get the events through a queue of their own, whose worker takes what
+//!   concurrent requests queued in one call (a group commit: one database
+//!   round for a burst, not one per request).
 //! - Consumers are idempotent by event id: what they handled is marked in
 //!   `outbox_handled` (in batches, a moment later; a crash before the mark
 //!   means the event comes again, and the consumer's own unique keys make
@@ -24,6 +27,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 pub mod streams;
 
@@ -54,6 +58,11 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 const FULL_SWEEP_EVERY: Duration = Duration::from_secs(10);
 /// How often handled marks are written.
 const MARK_EVERY: Duration = Duration::from_millis(200);
+/// Deliveries a consumer that runs beside the response may have waiting;
+/// beyond that they are left to the sweeper (the events are stored).
+const BACKGROUND_QUEUE: usize = 4096;
+/// Deliveries a background worker takes into one call at most.
+const BACKGROUND_ROUND: usize = 256;
 
 /// Something that reacts to domain events (notifications, socket pushes,
 /// aggregates, another crate's mirror). It must be idempotent by event id:
@@ -87,6 +96,7 @@ pub struct Relay {
     watermarks: Mutex<HashMap<&'static str, Watermark>>,
     last_full_sweep: Mutex<Option<std::time::Instant>>,
     recent: Arc<RecentMarks>,
+    background: Mutex<HashMap<&'static str, mpsc::Sender<Vec<DomainEvent>>>>,
 }
 
 /// The ids of events this relay marked as handled by every consumer in the
@@ -224,6 +234,7 @@ impl Relay {
             watermarks: Mutex::new(HashMap::new()),
             last_full_sweep: Mutex::new(None),
             recent: Arc::new(RecentMarks::default()),
+            background: Mutex::new(HashMap::new()),
         })
     }
 
@@ -305,11 +316,46 @@ impl Relay {
             }
             if consumer.awaited() {
                 self.hand(&consumer, events.clone()).await;
-            } else {
-                let (relay, events) = (Arc::clone(self), events.clone());
-                tokio::spawn(async move { relay.hand(&consumer, events).await });
+            } else if self
+                .background_queue(&consumer)
+                .try_send(events.clone())
+                .is_err()
+            {
+                tracing::debug!(
+                    consumer = consumer.name(),
+                    "the consumer's queue is full; the sweeper brings these events"
+                );
             }
         }
+    }
+
+    /// The queue of a consumer that runs beside the response, with its
+    /// worker started on first use: the worker hands the consumer every
+    /// delivery waiting at once, in the order they were queued.
+    fn background_queue(
+        self: &Arc<Self>,
+        consumer: &Arc<dyn Consumer>,
+    ) -> mpsc::Sender<Vec<DomainEvent>> {
+        let mut queues = self
+            .background
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(queue) = queues.get(consumer.name()) {
+            return queue.clone();
+        }
+        let (queue, mut waiting) = mpsc::channel::<Vec<DomainEvent>>(BACKGROUND_QUEUE);
+        queues.insert(consumer.name(), queue.clone());
+        let relay = Arc::downgrade(self);
+        let consumer = Arc::clone(consumer);
+        tokio::spawn(async move {
+            let mut round = Vec::with_capacity(BACKGROUND_ROUND);
+            while waiting.recv_many(&mut round, BACKGROUND_ROUND).await > 0 {
+                let Some(relay) = relay.upgrade() else { break };
+                let events = round.drain(..).flatten().collect();
+                relay.hand(&consumer, events).await;
+            }
+        });
+        queue
     }
 
     async fn hand(&self, consumer: &Arc<dyn Consumer>, events: Vec<DomainEvent>) {
@@ -753,6 +799,7 @@ mod tests {
     /// callers (`awaited() == false`) and takes its time over each batch.
     struct Laggard {
         seen: Mutex<Vec<String>>,
+        calls: AtomicU32,
     }
 
     impl Consumer for Laggard {
@@ -765,6 +812,7 @@ mod tests {
         }
 
         fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
             self.seen
                 .lock()
                 .expect("seen")
@@ -782,6 +830,7 @@ mod tests {
         let relay = quick(&db);
         let laggard = Arc::new(Laggard {
             seen: Mutex::new(Vec::new()),
+            calls: AtomicU32::new(0),
         });
         relay.register(laggard.clone());
         let emitters = (0..10).map(|task| {
@@ -813,6 +862,12 @@ mod tests {
         seen.sort();
         emitted.sort();
         assert_eq!(seen, emitted, "every event exactly once");
+        let calls = laggard.calls.load(Ordering::SeqCst) as usize;
+        assert!(
+            calls < emitted.len() / 2,
+            "what queued while it worked came in one call: {calls} calls for {} events",
+            emitted.len()
+        );
     }
 
     #[tokio::test]

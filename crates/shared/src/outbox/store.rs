@@ -32,6 +32,7 @@ pub(super) fn mark_handled(
 /// A handled mark as stored.
 #[derive(Insertable)]
 #[diesel(table_name = outbox_handled)]
+#[diesel(treat_none_as_default_value = false)]
 struct Mark<'a> {
     consumer: &'a str,
     event_id: &'a str,
