@@ -86,6 +86,7 @@ pub async fn seed(api: &Api, plan: SeedPlan) -> Result<Seed, ApiError> {
         started.elapsed().as_secs_f64()
     );
     let tokens_issued = Instant::now();
+    let history = history(api, &customers, &providers, plan.concurrency).await?;
     let posting = Instant::now();
     let customers_ref = &customers;
     let jobs: Vec<String> = stream::iter(0..plan.jobs)
@@ -102,6 +103,7 @@ pub async fn seed(api: &Api, plan: SeedPlan) -> Result<Seed, ApiError> {
         posting.elapsed().as_secs_f64(),
         jobs.len() as f64 / posting.elapsed().as_secs_f64().max(0.001)
     );
+    eprintln!("seed: {history} earlier offers on jobs older than those");
     Ok(Seed {
         run_id,
         customers,
@@ -109,6 +111,47 @@ pub async fn seed(api: &Api, plan: SeedPlan) -> Result<Seed, ApiError> {
         jobs,
         tokens_issued,
     })
+}
+
+/// Offers each provider made before the run, on jobs of their own (older
+/// than the run's, so no page the workloads read shows them).
+const HISTORY_OFFERS_PER_PROVIDER: usize = 8;
+
+/// Gives the marketplace a history before the run: jobs with earlier
+/// offers. A table the workloads write to is then not empty when
+/// PostgreSQL first plans their statements (an empty `offers` made the
+/// plan of its foreign-key check a scan, kept for the connection's life
+/// and slower with every offer the run added). Answers how many offers.
+async fn history(
+    api: &Api,
+    customers: &[User],
+    providers: &[User],
+    concurrency: usize,
+) -> Result<usize, ApiError> {
+    let jobs: Vec<String> = stream::iter(0..HISTORY_OFFERS_PER_PROVIDER)
+        .map(|n| api.create_job(&customers[n % customers.len()], n))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    let offers = stream::iter(
+        providers
+            .iter()
+            .flat_map(|p| jobs.iter().map(move |j| (p, j))),
+    )
+    .map(|(provider, job)| async move {
+        let body = serde_json::json!({"price_cents": 10_000, "message": "Earlier offer."});
+        api.post_expect(
+            &format!("/api/v1/jobs/{job}/offers"),
+            Some(&provider.access_token),
+            &body,
+            &[reqwest::StatusCode::CREATED],
+        )
+        .await
+    })
+    .buffered(concurrency.max(1))
+    .try_collect::<Vec<_>>()
+    .await?;
+    Ok(offers.len())
 }
 
 impl Seed {

@@ -99,23 +99,25 @@ pub struct Relay {
     background: Mutex<HashMap<&'static str, mpsc::Sender<Vec<DomainEvent>>>>,
 }
 
-/// The ids of events this relay marked as handled by every consumer in the
-/// last half minute or so: the sweeps between full ones find the events
-/// they look at here, without asking the database for their marks.
+/// The handled marks this relay wrote in the last half minute or so (an
+/// event's id with the consumers that handled it, [`ALL_CONSUMERS`] for
+/// all): the sweeps between full ones find the events they look at here,
+/// without asking the database for their marks. Per consumer, because the
+/// consumers beside the response often finish an event after the marks of
+/// those awaited were written, so its marks do not always collapse.
 #[derive(Debug, Default)]
 pub(crate) struct RecentMarks {
-    generations: Mutex<(
-        std::collections::HashSet<String>,
-        std::collections::HashSet<String>,
-        Option<std::time::Instant>,
-    )>,
+    generations: Mutex<(MarkGeneration, MarkGeneration, Option<std::time::Instant>)>,
 }
+
+/// Event ids with the consumers whose marks of them were written.
+type MarkGeneration = HashMap<String, Vec<&'static str>>;
 
 /// How long a generation of [`RecentMarks`] lasts (two are kept).
 const RECENT_GENERATION: Duration = Duration::from_secs(15);
 
 impl RecentMarks {
-    fn remember(&self, ids: impl IntoIterator<Item = String>) {
+    fn remember<'a>(&self, marks: impl IntoIterator<Item = &'a (&'static str, String)>) {
         let mut g = self
             .generations
             .lock()
@@ -124,16 +126,22 @@ impl RecentMarks {
             g.1 = std::mem::take(&mut g.0);
             g.2 = Some(std::time::Instant::now());
         }
-        g.0.extend(ids);
+        for (consumer, id) in marks {
+            g.0.entry(id.clone()).or_default().push(consumer);
+        }
     }
 
-    /// Whether `id` was marked as handled by every consumer lately.
-    pub(crate) fn contains(&self, id: &str) -> bool {
+    /// Whether `consumer` (or every consumer) lately marked `id` handled.
+    pub(crate) fn contains(&self, consumer: &str, id: &str) -> bool {
         let g = self
             .generations
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        g.0.contains(id) || g.1.contains(id)
+        [&g.0, &g.1].into_iter().any(|generation| {
+            generation
+                .get(id)
+                .is_some_and(|names| names.iter().any(|n| *n == ALL_CONSUMERS || *n == consumer))
+        })
     }
 }
 
@@ -414,16 +422,13 @@ impl Relay {
             return Ok(());
         }
         let marks = collapse_marks(marks, &self.consumer_names());
-        self.recent.remember(
-            marks
-                .iter()
-                .filter(|(consumer, _)| *consumer == ALL_CONSUMERS)
-                .map(|(_, id)| id.clone()),
-        );
-        db::run(&self.pool, move |conn| {
-            db::write_transaction(conn, |conn| mark_all_handled(conn, &marks, db::now()))
+        let written = db::run(&self.pool, move |conn| {
+            db::write_transaction(conn, |conn| mark_all_handled(conn, &marks, db::now()))?;
+            Ok::<_, DbError>(marks)
         })
-        .await
+        .await?;
+        self.recent.remember(&written);
+        Ok(())
     }
 
     /// One pass of the sweeper for every consumer; answers how many events
@@ -976,6 +981,16 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(450)).await;
         assert_eq!(relay.sweep().await.expect("swept"), 1, "the full pass");
         assert!(consumer.seen().contains(&late_id));
+    }
+
+    #[test]
+    fn recent_marks_answer_per_consumer() {
+        let recent = RecentMarks::default();
+        recent.remember(&[("a", "e1".to_owned()), (ALL_CONSUMERS, "e2".to_owned())]);
+        assert!(recent.contains("a", "e1"));
+        assert!(!recent.contains("b", "e1"), "b did not handle e1");
+        assert!(recent.contains("b", "e2"), "every consumer handled e2");
+        assert!(!recent.contains("a", "e3"));
     }
 
     #[test]

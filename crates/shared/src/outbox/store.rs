@@ -172,7 +172,7 @@ fn unhandled_in(
     // What this relay marked lately needs no question to the database.
     let candidates: Vec<(i64, String)> = candidates
         .into_iter()
-        .filter(|(_, id)| !recent.contains(id))
+        .filter(|(_, id)| !recent.contains(consumer, id))
         .collect();
     let mut handled = std::collections::HashSet::new();
     for chunk in candidates.chunks(1000) {
