@@ -3,7 +3,8 @@
 # measured in the same run as QuickFix (and its ceiling), on the same
 # PostgreSQL, with the same shapes: /auth/me vs /users/me and the list of
 # 20 at 16 connections, the list at 64, and creating one row (a job vs an
-# item) at 16. Results go to target/bench/peer/.
+# item) at 16; then QuickFix's own offers and messages (the template has
+# no counterpart) at 16. Results go to target/bench/peer/.
 #
 #   bins/loadgen/peer/run.sh PATH/TO/full-stack-fastapi-template
 #
@@ -111,7 +112,7 @@ peer_args=(--peer "http://127.0.0.1:$PEER_PORT" --peer-user "$PEER_USER"
     --peer-password "$PEER_PASSWORD" --peer-pid "$PEER_PID" --duration "$DURATION" --jobs 1000 --markdown)
 for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round: 16 connections"
-    QUICKFIX_BENCH_WORKLOAD=me,jobs-list,jobs-create bins/loadgen/run.sh postgres \
+    QUICKFIX_BENCH_WORKLOAD=me,jobs-list,jobs-create,offers,messages bins/loadgen/run.sh postgres \
         --connections 16 "${peer_args[@]}" | tee "$OUT/round-$round-16.md"
     echo "== round $round: 64 connections"
     QUICKFIX_BENCH_WORKLOAD=jobs-list bins/loadgen/run.sh postgres \
