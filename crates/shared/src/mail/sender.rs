@@ -160,18 +160,22 @@ impl Mailer {
         let claimed = db::run(&self.pool, move |conn| claim_due(conn, claim)).await?;
         let tried = claimed.len();
         let mut sent = Vec::with_capacity(tried);
+        let mut failed = Vec::new();
         for email in claimed {
             let outcome = self.deliver(&email).await;
             log_outcome(&email, &outcome);
             match outcome {
                 Outcome::Sent(_) => sent.push(email.id),
-                Outcome::Failed { error, permanent } => {
-                    self.record_failure(email, error, permanent).await?;
-                }
+                Outcome::Failed { error, permanent } => failed.push((email, error, permanent)),
             }
         }
+        // The sent ones first: an error recording a failure must not leave
+        // a sent email to be sent again when its claim lapses.
         if !sent.is_empty() {
             db::run(&self.pool, move |conn| mark_sent(conn, &sent)).await?;
+        }
+        for (email, error, permanent) in failed {
+            self.record_failure(email, error, permanent).await?;
         }
         Ok(tried)
     }

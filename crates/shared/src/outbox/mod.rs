@@ -324,16 +324,36 @@ impl Relay {
             }
             if consumer.awaited() {
                 self.hand(&consumer, events.clone()).await;
-            } else if self
-                .background_queue(&consumer)
-                .try_send(events.clone())
-                .is_err()
-            {
-                tracing::debug!(
+            } else {
+                self.queue_for(&consumer, events.clone());
+            }
+        }
+    }
+
+    /// Queues `events` for a consumer that runs beside the response. A
+    /// worker that died (its consumer panicked) is replaced; a full queue
+    /// leaves the events to the sweeper (they are stored).
+    fn queue_for(self: &Arc<Self>, consumer: &Arc<dyn Consumer>, events: Vec<DomainEvent>) {
+        let events = match self.background_queue(consumer).try_send(events) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Closed(events)) => events,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(
                     consumer = consumer.name(),
                     "the consumer's queue is full; the sweeper brings these events"
                 );
+                return;
             }
+        };
+        self.background
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(consumer.name());
+        if self.background_queue(consumer).try_send(events).is_err() {
+            tracing::warn!(
+                consumer = consumer.name(),
+                "the consumer's worker stopped; the sweeper brings these events"
+            );
         }
     }
 
@@ -981,6 +1001,64 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(450)).await;
         assert_eq!(relay.sweep().await.expect("swept"), 1, "the full pass");
         assert!(consumer.seen().contains(&late_id));
+    }
+
+    /// A consumer beside the response that panics on its first call: its
+    /// worker dies with it, and the next delivery starts a new one.
+    struct Fragile {
+        calls: AtomicU32,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl Consumer for Fragile {
+        fn name(&self) -> &'static str {
+            "fragile"
+        }
+
+        fn awaited(&self) -> bool {
+            false
+        }
+
+        fn handle(&self, events: Vec<DomainEvent>) -> BoxFuture<'static, Result<(), String>> {
+            assert!(
+                self.calls.fetch_add(1, Ordering::SeqCst) > 0,
+                "the first call panics"
+            );
+            self.seen
+                .lock()
+                .expect("seen")
+                .extend(events.into_iter().map(|e| e.id));
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_consumer_that_panicked_gets_the_next_events_in_process() {
+        let db = TestDatabase::new(&[crate::db::MIGRATIONS]);
+        let relay = quick(&db);
+        let fragile = Arc::new(Fragile {
+            calls: AtomicU32::new(0),
+            seen: Mutex::new(Vec::new()),
+        });
+        relay.register(fragile.clone());
+        relay.emit(vec![event(1)]).await.expect("stored");
+        for _ in 0..100 {
+            if fragile.calls.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let second = event(2);
+        let id = second.id.clone();
+        relay.emit(vec![second]).await.expect("stored");
+        for _ in 0..100 {
+            if fragile.seen.lock().expect("seen").contains(&id) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the event after the panic never reached the consumer in process");
     }
 
     #[test]
